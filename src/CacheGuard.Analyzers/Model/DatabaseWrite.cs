@@ -91,8 +91,12 @@ internal static class DatabaseWrites
                 break;
         }
 
-        return IsRepositoryWrite(invocation, api, verbs, out var verb)
-            ? new DatabaseWrite(invocation, DatabaseWriteKind.Repository, verb)
+        if (IsRepositoryWrite(invocation, api, verbs, out var verb))
+            return new DatabaseWrite(invocation, DatabaseWriteKind.Repository, verb);
+
+        // A verb outside the list on the project's own repository type: _store.EditAsync(post).
+        return RepositoryShapes.IsEntityWrite(invocation, out var word)
+            ? new DatabaseWrite(invocation, DatabaseWriteKind.Repository, word)
             : null;
     }
 
