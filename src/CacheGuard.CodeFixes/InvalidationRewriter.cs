@@ -60,7 +60,8 @@ internal static class InvalidationRewriter
             return document;
 
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        var inserts = new Dictionary<StatementSyntax, List<StatementSyntax>>();
+        var edited = new HashSet<StatementSyntax>(edits.Select(e => e.Statement));
+        var inserts = new Dictionary<StatementSyntax, (StatementSyntax After, List<StatementSyntax> Present, List<StatementSyntax> New)>();
         foreach (var edit in edits)
         {
             if (edit.Anchor is null)
@@ -69,14 +70,17 @@ internal static class InvalidationRewriter
                 continue;
             }
             editor.RemoveNode(edit.Statement, SyntaxRemoveOptions.KeepNoTrivia);
-            if (!inserts.TryGetValue(edit.Anchor, out var list))
-                inserts.Add(edit.Anchor, list = new List<StatementSyntax>());
-            // The same key invalidated twice after one write is once too many.
-            if (!list.Any(s => s.IsEquivalentTo(edit.Replacement, topLevel: false)))
-                list.Add(edit.Replacement);
+            if (!inserts.TryGetValue(edit.Anchor, out var target))
+                inserts.Add(edit.Anchor, target = InsertionPoint(edit.Anchor, edited));
+            // After the invalidations already there, in order; the same key invalidated twice after one write is once too many.
+            if (!target.Present.Concat(target.New).Any(s => s.IsEquivalentTo(edit.Replacement, topLevel: false)))
+                target.New.Add(edit.Replacement);
         }
-        foreach (var pair in inserts)
-            editor.InsertAfter(pair.Key, pair.Value);
+        foreach (var target in inserts.Values)
+        {
+            if (target.New.Count > 0)
+                editor.InsertAfter(target.After, target.New);
+        }
 
         var changed = editor.GetChangedDocument();
         if (!edits.Any(e => e.NeedsImport))
@@ -86,6 +90,36 @@ internal static class InvalidationRewriter
             return changed; // `using CacheGuard;` (or a global using) already in scope
         var changedRoot = await changed.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         return changedRoot is CompilationUnitSyntax unit ? changed.WithSyntaxRoot(AddRuntimeUsing(unit)) : changed;
+    }
+
+    /// <summary>The anchor, or the last of the runtime invalidations that directly follow it (and that no edit touches).</summary>
+    private static (StatementSyntax After, List<StatementSyntax> Present, List<StatementSyntax> New) InsertionPoint(StatementSyntax anchor, HashSet<StatementSyntax> edited)
+    {
+        var after = anchor;
+        var present = new List<StatementSyntax>();
+        if (anchor.Parent is BlockSyntax block)
+        {
+            for (var i = block.Statements.IndexOf(anchor) + 1; i < block.Statements.Count; i++)
+            {
+                var next = block.Statements[i];
+                if (edited.Contains(next) || !IsRuntimeInvalidation(next))
+                    break;
+                present.Add(next);
+                after = next;
+            }
+        }
+        return (after, present, new List<StatementSyntax>());
+    }
+
+    private static bool IsRuntimeInvalidation(StatementSyntax statement)
+    {
+        if (statement is not ExpressionStatementSyntax { Expression: var expression })
+            return false;
+        if (expression is AwaitExpressionSyntax awaited)
+            expression = awaited.Expression;
+        if (expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Expression: var configured } })
+            expression = configured;
+        return expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Invalidate" or "InvalidateAsync" } };
     }
 
     private static Edit? TryCreateEdit(SyntaxNode root, Diagnostic diagnostic)

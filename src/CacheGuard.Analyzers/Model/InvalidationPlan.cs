@@ -301,15 +301,25 @@ internal sealed class InvalidationPlan
                 IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument => argument.Value,
                 _ => null,
             };
-            if (target is null)
-                continue;
-            foreach (var written in target.DescendantsAndSelf())
-            {
-                if (SymbolOf(written) is { } symbol && read.Contains(symbol))
-                    return true;
-            }
+            if (target is not null && WritesAny(target, read))
+                return true;
         }
         return false;
+    }
+
+    /// <summary>The variable or member an assignment target writes (<c>post.Title = …</c> writes Title, not post).</summary>
+    private static bool WritesAny(IOperation target, HashSet<ISymbol> read)
+    {
+        if (target is ITupleOperation tuple)
+        {
+            foreach (var element in tuple.Elements)
+            {
+                if (WritesAny(element, read))
+                    return true;
+            }
+            return false;
+        }
+        return SymbolOf(target) is { } symbol && read.Contains(symbol);
     }
 
     private static void Collect(IOperation operation, HashSet<ISymbol> symbols)

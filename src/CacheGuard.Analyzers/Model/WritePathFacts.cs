@@ -66,7 +66,7 @@ internal sealed class WritePathFacts
         var builder = ImmutableArray.CreateBuilder<DatabaseWrite>();
         foreach (var write in Facts.DatabaseWrites)
         {
-            if (AreRelated(function, EnclosingFunction(write.Invocation)))
+            if (AreRelatedFunctions(function, EnclosingFunction(write.Invocation)))
                 builder.Add(write);
         }
         return builder.ToImmutable();
