@@ -56,6 +56,7 @@ public static class TestConnections
     {
         var o = ConfigurationOptions.Parse(endpoints);
         o.AbortOnConnectFail = false;
+        o.AllowAdmin = true;
         o.ConnectTimeout = 2000;
         o.AsyncTimeout = 2000;
         o.SyncTimeout = 2000;
