@@ -72,7 +72,8 @@ public static class CacheGuardDatabaseExtensions
     /// started earlier can overwrite it. With <paramref name="version"/>, the write lands only if
     /// newer than the cached version. Prefer <see cref="InvalidateAsync(IDatabase, RedisKey, CancellationToken)"/> after a database write.
     /// </summary>
-    public static Task SetAsync<T>(this IDatabase db, RedisKey key, T value, CacheEntryOptions? options = null, long? version = null, CancellationToken cancellationToken = default)
+    /// <returns>False when a version was given and the cache already holds the same or a newer one.</returns>
+    public static Task<bool> SetAsync<T>(this IDatabase db, RedisKey key, T value, CacheEntryOptions? options = null, long? version = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return CacheEngine.For(db).SetAsync(db, key, value, options, version);

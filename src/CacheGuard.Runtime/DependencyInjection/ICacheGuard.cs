@@ -22,7 +22,7 @@ public interface ICacheGuard
     Task<CacheLookup<T>> TryGetAsync<T>(RedisKey key, CancellationToken cancellationToken = default);
 
     /// <summary>See <see cref="CacheGuardDatabaseExtensions.SetAsync{T}"/>.</summary>
-    Task SetAsync<T>(RedisKey key, T value, CacheEntryOptions? options = null, long? version = null, CancellationToken cancellationToken = default);
+    Task<bool> SetAsync<T>(RedisKey key, T value, CacheEntryOptions? options = null, long? version = null, CancellationToken cancellationToken = default);
 
     /// <summary>See <see cref="CacheGuardDatabaseExtensions.InvalidateAsync(IDatabase, RedisKey, CancellationToken)"/>.</summary>
     Task<InvalidationResult> InvalidateAsync(RedisKey key, CancellationToken cancellationToken = default);
@@ -66,7 +66,7 @@ public sealed class CacheGuardCache : ICacheGuard
     public Task<CacheLookup<T>> TryGetAsync<T>(RedisKey key, CancellationToken cancellationToken = default) => Database.TryGetAsync<T>(key, cancellationToken);
 
     /// <inheritdoc />
-    public Task SetAsync<T>(RedisKey key, T value, CacheEntryOptions? options = null, long? version = null, CancellationToken cancellationToken = default) =>
+    public Task<bool> SetAsync<T>(RedisKey key, T value, CacheEntryOptions? options = null, long? version = null, CancellationToken cancellationToken = default) =>
         Database.SetAsync(key, value, options, version, cancellationToken);
 
     /// <inheritdoc />

@@ -324,29 +324,17 @@ internal sealed partial class CacheEngine
         if (Options.Hooks.BeforePopulate is { } hook)
             await hook(new RedisKeyText(call.Text)).ConfigureAwait(false);
         var o = call.O;
-        byte[] entry;
-        TimeSpan ttl;
-        long? version = null;
-        if (value is null)
+        if (value is null && !o.CacheNegative)
         {
-            if (!o.CacheNegative)
+            if (lease is not null)
             {
-                if (lease is not null)
-                {
-                    try { await lease.ReleaseAsync().ConfigureAwait(false); }
-                    catch (Exception ex) when (IsRedisFailure(ex)) { }
-                }
-                return;
+                try { await lease.ReleaseAsync().ConfigureAwait(false); }
+                catch (Exception ex) when (IsRedisFailure(ex)) { }
             }
-            ttl = CacheTtl.Jitter(o.NegativeTtl, o.JitterFraction);
-            entry = CacheEntryCodec.Encode(EntryKind.Negative, 0, null, ReadOnlySpan<byte>.Empty);
+            return;
         }
-        else
-        {
-            version = call.VersionOf?.Invoke(value);
-            ttl = CacheTtl.Jitter(o.Ttl, o.JitterFraction) + o.StaleWindow;
-            entry = CacheEntryCodec.Encode(EntryKind.Value, (long)o.StaleWindow.TotalMilliseconds, version, Options.Serializer.Serialize(value));
-        }
+        var version = value is null ? null : call.VersionOf?.Invoke(value);
+        var (entry, ttl) = Encode(value, o, version);
         try
         {
             var result = (long)await RedisAsync(() => call.Db.ScriptEvaluateAsync(LuaScripts.Populate,
@@ -410,15 +398,31 @@ internal sealed partial class CacheEngine
 
     // ---- Set ----
 
-    public async Task SetAsync<T>(IDatabase db, RedisKey key, T value, CacheEntryOptions? entryOptions, long? version)
+    public async Task<bool> SetAsync<T>(IDatabase db, RedisKey key, T value, CacheEntryOptions? entryOptions, long? version)
     {
         var text = KeyText(key);
         var keys = new EntryKeys(key);
         var o = ResolvedEntryOptions.Resolve(Options, entryOptions);
-        var read = await ReadAsync(db, keys).ConfigureAwait(false);
-        var call = new Call<T>(db, key, keys, text, _ => Task.FromResult(value), o, version is { } v ? _ => v : null);
-        await PopulateAsync(call, value, read, lease: null).ConfigureAwait(false);
+        if (version < 0) throw new ArgumentOutOfRangeException(nameof(version), version, "Versions are non-negative.");
+        var (entry, ttl) = Encode(value, o, version);
+        var stored = (long)await db.ScriptEvaluateAsync(LuaScripts.Set,
+            new[] { keys.Value, keys.Fence },
+            new RedisValue[]
+            {
+                entry, Math.Max(1L, (long)ttl.TotalMilliseconds), version is { } v ? v : RedisValue.EmptyString,
+                Guid.NewGuid().ToString("N"), (long)Options.FenceTtl.TotalMilliseconds, keys.Channel,
+            }).ConfigureAwait(false) == 1;
+        Flights.Detach(db.Database, text);
+        if (stored)
+            LastKnown.Set(db.Database, text, value, o.Ttl + o.StaleWindow);
+        return stored;
     }
+
+    private (byte[] Entry, TimeSpan Ttl) Encode<T>(T value, ResolvedEntryOptions o, long? version) =>
+        value is null
+            ? (CacheEntryCodec.Encode(EntryKind.Negative, 0, null, ReadOnlySpan<byte>.Empty), CacheTtl.Jitter(o.NegativeTtl, o.JitterFraction))
+            : (CacheEntryCodec.Encode(EntryKind.Value, (long)o.StaleWindow.TotalMilliseconds, version, Options.Serializer.Serialize(value)),
+               CacheTtl.Jitter(o.Ttl, o.JitterFraction) + o.StaleWindow);
 
     /// <summary>Waits for a pub/sub wake-up on one channel, or a poll interval, whichever comes first.</summary>
     private sealed class WakeUp : IAsyncDisposable

@@ -67,6 +67,25 @@ internal static class LuaScripts
         return n
         """;
 
+    /// <summary>
+    /// A direct write that also moves the fence (no populate that started earlier can overwrite it).
+    /// KEYS: value, fence. ARGV: entry bytes, PTTL ms, version ('' = none), new fence token, fence TTL ms, channel.
+    /// Returns 1 stored, -2 not newer than the cached version.
+    /// </summary>
+    public const string Set = """
+        if ARGV[3] ~= '' then
+          local cur = redis.pcall('GET', KEYS[1])
+          if type(cur) == 'string' then
+            local cv = string.match(cur, '^cg1|%a|%d+|(%d+)|')
+            if cv and (#cv > #ARGV[3] or (#cv == #ARGV[3] and cv >= ARGV[3])) then return -2 end
+          end
+        end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
+        redis.call('PUBLISH', ARGV[6], 'p')
+        return 1
+        """;
+
     /// <summary>KEYS: lease. ARGV: token, TTL ms. 1 when renewed, 0 when the lease is no longer ours.</summary>
     public const string RenewLease = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
