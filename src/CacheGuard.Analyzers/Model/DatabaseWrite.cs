@@ -84,6 +84,12 @@ internal static class DatabaseWrites
                 if (api.DapperSqlMapper is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, api.DapperSqlMapper))
                     return new DatabaseWrite(invocation, DatabaseWriteKind.Dapper, name);
                 break;
+            case "Commit":
+            case "CommitAsync":
+                // The commit of an explicit transaction is when the write becomes visible.
+                if (TransactionFacts.IsTransaction(method.ContainingType))
+                    return new DatabaseWrite(invocation, DatabaseWriteKind.AdoNet, name);
+                break;
             case "ExecuteNonQuery":
             case "ExecuteNonQueryAsync":
                 if (OperationFacts.IsOrInherits(method.ContainingType, api.AdoDbCommand) || OperationFacts.IsOrInherits(method.ContainingType, api.AdoIDbCommand))

@@ -99,9 +99,14 @@ internal sealed class WritePathFacts
         _ => owner is IMethodSymbol { IsAsync: true },
     };
 
-    /// <summary>True when the key is a lock's, a counter's or a flag's in this member: deleting it is no cache invalidation.</summary>
+    /// <summary>
+    /// True when the key is a lock's, a counter's or a flag's in this member, or names bookkeeping
+    /// (a session, an idempotency record, a rate limit): writing or deleting it is no cache update.
+    /// </summary>
     public bool IsLockCounterOrFlagKey(IOperation? key)
     {
+        if (KeyPurpose.IsBookkeeping(key))
+            return true;
         foreach (var _ in Facts.OnKey(key, CacheOperationKind.LockAcquire))
             return true;
         foreach (var _ in Facts.OnKey(key, CacheOperationKind.LockRelease))
@@ -112,6 +117,27 @@ internal sealed class WritePathFacts
         {
             if (write.Value?.Type?.SpecialType == SpecialType.System_Boolean)
                 return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// True when the same body reads <paramref name="write"/>'s key from the cache before writing it:
+    /// a cache-aside populate (CG0004's business), even if the method also writes an audit row or a view count.
+    /// </summary>
+    public bool IsPopulateAfterRead(CacheOperation write)
+    {
+        var function = EnclosingFunction(write.Invocation);
+        foreach (var operation in Facts.CacheOperations)
+        {
+            if (operation.Syntax.SpanStart >= write.Syntax.SpanStart)
+                break;
+            if (operation.Kind is CacheOperationKind.Read or CacheOperationKind.Exists
+                && EnclosingFunction(operation.Invocation) == function
+                && CacheKeys.AreSame(operation.Key, write.Key))
+            {
+                return true;
+            }
         }
         return false;
     }

@@ -56,8 +56,9 @@ public sealed class SetOnWriteAnalyzer : DiagnosticAnalyzer
 
     /// <summary>
     /// A write of a cached value: not a lock acquisition or an only-if-absent write, not a flag or
-    /// cooldown (a bool), not a counter's reset, not a key minted from a fresh Guid (a new entry no
-    /// reader can hold stale, such as a session).
+    /// cooldown (a bool), not a counter's reset or a bookkeeping key (session, idempotency, rate
+    /// limit), not a key minted from a fresh Guid (a new entry no reader can hold stale), and not the
+    /// populate of a cache-aside read of the same key.
     /// </summary>
     private static bool IsCachedValueWrite(CacheOperation operation, WritePathFacts writePath) =>
         operation.Kind == CacheOperationKind.Write
@@ -65,5 +66,6 @@ public sealed class SetOnWriteAnalyzer : DiagnosticAnalyzer
         && operation.Key is not null
         && operation.Value?.Type?.SpecialType != SpecialType.System_Boolean
         && !writePath.IsLockCounterOrFlagKey(operation.Key)
-        && !WritePathFacts.IsFreshKey(operation.Key);
+        && !WritePathFacts.IsFreshKey(operation.Key)
+        && !writePath.IsPopulateAfterRead(operation);
 }

@@ -41,7 +41,8 @@ public class DatabaseWritesTests
         class Calls
         {
             void Run(IPostStore store, IPostRepository repo, IUnitOfWork uow, PostService service, PostCacheStore cacheStore,
-                BlogDb db, DbConnection conn, DbCommand command, IDatabase redis, List<Post> list, Post post)
+                BlogDb db, DbConnection conn, DbCommand command, IDatabase redis, List<Post> list, Post post,
+                DbTransaction transaction, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction efTransaction)
             {
                 CALL;
             }
@@ -58,6 +59,8 @@ public class DatabaseWritesTests
     [InlineData("db.Posts.ExecuteDeleteAsync()", "ExecuteDeleteAsync")]
     [InlineData("conn.ExecuteAsync(\"delete from posts\")", "ExecuteAsync")]
     [InlineData("command.ExecuteNonQueryAsync()", "ExecuteNonQueryAsync")]
+    [InlineData("transaction.Commit()", "Commit")]
+    [InlineData("efTransaction.CommitAsync()", "CommitAsync")]
     public void Writes_AreRecognized(string call, string verb) =>
         Assert.Equal(verb, Recognize(call)?.Verb);
 

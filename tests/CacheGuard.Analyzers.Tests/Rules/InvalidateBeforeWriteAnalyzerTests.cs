@@ -343,6 +343,40 @@ public class InvalidateBeforeWriteAnalyzerTests
             """);
 
     [Fact]
+    public Task ExplicitTransaction_MovesAfterTheCommit() =>
+        VerifyFix("""
+            using Microsoft.EntityFrameworkCore;
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public async Task UpdateBodyAsync(Post post, string body)
+                {
+                    await using var transaction = await _db.Database.BeginTransactionAsync();
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:{post.Id}")|};
+                    post.Body = body;
+                    await _db.SaveChangesAsync();
+                    await transaction.CommitAsync();
+                }
+            }
+            """, """
+            using Microsoft.EntityFrameworkCore;
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public async Task UpdateBodyAsync(Post post, string body)
+                {
+                    await using var transaction = await _db.Database.BeginTransactionAsync();
+                    post.Body = body;
+                    await _db.SaveChangesAsync();
+                    await transaction.CommitAsync();
+                    await _cache.InvalidateAsync($"post:{post.Id}");
+                }
+            }
+            """);
+
+    [Fact]
     public async Task Message_NamesTheKey()
     {
         var test = new Verify.Test
@@ -440,6 +474,22 @@ public class InvalidateBeforeWriteAnalyzerTests
                     await _db.StringIncrementAsync("reindex:runs");
                     await _db.KeyDeleteAsync("reindex:runs");
                     await _ef.SaveChangesAsync();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task BookkeepingKeys_AreNotInvalidations() =>
+        VerifyNotFlagged("""
+            class Checkout
+            {
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public async Task CompleteAsync(Post post, string sessionId)
+                {
+                    await _db.KeyDeleteAsync($"session:{sessionId}");
+                    await _db.KeyDeleteAsync("idempotency:" + post.Id);
+                    await _posts.UpdateAsync(post);
                 }
             }
             """);

@@ -499,6 +499,46 @@ public class SetOnWriteAnalyzerTests
             }
             """ + Domain);
 
+    [Theory]
+    [InlineData("$\"idempotency:{requestId}\"")]
+    [InlineData("\"user-session:\" + requestId")]
+    [InlineData("RateKey")]
+    [InlineData("key")]
+    public Task BookkeepingKeys_AreNotCachedRows(string key) =>
+        VerifyNotFlagged($$"""
+            class Orders
+            {
+                const string RateKey = "ratelimit:orders";
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public async Task PlaceAsync(Post post, string requestId)
+                {
+                    var key = $"outbox:{post.Id}";
+                    await _posts.UpdateAsync(post);
+                    await _db.StringSetAsync({{key}}, post.Id, TimeSpan.FromHours(24));
+                }
+            }
+            """);
+
+    [Fact]
+    public Task CacheAsidePopulate_InAMethodThatAlsoWritesAnAuditRow_IsNotFlagged() =>
+        VerifyNotFlagged("""
+            class Reader
+            {
+                BlogDb _ef = null!;
+                IDatabase _db = null!;
+                public async Task<Post?> GetAsync(int id)
+                {
+                    var raw = await _db.StringGetAsync($"post:{id}");
+                    if (raw.HasValue) return JsonSerializer.Deserialize<Post>(raw.ToString());
+                    var post = await _ef.Posts.FindAsync(id);
+                    await _ef.SaveChangesAsync(); // an audit row, a view count
+                    await _db.StringSetAsync($"post:{id}", JsonSerializer.Serialize(post), TimeSpan.FromSeconds(300 + Random.Shared.Next(30)));
+                    return post;
+                }
+            }
+            """);
+
     [Fact]
     public Task SiblingEndpointLambdas_DoNotShareAWritePath() =>
         VerifyNotFlagged("""
