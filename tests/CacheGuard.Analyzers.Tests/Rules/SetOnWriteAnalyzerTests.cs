@@ -292,6 +292,48 @@ public class SetOnWriteAnalyzerTests
             }
             """);
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task ReturnedSetInATaskMethod_ReturnsTheInvalidation(LanguageVersion version) =>
+        VerifyFix("""
+            class Editor
+            {
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public Task RetitleAsync(Post post)
+                {
+                    _posts.Update(post);
+                    return {|CG0002:_db.StringSetAsync($"post:{post.Id}", JsonSerializer.Serialize(post))|};
+                }
+            }
+            """, """
+            class Editor
+            {
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public Task RetitleAsync(Post post)
+                {
+                    _posts.Update(post);
+                    return _db.InvalidateAsync($"post:{post.Id}");
+                }
+            }
+            """, version);
+
+    [Fact]
+    public Task ReturnedSetInATaskOfBoolMethod_IsReportedWithoutFix() =>
+        VerifyNoFix("""
+            class Editor
+            {
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public Task<bool> RetitleAsync(Post post)
+                {
+                    _posts.Update(post);
+                    return {|CG0002:_db.StringSetAsync($"post:{post.Id}", JsonSerializer.Serialize(post))|};
+                }
+            }
+            """);
+
     [Fact]
     public Task SetBetweenTwoWrites_MovesAfterTheLast() =>
         VerifyFix("""
