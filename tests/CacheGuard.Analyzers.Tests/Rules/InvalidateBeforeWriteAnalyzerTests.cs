@@ -479,6 +479,41 @@ public class InvalidateBeforeWriteAnalyzerTests
             """);
 
     [Fact]
+    public Task DeleteOnAPathThatNeverWrites_IsNotFlagged() =>
+        VerifyNotFlagged("""
+            class Publisher
+            {
+                IPostRepository _posts = null!;
+                IDatabase _cache = null!;
+                public async Task SaveAsync(Post post, bool evictOnly, int mode)
+                {
+                    if (evictOnly)
+                    {
+                        await _cache.KeyDeleteAsync($"post:{post.Id}");
+                        return;
+                    }
+                    switch (mode)
+                    {
+                        case 2:
+                            await _cache.KeyDeleteAsync($"post:{post.Id}:preview");
+                            break;
+                        case 3:
+                            await _posts.UpdateAsync(post);
+                            break;
+                    }
+                }
+
+                public async Task PublishAsync(Post post, int mode)
+                {
+                    if (mode == 1)
+                        await _cache.KeyDeleteAsync($"post:{post.Id}:draft");
+                    else
+                        await _posts.UpdateAsync(post);
+                }
+            }
+            """);
+
+    [Fact]
     public Task BookkeepingKeys_AreNotInvalidations() =>
         VerifyNotFlagged("""
             class Checkout

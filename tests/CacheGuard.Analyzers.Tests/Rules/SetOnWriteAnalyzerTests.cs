@@ -582,6 +582,25 @@ public class SetOnWriteAnalyzerTests
             """);
 
     [Fact]
+    public Task SetOnABranchThatNeverWrites_IsNotFlagged() =>
+        VerifyNotFlagged("""
+            class Editor
+            {
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public async Task SaveAsync(Post post, bool previewOnly)
+                {
+                    if (previewOnly)
+                    {
+                        await _db.StringSetAsync($"preview:{post.Id}", JsonSerializer.Serialize(post), TimeSpan.FromSeconds(60 + Random.Shared.Next(6)));
+                        return;
+                    }
+                    await _posts.UpdateAsync(post);
+                }
+            }
+            """);
+
+    [Fact]
     public Task SiblingEndpointLambdas_DoNotShareAWritePath() =>
         VerifyNotFlagged("""
             class Endpoints
