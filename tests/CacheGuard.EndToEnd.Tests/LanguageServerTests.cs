@@ -137,7 +137,7 @@ public sealed class LanguageServerTests
         timer.Restart();
         var client = LspClient.Start(executable, "--loglevel info --locale en-US", sample.Root,
             // The sample picks its CacheGuard version from this property; MSBuild reads it from the environment.
-            new Dictionary<string, string> { ["CacheGuardPackageVersion"] = sample.Version },
+            new Dictionary<string, string>(CSharpLs.Environment) { ["CacheGuardPackageVersion"] = sample.Version },
             AnswerServerRequest);
         try
         {

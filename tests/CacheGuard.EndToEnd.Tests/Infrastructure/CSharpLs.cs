@@ -11,6 +11,12 @@ public static class CSharpLs
     private static readonly object Gate = new();
     private static string? _executable;
 
+    /// <summary>
+    /// Environment for the tool's processes: its launcher finds the .NET runtime through
+    /// DOTNET_ROOT when dotnet is not in a default location (the test host knows where it is).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Environment { get; } = FindEnvironment();
+
     public static string ToolDirectory { get; } =
         Path.Combine(Path.GetTempPath(), "cacheguard-e2e-tools", "csharp-ls-" + Version);
 
@@ -64,11 +70,20 @@ public static class CSharpLs
         }
     }
 
+    private static Dictionary<string, string> FindEnvironment()
+    {
+        var environment = new Dictionary<string, string>();
+        var host = System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("DOTNET_ROOT")) && !string.IsNullOrEmpty(host))
+            environment["DOTNET_ROOT"] = Path.GetDirectoryName(host)!;
+        return environment;
+    }
+
     private static bool Runs(string executable, out string output)
     {
         try
         {
-            var version = Repo.Run(executable, "--version", Path.GetTempPath(), TimeSpan.FromMinutes(1));
+            var version = Repo.Run(executable, "--version", Path.GetTempPath(), TimeSpan.FromMinutes(1), Environment.ToDictionary());
             output = version.Output;
             return version.ExitCode == 0 && version.Output.Contains(Version, StringComparison.Ordinal);
         }
