@@ -56,24 +56,29 @@ public class ClusterFaultTests
         await AnsweredAtLeast(300, "answers while a master is down");
 
         Exception? lastError = null;
-        // After failover, a fresh write of key 0 lands on the promoted replica.
+        // After failover, a new key in the dead master's slot is written to the promoted replica.
+        var probe = 0;
         await Bounded.UntilAsync(async () =>
         {
             try
             {
-                await db.KeyDeleteAsync(victimKey);
-                await db.GetOrSetAsync(victimKey, ct => Task.FromResult(0), TimeSpan.FromMinutes(5));
-                return (await db.TryGetAsync<int>(victimKey)).IsHit;
+                var probeKey = $"{{{victimKey}}}:probe:{probe++}";
+                await db.GetOrSetAsync(probeKey, ct => Task.FromResult(1), TimeSpan.FromMinutes(5));
+                return (await db.TryGetAsync<int>(probeKey)).IsHit;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
             {
                 lastError = ex;
                 return false;
             }
-        }, "the replica was promoted and key 0 is cached again").ContinueWith(t =>
+        }, "the replica was promoted and key 0 is cached again").ContinueWith(async t =>
         {
-            if (t.IsFaulted) throw new TimeoutException($"{t.Exception!.InnerException!.Message}; key 0 maps to {mux.GetServer((RedisKey)victimKey).EndPoint}; last error: {lastError}");
-        });
+            if (t.IsFaulted)
+            {
+                var nodes = await cluster.Nodes.First(n => n.IsRunning).CommandAsync("CLUSTER", "NODES");
+                throw new TimeoutException($"{t.Exception!.InnerException!.Message}; victim {victim.Port}; key 0 maps to {mux.GetServer((RedisKey)victimKey).EndPoint}; cluster nodes: {nodes}; SE.Redis sees: {string.Join(" | ", mux.GetServers().Select(x => $"{x.EndPoint} connected={x.IsConnected} replica={x.IsReplica}"))}; last error: {lastError}");
+            }
+        }).Unwrap();
         await AnsweredAtLeast(300, "answers after failover");
         stop.Cancel();
         await Task.WhenAll(workers).Within();

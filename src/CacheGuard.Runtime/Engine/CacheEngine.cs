@@ -55,7 +55,33 @@ internal sealed partial class CacheEngine
         {
             return Breaker;
         }
-        return endpoint is null ? Breaker : _nodeBreakers.GetOrAdd(endpoint, _ => new CircuitBreaker(() => Options, Logger));
+        return endpoint is null ? Breaker : _nodeBreakers.GetOrAdd(endpoint, _ => new CircuitBreaker(() => Options, Logger, RefreshTopology));
+    }
+
+    private long _lastTopologyRefresh;
+
+    /// <summary>
+    /// A master's breaker opened: its slots may have failed over to a replica. With the breaker
+    /// open nothing is sent there, so no MOVED reply would ever teach the connection the new
+    /// owner; ask for the topology instead (at most once per breaker period).
+    /// </summary>
+    private void RefreshTopology()
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastTopologyRefresh);
+        if (now - last < (long)Options.CircuitBreakerDuration.TotalMilliseconds || Interlocked.CompareExchange(ref _lastTopologyRefresh, now, last) != last)
+            return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await Multiplexer.ConfigureAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRedisFailure(ex))
+            {
+                // The next opening tries again.
+            }
+        });
     }
 
     private int _isCluster = -1;

@@ -15,10 +15,13 @@ internal sealed class CircuitBreaker
     private long _openUntil; // Environment.TickCount64 ms; 0 = closed
     private int _probing;
 
-    public CircuitBreaker(Func<CacheGuardOptions> options, ILogger logger)
+    private readonly Action? _onOpen;
+
+    public CircuitBreaker(Func<CacheGuardOptions> options, ILogger logger, Action? onOpen = null)
     {
         _options = options;
         _logger = logger;
+        _onOpen = onOpen;
     }
 
     public bool IsOpen => Interlocked.Read(ref _openUntil) != 0;
@@ -51,6 +54,7 @@ internal sealed class CircuitBreaker
         {
             Interlocked.Exchange(ref _openUntil, Environment.TickCount64 + (long)o.CircuitBreakerDuration.TotalMilliseconds);
             if (!probe) Log.BreakerOpened(_logger, failures, o.CircuitBreakerDuration);
+            _onOpen?.Invoke();
         }
         if (probe) Interlocked.Exchange(ref _probing, 0);
     }
