@@ -66,8 +66,13 @@ internal sealed class CircuitBreaker
     }
 }
 
-/// <summary>Redis could not be used for this call (it failed, timed out, or the breaker is open).</summary>
-internal sealed class RedisUnavailableException : InvalidOperationException
+/// <summary>
+/// Redis could not be used for this call: it failed or timed out (the Redis error is the inner
+/// exception), or the circuit breaker is open. Get-or-set never throws it (it falls back) unless
+/// <see cref="CacheGuardOptions.ThrowOnRedisFailure"/> is set; a plain read has nothing to fall back to.
+/// </summary>
+public sealed class RedisUnavailableException : InvalidOperationException
 {
+    /// <summary>Creates the exception.</summary>
     public RedisUnavailableException(string message, Exception? inner) : base(message, inner) { }
 }
