@@ -24,7 +24,7 @@ internal sealed partial class CacheEngine
         Multiplexer = multiplexer;
         _options = options;
         Logger = options.LoggerFactory?.CreateLogger("CacheGuard") ?? NullLogger.Instance;
-        Breaker = new CircuitBreaker(() => Options, Logger);
+        Breaker = new CircuitBreaker(() => Options, () => Logger);
         LastKnown = new LastKnownValues(() => Options);
     }
 
@@ -55,7 +55,7 @@ internal sealed partial class CacheEngine
         {
             return Breaker;
         }
-        return endpoint is null ? Breaker : _nodeBreakers.GetOrAdd(endpoint, _ => new CircuitBreaker(() => Options, Logger, RefreshTopology));
+        return endpoint is null ? Breaker : _nodeBreakers.GetOrAdd(endpoint, _ => new CircuitBreaker(() => Options, () => Logger, RefreshTopology));
     }
 
     private long _lastTopologyRefresh;
@@ -385,8 +385,6 @@ internal sealed partial class CacheEngine
     /// <summary>The fenced populate; Redis failures here are logged, never thrown (the caller has its value).</summary>
     private async Task PopulateAsync<T>(Call<T> call, T value, ReadResult startedAt, RedisLease? lease)
     {
-        if (Options.Hooks.BeforePopulate is { } hook)
-            await hook(new RedisKeyText(call.Text)).ConfigureAwait(false);
         var o = call.O;
         if (value is null && !o.CacheNegative)
         {

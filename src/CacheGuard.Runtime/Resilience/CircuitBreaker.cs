@@ -10,14 +10,14 @@ namespace CacheGuard;
 internal sealed class CircuitBreaker
 {
     private readonly Func<CacheGuardOptions> _options;
-    private readonly ILogger _logger;
+    private readonly Func<ILogger> _logger;
     private int _failures;
     private long _openUntil; // Environment.TickCount64 ms; 0 = closed
     private int _probing;
 
     private readonly Action? _onOpen;
 
-    public CircuitBreaker(Func<CacheGuardOptions> options, ILogger logger, Action? onOpen = null)
+    public CircuitBreaker(Func<CacheGuardOptions> options, Func<ILogger> logger, Action? onOpen = null)
     {
         _options = options;
         _logger = logger;
@@ -42,7 +42,7 @@ internal sealed class CircuitBreaker
     {
         Interlocked.Exchange(ref _failures, 0);
         if (Interlocked.Exchange(ref _openUntil, 0) != 0)
-            Log.BreakerClosed(_logger);
+            Log.BreakerClosed(_logger());
         if (probe) Interlocked.Exchange(ref _probing, 0);
     }
 
@@ -53,7 +53,7 @@ internal sealed class CircuitBreaker
         if (probe || (failures >= o.CircuitBreakerThreshold && Interlocked.Read(ref _openUntil) == 0))
         {
             Interlocked.Exchange(ref _openUntil, Environment.TickCount64 + (long)o.CircuitBreakerDuration.TotalMilliseconds);
-            if (!probe) Log.BreakerOpened(_logger, failures, o.CircuitBreakerDuration);
+            if (!probe) Log.BreakerOpened(_logger(), failures, o.CircuitBreakerDuration);
             _onOpen?.Invoke();
         }
         if (probe) Interlocked.Exchange(ref _probing, 0);
