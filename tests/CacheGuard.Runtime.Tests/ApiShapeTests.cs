@@ -131,4 +131,29 @@ public class ApiShapeTests(RedisNodeFixture fixture)
         // 30 s default, capped at 60 s / 10 = 6 s (+10% jitter).
         Assert.InRange((await db.KeyTimeToLiveAsync(negative))!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6.6));
     }
+
+    [Fact]
+    public async Task SyncCallers_OnManyThreads_ShareOneFactoryRun()
+    {
+        var mux = await fixture.ConnectAsync();
+        var db = mux.GetDatabase();
+        var key = Nodes.Key("sync");
+        var runs = 0;
+        using var allIn = new Barrier(16);
+        var results = new int[16];
+        var threads = Enumerable.Range(0, 16).Select(i => new Thread(() =>
+        {
+            allIn.SignalAndWait();
+            results[i] = db.GetOrSet(key, ct =>
+            {
+                Interlocked.Increment(ref runs);
+                Thread.Sleep(100); // a slow synchronous query, so the others arrive while it runs
+                return 99;
+            }, TimeSpan.FromMinutes(1));
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => Assert.True(t.Join(Bounded.Timeout)));
+        Assert.All(results, r => Assert.Equal(99, r));
+        Assert.Equal(1, runs);
+    }
 }
