@@ -156,4 +156,18 @@ public class ApiShapeTests(RedisNodeFixture fixture)
         Assert.All(results, r => Assert.Equal(99, r));
         Assert.Equal(1, runs);
     }
+
+    [Fact]
+    public async Task Deserialization_NeverInstantiatesATypeNamedByThePayload()
+    {
+        var mux = await fixture.ConnectAsync();
+        var db = mux.GetDatabase();
+        var key = Nodes.Key("typename");
+        var payload = System.Text.Encoding.UTF8.GetBytes("{\"$type\":\"System.IO.FileInfo, System.Private.CoreLib\",\"originalPath\":\"/etc/passwd\"}");
+        await db.StringSetAsync(key, CacheEntryCodec.Encode(EntryKind.Value, 0, null, payload), TimeSpan.FromMinutes(1));
+
+        var asObject = await db.TryGetAsync<object>(key);
+        Assert.True(asObject.IsHit);
+        Assert.IsType<System.Text.Json.JsonElement>(asObject.Value);
+    }
 }

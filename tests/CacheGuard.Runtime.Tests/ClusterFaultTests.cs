@@ -85,4 +85,29 @@ public class ClusterFaultTests
 
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task MultiKeyInvalidation_WithAMasterDown_FailsExactlyTheKeysOfItsSlots_WithPerKeyErrors()
+    {
+        await using var cluster = await RedisClusterProcess.StartAsync(masters: 3, replicasPerMaster: 0);
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(cluster.ConfigurationString));
+        CacheGuardDatabaseExtensions.Configure(mux, new CacheGuardOptions { InvalidationRetryDelay = TimeSpan.FromMilliseconds(10) });
+        var db = mux.GetDatabase();
+        var prefix = Guid.NewGuid().ToString("N");
+        RedisKey[] keys = Enumerable.Range(0, 30).Select(i => (RedisKey)$"{prefix}:{i}").ToArray();
+        var owner = keys.ToDictionary(k => (string)k!, k => ((System.Net.IPEndPoint)mux.GetServer(k).EndPoint).Port);
+        var victim = cluster.Nodes.First(n => owner.ContainsValue(n.Port));
+        var expectedFailed = owner.Where(o => o.Value == victim.Port).Select(o => o.Key).ToHashSet();
+        Assert.NotEmpty(expectedFailed);
+        Assert.NotEqual(keys.Length, expectedFailed.Count);
+
+        victim.Kill();
+        var result = await db.InvalidateAsync(keys).Within();
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(keys, result.Keys.Select(k => k.Key));
+        Assert.Equal(expectedFailed, result.FailedKeys.Select(k => (string)k.Key!).ToHashSet());
+        Assert.All(result.FailedKeys, k => { Assert.NotNull(k.Error); Assert.Equal(3, k.Attempts); });
+        Assert.All(result.Keys.Where(k => k.Succeeded), k => Assert.Equal(1, k.Attempts));
+    }
 }
