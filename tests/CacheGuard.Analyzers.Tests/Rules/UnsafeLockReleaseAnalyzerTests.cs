@@ -490,4 +490,28 @@ public class UnsafeLockReleaseAnalyzerTests
                 }
             }
             """);
+
+    [Fact]
+    public Task OtherFamilies_RemoveIsNeverALockRelease() =>
+        Verify.VerifyAnalyzerAsync("""
+            using System;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.Caching.Distributed;
+            using Microsoft.Extensions.Caching.Memory;
+            using StackExchange.Redis;
+
+            class Job
+            {
+                IDistributedCache _distributed = null!;
+                IMemoryCache _memory = null!;
+                IDatabase _db = null!;
+                public async Task RunAsync(string key, Func<Task> work)
+                {
+                    await _db.StringSetAsync("lock:" + key, "1", TimeSpan.FromSeconds(30), When.NotExists);
+                    await work();
+                    await _distributed.RemoveAsync("lock:" + key);
+                    _memory.Remove("lock:" + key);
+                }
+            }
+            """);
 }
