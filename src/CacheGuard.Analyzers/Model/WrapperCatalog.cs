@@ -48,14 +48,20 @@ internal sealed class WrapperCatalog
             if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
                 continue;
             var receivers = CacheMemberNames(type, api);
-            if (receivers.Count == 0)
+            if (receivers.Count == 0 && !type.MightContainExtensionMethods)
                 continue;
 
             var classified = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
             foreach (var member in type.GetMembers())
             {
-                if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary, IsStatic: false } method
-                    && Classify(method, receivers, api) is { } wrapper)
+                // Instance methods of a class holding a cache, and extension methods over a cache type
+                // (static class DistributedCacheExtensions { GetObject(this IDistributedCache cache, string key) }).
+                if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
+                    continue;
+                var isWrapperMethod = method.IsStatic
+                    ? method.IsExtensionMethod && method.Parameters.Length > 0 && IsCacheType(method.Parameters[0].Type, api)
+                    : receivers.Count > 0;
+                if (isWrapperMethod && Classify(method, receivers, api) is { } wrapper)
                 {
                     classified[method] = wrapper;
                     methods[method] = wrapper;
@@ -209,20 +215,21 @@ internal sealed class WrapperCatalog
         return null;
     }
 
-    /// <summary>The key: a string or RedisKey parameter named like a key, or the first one.</summary>
+    /// <summary>The key: a string or RedisKey parameter named like a key, or the first parameter that is not the cache.</summary>
     private static int KeyParameter(IMethodSymbol method, CacheApi api)
     {
         var first = -1;
+        var sawOther = false;
         foreach (var parameter in method.Parameters)
         {
             var isKeyType = parameter.Type.SpecialType == SpecialType.System_String
                 || SymbolEqualityComparer.Default.Equals(parameter.Type, api.RedisKey);
-            if (!isKeyType)
-                continue;
-            if (parameter.Name.IndexOf("key", System.StringComparison.OrdinalIgnoreCase) >= 0)
+            if (isKeyType && parameter.Name.IndexOf("key", System.StringComparison.OrdinalIgnoreCase) >= 0)
                 return parameter.Ordinal;
-            if (first < 0 && parameter.Ordinal == 0)
-                first = 0;
+            if (isKeyType && first < 0 && !sawOther)
+                first = parameter.Ordinal;
+            if (!IsCacheType(parameter.Type, api))
+                sawOther = true;
         }
         return first;
     }

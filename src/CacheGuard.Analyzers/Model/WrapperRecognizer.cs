@@ -14,8 +14,10 @@ internal static class WrapperRecognizer
     public static CacheOperation? Recognize(IInvocationOperation invocation, CacheApi api)
     {
         var method = invocation.TargetMethod;
-        // Only instance calls on another object, to methods declared in this compilation.
-        if (invocation.Instance is null or IInstanceReferenceOperation || method.DeclaringSyntaxReferences.IsEmpty)
+        // Only calls on another object (or a cache, for extension methods), to methods declared in this compilation.
+        if (method.DeclaringSyntaxReferences.IsEmpty)
+            return null;
+        if (method.IsExtensionMethod ? !method.IsStatic : invocation.Instance is null or IInstanceReferenceOperation)
             return null;
         if (api.Wrappers.Find(method) is not { } wrapper)
             return null;

@@ -91,7 +91,7 @@ public sealed class UnsafeLockReleaseAnalyzer : DiagnosticAnalyzer
                 delete.Syntax.GetLocation(),
                 additional,
                 properties,
-                CacheKeys.Describe(delete.Key)));
+                DescribeLock(delete.Key!)));
         }
     }
 
@@ -105,6 +105,10 @@ public sealed class UnsafeLockReleaseAnalyzer : DiagnosticAnalyzer
         }
         return sawLock && sawDelete;
     }
+
+    /// <summary>A literal key by its value (<c>lock:sitemap</c>), anything else by its expression.</summary>
+    private static string DescribeLock(IOperation key) =>
+        key.ConstantValue is { HasValue: true, Value: string text } && key is ILiteralOperation ? text : CacheKeys.Describe(key);
 
     /// <summary>The value expression as written in the acquisition's argument list, or null when it isn't there.</summary>
     private static ExpressionSyntax? ValueArgument(CacheOperation acquisition)

@@ -190,6 +190,39 @@ public class CacheFamilyRecognitionTests
     }
 
     [Fact]
+    public void Wrapper_ExtensionMethodsOverACache_AreReadsAndWrites()
+    {
+        var ops = Recognize("""
+            static class DistributedCacheJson
+            {
+                public static async Task<T?> GetObjectAsync<T>(this IDistributedCache cache, string key)
+                {
+                    var json = await cache.GetStringAsync(key);
+                    return json is null ? default : System.Text.Json.JsonSerializer.Deserialize<T>(json);
+                }
+                public static Task SetObjectAsync<T>(this IDistributedCache cache, string key, T value, DistributedCacheEntryOptions options) =>
+                    cache.SetStringAsync(key, System.Text.Json.JsonSerializer.Serialize(value), options);
+                public static string Describe(this IDistributedCache cache, string key) => key;
+            }
+            class C
+            {
+                IDistributedCache _cache = null!;
+                async Task M(int id)
+                {
+                    var post = await _cache.GetObjectAsync<string>($"post:{id}");
+                    await _cache.SetObjectAsync($"post:{id}", "p", new DistributedCacheEntryOptions());
+                    _cache.Describe("k");
+                }
+            }
+            """);
+        Assert.Equal(new[]
+        {
+            "Read Wrapper key=$\"post:{id}\"",
+            "Write Wrapper key=$\"post:{id}\" value=\"p\" expiry=yes",
+        }, ops);
+    }
+
+    [Fact]
     public void Wrapper_OwnCalls_AndNonCacheClasses_AreNotWrapperOperations()
     {
         var ops = Recognize("""

@@ -43,6 +43,31 @@ public class UnsafeLockReleaseAnalyzerTests
             """, version);
 
     [Fact]
+    public async Task Message_NamesTheLock()
+    {
+        var test = new Verify.Test
+        {
+            TestCode = Usings + """
+                class Job
+                {
+                    IDatabase _db = null!;
+                    public void Run(string id)
+                    {
+                        var lockKey = "lock:" + id;
+                        if (!_db.StringSet("lock:static", "1", TimeSpan.FromSeconds(30), When.NotExists)) return;
+                        if (!_db.StringSet(lockKey, "1", TimeSpan.FromSeconds(30), When.NotExists)) return;
+                        {|#1:_db.KeyDelete(lockKey)|};
+                        {|#0:_db.KeyDelete("lock:static")|};
+                    }
+                }
+                """,
+        };
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CG0007").WithLocation(1).WithArguments("lockKey").WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CG0007").WithLocation(0).WithArguments("lock:static").WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public Task StableLocalToken_IsReleasedWithIt() =>
         Verify.VerifyCodeFixAsync(Usings + """
             class Job
