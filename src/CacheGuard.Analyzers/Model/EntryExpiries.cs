@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -71,6 +72,80 @@ internal static class EntryExpiries
 
             default:
                 return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether an entry expiry is a cached value's lifetime, as CG0001 means it. Not: the expiry of a
+    /// marker (a flag or cooldown written as <c>true</c>, <c>new byte[1]</c>, <c>[1]</c>) — every write
+    /// the options reach in this body writes one — nor the defaults inside a class that implements a
+    /// cache (<c>: IDistributedCache</c>), which are the cache's own policy, not a caller's TTL.
+    /// </summary>
+    public static bool IsValueLifetime(EntryExpiry expiry, MethodCacheFacts facts, CacheApi api)
+    {
+        if (facts.Owner.ContainingType is { } type
+            && (OperationFacts.IsOrInherits(type, api.DistributedCache)
+                || OperationFacts.IsOrInherits(type, api.MemoryCache)
+                || OperationFacts.IsOrInherits(type, api.HybridCache)))
+        {
+            return false;
+        }
+
+        var consumers = 0;
+        var markers = 0;
+        var local = OptionsLocal(expiry);
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (operation.Kind != CacheOperationKind.Write || operation.Options is not { } options)
+                continue;
+            var reaches = options.Syntax.Span.Contains(expiry.ReportOn.Span)
+                || (local is not null && OperationFacts.Unwrap(options.Value) is ILocalReferenceOperation used
+                    && SymbolEqualityComparer.Default.Equals(used.Local, local));
+            if (!reaches)
+                continue;
+            consumers++;
+            if (IsMarker(operation.Value))
+                markers++;
+        }
+        return consumers == 0 || markers < consumers;
+    }
+
+    /// <summary>The local the options holding this expiry are kept in: its initializer, or <c>local.X = ...</c>.</summary>
+    private static ILocalSymbol? OptionsLocal(EntryExpiry expiry)
+    {
+        for (var current = expiry.Value.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Instance: ILocalReferenceOperation receiver } }:
+                    return receiver.Local;
+                case IVariableDeclaratorOperation declarator:
+                    return declarator.Symbol;
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target }:
+                    return target.Local;
+            }
+        }
+        return null;
+    }
+
+    /// <summary><c>true</c>, <c>new byte[1]</c>, <c>new byte[] { 1 }</c>, <c>[1]</c>: a flag, not a cached value.</summary>
+    private static bool IsMarker(IOperation? value)
+    {
+        if (value is null)
+            return false;
+        value = OperationFacts.Unwrap(value);
+        if (value.Type?.SpecialType == SpecialType.System_Boolean)
+            return true;
+        switch (value)
+        {
+            case IArrayCreationOperation array:
+                if (array.Initializer is { } init)
+                    return init.ElementValues.Length <= 1;
+                return array.DimensionSizes.Length == 1 && array.DimensionSizes[0].ConstantValue is { HasValue: true, Value: int n } && n <= 1;
+            default:
+                // C# 12 collection expressions ([1]) bind as a collection-expression operation, not in the 4.8 API.
+                return value.Syntax.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.CollectionExpression)
+                    && value.Syntax.ChildNodes().Count() <= 1;
         }
     }
 

@@ -69,8 +69,11 @@ public sealed class FixedTtlAnalyzer : DiagnosticAnalyzer
         foreach (var entryExpiry in EntryExpiries.In(context.OperationBlocks, api))
         {
             var origin = ExpiryOrigin.Of(entryExpiry.Value, api);
-            if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api))
+            if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api)
+                || !EntryExpiries.IsValueLifetime(entryExpiry, facts, api))
+            {
                 continue;
+            }
             var properties = ImmutableDictionary<string, string?>.Empty
                 .Add(FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
             if (IsJitterable(entryExpiry.Value, entryExpiry.ReportOn, api))

@@ -286,6 +286,49 @@ public class FixedTtlFamiliesTests
             """);
 
     [Fact]
+    public Task MarkersAndCooldowns_AreNotFlagged_ButCachedValuesNextToThemAre() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class C
+            {
+                IDistributedCache _cache = null!;
+                async Task M(string key, string json)
+                {
+                    // "don't send again for an hour": a flag whose TTL is the point
+                    var cooldown = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1) };
+                    await _cache.SetAsync("sent:" + key, new byte[1], cooldown);
+                    await _cache.SetAsync("seen:" + key, new byte[] { 1 }, new DistributedCacheEntryOptions
+                    {
+                        AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(24),
+                    });
+                    await _cache.SetAsync("mark:" + key, [1], new DistributedCacheEntryOptions().SetAbsoluteExpiration(TimeSpan.FromMinutes(5)));
+                    await _cache.SetStringAsync(key, json, new DistributedCacheEntryOptions { {|CG0001:AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1)|} });
+                }
+            }
+            """);
+
+    [Fact]
+    public Task CacheImplementations_OwnDefaults_AreNotFlagged() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            using System.Threading;
+            abstract class SqlCache : IDistributedCache
+            {
+                static readonly TimeSpan DefaultSliding = TimeSpan.FromMinutes(20);
+                protected DistributedCacheEntryOptions Resolve(DistributedCacheEntryOptions options) =>
+                    options.SlidingExpiration is null && options.AbsoluteExpirationRelativeToNow is null
+                        ? new DistributedCacheEntryOptions { SlidingExpiration = DefaultSliding }
+                        : options;
+                public abstract byte[]? Get(string key);
+                public abstract Task<byte[]?> GetAsync(string key, CancellationToken token = default);
+                public abstract void Set(string key, byte[] value, DistributedCacheEntryOptions options);
+                public abstract Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default);
+                public abstract void Refresh(string key);
+                public abstract Task RefreshAsync(string key, CancellationToken token = default);
+                public abstract void Remove(string key);
+                public abstract Task RemoveAsync(string key, CancellationToken token = default);
+            }
+            """);
+
+    [Fact]
     public Task WrapperOverDistributedCache_IsFlaggedInside_NotAtCallSites() =>
         Verify.VerifyAnalyzerAsync(Usings + """
             class CacheService
