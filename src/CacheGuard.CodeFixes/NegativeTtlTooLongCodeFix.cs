@@ -54,7 +54,7 @@ public sealed class NegativeTtlTooLongCodeFix : CodeFixProvider
             }
             else if (fix == NegativeTtlTooLongAnalyzer.SplitFix
                 && diagnostic.AdditionalLocations.Count == 1
-                && root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan) is IdentifierNameSyntax lookup)
+                && root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true) is IdentifierNameSyntax lookup)
             {
                 var name = lookup.Identifier.ValueText;
                 context.RegisterCodeFix(
