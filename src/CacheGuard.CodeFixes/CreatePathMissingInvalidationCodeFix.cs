@@ -12,7 +12,6 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace CacheGuard.CodeFixes;
@@ -67,6 +66,7 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
     {
         var builder = ImmutableArray.CreateBuilder<StatementSyntax>();
         var indentation = anchor.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
+        var endOfLine = EndOfLine(anchor.SyntaxTree.GetRoot(cancellationToken));
         foreach (var key in keys)
         {
             // Validate with the static form (binds without the using directive the fix adds).
@@ -82,10 +82,12 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
             var statement = SyntaxFactory.ParseStatement(text);
             if (statement.ContainsDiagnostics)
                 return null;
-            statement = statement
+            // A key-builder call is written fully qualified: simplified, with its using added.
+            statement = statement.ReplaceNodes(
+                    statement.DescendantNodes().OfType<AliasQualifiedNameSyntax>(),
+                    (_, name) => name.WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation))
                 .WithLeadingTrivia(indentation.IsKind(SyntaxKind.WhitespaceTrivia) ? SyntaxFactory.TriviaList(indentation) : SyntaxFactory.TriviaList())
-                .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed)
-                .WithAdditionalAnnotations(Simplifier.Annotation, Formatter.Annotation);
+                .WithTrailingTrivia(endOfLine);
             builder.Add(statement);
         }
         return builder.ToImmutable();
@@ -98,15 +100,15 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
             return document;
         var updated = root.InsertNodesAfter(anchor, statements);
         if (updated is CompilationUnitSyntax unit)
-            updated = AddRuntimeUsing(unit);
-        return document.WithSyntaxRoot(updated);
+            updated = AddRuntimeUsing(unit, EndOfLine(root));
+        return await RuntimeSyntax.AddImportsAsync(document.WithSyntaxRoot(updated), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Adds <c>using CacheGuard;</c> (the extension methods need it) among the file's usings, in the
     /// order the IDE keeps them: System first, then alphabetical.
     /// </summary>
-    private static CompilationUnitSyntax AddRuntimeUsing(CompilationUnitSyntax unit)
+    private static CompilationUnitSyntax AddRuntimeUsing(CompilationUnitSyntax unit, SyntaxTrivia endOfLine)
     {
         bool IsRuntime(UsingDirectiveSyntax u) => u.Alias is null && u.StaticKeyword.IsKind(SyntaxKind.None) && u.Name?.ToString() == RuntimeSyntax.RuntimeNamespace;
         if (unit.Usings.Any(IsRuntime)
@@ -116,13 +118,13 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
         }
 
         var directive = SyntaxFactory.UsingDirective(SyntaxFactory.ParseName(RuntimeSyntax.RuntimeNamespace))
-            .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed);
+            .WithTrailingTrivia(endOfLine);
         var usings = unit.Usings;
         var index = 0;
         while (index < usings.Count && ComesBefore(usings[index], RuntimeSyntax.RuntimeNamespace))
             index++;
         if (usings.Count == 0)
-            return unit.WithUsings(SyntaxFactory.SingletonList(directive.WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed, SyntaxFactory.ElasticCarriageReturnLineFeed)));
+            return unit.WithUsings(SyntaxFactory.SingletonList(directive.WithTrailingTrivia(endOfLine, endOfLine)));
         if (index == 0)
         {
             // Keep the file's leading trivia (header comments) on the first line.
@@ -131,6 +133,17 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
             usings = usings.Replace(first, first.WithLeadingTrivia());
         }
         return unit.WithUsings(usings.Insert(index, directive));
+    }
+
+    /// <summary>The document's own line ending.</summary>
+    private static SyntaxTrivia EndOfLine(SyntaxNode root)
+    {
+        foreach (var trivia in root.DescendantTrivia())
+        {
+            if (trivia.IsKind(SyntaxKind.EndOfLineTrivia))
+                return trivia;
+        }
+        return SyntaxFactory.CarriageReturnLineFeed;
     }
 
     private static bool ComesBefore(UsingDirectiveSyntax existing, string name)
