@@ -79,16 +79,20 @@ internal sealed class CreatePath
 
         var entities = new List<CreatedEntity>();
         var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.OrdinalIgnoreCase);
-        var written = new List<IOperation>();
+        // Only inserts create: an update, delete or unrelated statement in a method named AddRole is no create.
+        var written = new List<IInvocationOperation>();
         foreach (var write in facts.DatabaseWrites)
-            written.Add(write.Invocation);
+        {
+            if (IsInsert(write))
+                written.Add(write.Invocation);
+        }
 
-        // EF Core: db.Authors.Add(author) (saved by the SaveChanges that made this a database write).
+        // EF Core: db.Authors.Add(author), saved by the SaveChanges that made this a database write.
         foreach (var block in blocks)
         {
             foreach (var operation in block.Descendants())
             {
-                if (operation is IInvocationOperation { TargetMethod.Name: "Add" or "AddAsync" or "AddRange" or "AddRangeAsync" or "Attach" } add
+                if (operation is IInvocationOperation { TargetMethod.Name: "Add" or "AddAsync" or "AddRange" or "AddRangeAsync" } add
                     && add.Instance?.Type is { } receiver
                     && (OperationFacts.IsOrInherits(receiver, api.DbSet) || OperationFacts.IsOrInherits(receiver, api.DbContext)))
                 {
@@ -96,23 +100,29 @@ internal sealed class CreatePath
                 }
             }
         }
+        if (written.Count == 0)
+            return null;
 
-        foreach (var call in written)
+        foreach (var invocation in written)
         {
-            var invocation = (IInvocationOperation)call;
             foreach (var argument in invocation.Arguments)
             {
+                // The entity itself is passed (not merely read from, as in new Friendship(user.Id, ...)).
+                var direct = OperationFacts.Unwrap(argument.Value);
+                if (direct is IParameterReferenceOperation p)
+                    AddEntity(p.Parameter.Name, p.Parameter.Type);
+                else if (direct is ILocalReferenceOperation l)
+                    AddEntity(l.Local.Name, l.Local.Type);
+
                 foreach (var operation in argument.Value.DescendantsAndSelf())
                 {
                     switch (operation)
                     {
                         case IParameterReferenceOperation parameter:
                             names.Add(parameter.Parameter.Name);
-                            AddEntity(parameter.Parameter.Name, parameter.Parameter.Type);
                             break;
                         case ILocalReferenceOperation local:
                             names.Add(local.Local.Name);
-                            AddEntity(local.Local.Name, local.Local.Type);
                             break;
                         case IPropertyReferenceOperation property:
                             names.Add(property.Property.Name);
@@ -137,6 +147,34 @@ internal sealed class CreatePath
                     return;
             }
             entities.Add(new CreatedEntity(name, entity));
+        }
+    }
+
+    /// <summary>
+    /// A write that can insert: a repository call with an insert-like verb, Dapper with INSERT /
+    /// MERGE / upsert SQL (or SQL it can't read); not EF's SaveChanges alone (its Add calls count).
+    /// </summary>
+    private static bool IsInsert(DatabaseWrite write)
+    {
+        switch (write.Kind)
+        {
+            case DatabaseWriteKind.Repository:
+                return write.Verb is not ("Update" or "Delete" or "Remove");
+            case DatabaseWriteKind.Dapper:
+                foreach (var argument in write.Invocation.Arguments)
+                {
+                    if (argument.Parameter?.Name == "sql")
+                    {
+                        if (argument.Value.ConstantValue is not { HasValue: true, Value: string sql })
+                            return true;
+                        return sql.IndexOf("INSERT", StringComparison.OrdinalIgnoreCase) >= 0
+                            || sql.IndexOf("MERGE", StringComparison.OrdinalIgnoreCase) >= 0
+                            || sql.IndexOf("UPSERT", StringComparison.OrdinalIgnoreCase) >= 0;
+                    }
+                }
+                return true;
+            default:
+                return false;
         }
     }
 

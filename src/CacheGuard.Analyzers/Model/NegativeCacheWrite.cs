@@ -70,6 +70,11 @@ internal static class NegativeCacheWrites
         {
             if (!IsNegativeValue(value, lookup, api, out var kind))
                 return null;
+            // "if (!allowed) set blocked:{ip} = 1" is a flag, not a cached "does not exist".
+            if (lookup.Type?.SpecialType == SpecialType.System_Boolean && !IsFalsy(value) && SentinelKind(value, api) is null)
+                return null;
+            if (IsTruthy(value))
+                return null;
             return new NegativeCacheWrite(write, kind, isImplicit: false, lookup, EntityTypeOf(lookup.Type), KeyShape.Of(write.Key));
         }
 
@@ -149,6 +154,28 @@ internal static class NegativeCacheWrites
         }
         return false;
     }
+
+    private static bool IsFalsy(IOperation value) =>
+        value.ConstantValue is { HasValue: true, Value: { } constant }
+        && constant switch
+        {
+            bool b => !b,
+            string s => s is "0" or "false" or "False" or "no" or "",
+            int i => i == 0,
+            long l => l == 0,
+            _ => false,
+        };
+
+    private static bool IsTruthy(IOperation value) =>
+        value.ConstantValue is { HasValue: true, Value: { } constant }
+        && constant switch
+        {
+            bool b => b,
+            string s => s is "1" or "true" or "True" or "yes" or "ok",
+            int i => i == 1,
+            long l => l == 1,
+            _ => false,
+        };
 
     /// <summary>Markers that say "not found" wherever they are written, and empty values.</summary>
     private static NegativeValueKind? SentinelKind(IOperation value, CacheApi api)
@@ -368,6 +395,8 @@ internal static class NotFoundGuard
             if (value is not IInvocationOperation invocation)
                 continue;
             var name = invocation.TargetMethod.Name;
+            if (local.Type?.SpecialType == SpecialType.System_Boolean && !IsExistenceCheck(name))
+                return false;
             if (CacheOperations.Recognize(invocation, api) is not null
                 || CacheApi.IsRuntimeSymbol(invocation.TargetMethod)
                 || name.StartsWith("Deserialize", StringComparison.Ordinal)
@@ -383,6 +412,17 @@ internal static class NotFoundGuard
     }
 
     private static bool IsTestable(IOperation tested) => tested is ILocalReferenceOperation;
+
+    /// <summary>A boolean lookup that asks whether something exists (<c>AnyAsync</c>, <c>EmailExistsAsync</c>, <c>IsRegistered</c>).</summary>
+    private static bool IsExistenceCheck(string name)
+    {
+        foreach (var word in new[] { "Exist", "Any", "Contains", "Has", "Found", "Registered", "Taken", "Known", "Present", "Used" })
+        {
+            if (name.IndexOf(word, StringComparison.Ordinal) >= 0)
+                return true;
+        }
+        return false;
+    }
 
     /// <summary>The branch always leaves: ends in return or throw.</summary>
     private static bool Exits(IOperation branch)

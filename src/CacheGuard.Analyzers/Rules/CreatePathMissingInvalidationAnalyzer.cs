@@ -191,12 +191,16 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
         {
             var records = _records.ToArray();
             var negatives = new List<(NegativeCacheWrite Write, IMethodSymbol Owner)>();
-            foreach (var record in records)
+            // In source order, so messages and fixes don't depend on the order methods were analyzed in.
+            var allNegatives = records
+                .SelectMany(r => r.Negatives.Select(n => (Write: n, Owner: r.Method)))
+                .OrderBy(n => n.Write.Write.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
+                .ThenBy(n => n.Write.Write.Syntax.SpanStart);
+            foreach (var (negative, owner) in allNegatives)
             {
-                foreach (var negative in record.Negatives)
                 {
                     if (!negatives.Any(n => n.Write.Key!.Matches(negative.Key!) && SameType(n.Write.EntityType, negative.EntityType)))
-                        negatives.Add((negative, record.Method));
+                        negatives.Add((negative, owner));
                 }
             }
             if (negatives.Count == 0)

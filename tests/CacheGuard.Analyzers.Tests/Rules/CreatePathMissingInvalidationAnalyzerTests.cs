@@ -543,6 +543,20 @@ public class CreatePathMissingInvalidationAnalyzerTests
 
                 // "Address" starts with "Add" but is no create verb.
                 public Task AddressChangedAsync(User user) => _users.UpdateAsync(user);
+
+                // A create verb whose database write is an update of an existing user.
+                public async Task AddRoleAsync(User user, string role)
+                {
+                    user.Email = role;
+                    await _users.UpdateAsync(user);
+                }
+
+                // Creates a post that merely reads the user: the user is not created.
+                public async Task AddPostForAsync(User user)
+                {
+                    _db.Posts.Add(new Post { Id = user.Id, Slug = user.Email });
+                    await _db.SaveChangesAsync();
+                }
             }
             """;
         var test = NewTest();

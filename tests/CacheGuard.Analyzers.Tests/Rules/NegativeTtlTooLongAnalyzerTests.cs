@@ -382,6 +382,23 @@ public class NegativeTtlTooLongAnalyzerTests
                 public Task SaveAsync(User user) =>
                     _db.StringSetAsync($"user:{user.Id}", JsonSerializer.Serialize(user), TimeSpan.FromMinutes(10));
 
+                // A lockout flag written when a check fails is not a cached "does not exist".
+                public async Task ThrottleAsync(string ip)
+                {
+                    var allowed = await _store.ExistsAsync(ip);
+                    if (!allowed)
+                        await _db.StringSetAsync($"blocked:{ip}", "1", TimeSpan.FromMinutes(15));
+                }
+
+                public async Task ThrottleOtherAsync(string ip)
+                {
+                    var allowed = await CheckAsync(ip);
+                    if (!allowed)
+                        await _db.StringSetAsync($"blocked:{ip}", "0", TimeSpan.FromMinutes(15));
+                }
+
+                private Task<bool> CheckAsync(string ip) => Task.FromResult(ip.Length > 0);
+
                 // A long negative TTL the team configured on purpose.
                 public void Remember(int id)
                 {
