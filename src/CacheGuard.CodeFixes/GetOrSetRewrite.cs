@@ -269,10 +269,15 @@ internal sealed class GetOrSetRewrite
 
             var replacement = SyntaxFactory.ReturnStatement(call)
                 .WithLeadingTrivia(readStatement.GetLeadingTrivia())
-                .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed)
+                .WithTrailingTrivia(EndOfLine(body))
                 .WithAdditionalAnnotations(Formatter.Annotation, RewrittenAnnotation);
             return new GetOrSetRewrite(body, index, replacement);
         }
+
+        private static SyntaxTrivia EndOfLine(SyntaxNode node) =>
+            node.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is { RawKind: (int)SyntaxKind.EndOfLineTrivia } eol
+                ? eol
+                : SyntaxFactory.LineFeed;
 
         private MissPolarity Classify(ExpressionSyntax condition)
         {
@@ -583,6 +588,8 @@ internal sealed class GetOrSetRewrite
                     {
                         return true; // a log line: observability, not behaviour
                     }
+                    if (_model.GetSymbolInfo(invocation, _ct).Symbol is IMethodSymbol { Name: "ThrowIfCancellationRequested" })
+                        return true;
                     return invocation.Expression is MemberAccessExpressionSyntax member && IsLocalOfMiss(member.Expression, missSpan);
                 default:
                     return false;
@@ -761,7 +768,9 @@ internal static class RuntimeUsings
     {
         if (HasUsing(unit.Usings) || unit.Members.OfType<BaseNamespaceDeclarationSyntax>().Any(n => HasUsing(n.Usings)))
             return unit;
-        var endOfLine = unit.ToFullString().Contains("\r\n") ? SyntaxFactory.CarriageReturnLineFeed : SyntaxFactory.LineFeed;
+        var endOfLine = unit.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is { RawKind: (int)SyntaxKind.EndOfLineTrivia } eol
+            ? eol
+            : SyntaxFactory.LineFeed;
         var directive = SyntaxFactory.UsingDirective(SyntaxFactory.IdentifierName(RuntimeSyntax.RuntimeNamespace))
             .NormalizeWhitespace()
             .WithTrailingTrivia(endOfLine);
@@ -780,7 +789,10 @@ internal static class RuntimeUsings
     private static SyntaxList<UsingDirectiveSyntax> Insert(SyntaxList<UsingDirectiveSyntax> usings, UsingDirectiveSyntax directive)
     {
         var index = usings.Count;
-        for (var i = 0; i < usings.Count; i++)
+        var names = usings.Where(u => u.Alias is null && u.StaticKeyword == default && u.GlobalKeyword == default && u.Name is not null)
+            .Select(u => u.Name!.ToString()).ToList();
+        var sorted = names.Zip(names.Skip(1), (a, b) => Compare(a, b) <= 0).All(ok => ok);
+        for (var i = 0; i < usings.Count && sorted; i++)
         {
             var u = usings[i];
             if (u.Alias is not null || u.StaticKeyword != default || u.GlobalKeyword != default || u.Name is null)

@@ -225,7 +225,7 @@ internal sealed class ReadResult
         {
             switch (parent)
             {
-                case IConditionalOperation conditional when node != conditional.Condition && conditional.Syntax.SpanStart >= readStart:
+                case IConditionalOperation conditional when node != conditional.Condition && conditional.Syntax.Span.End > readStart:
                 {
                     var polarity = Classify(conditional.Condition);
                     if (polarity == MissPolarity.None)
@@ -243,16 +243,16 @@ internal sealed class ReadResult
                     for (var i = index - 1; i >= 0; i--)
                     {
                         var statement = block.Operations[i];
-                        if (statement.Syntax.SpanStart < readStart)
+                        if (statement.Syntax.Span.End <= readStart)
                             break;
-                        if (statement is IConditionalOperation { WhenFalse: null } early && Exits(early.WhenTrue))
-                        {
-                            var polarity = Classify(early.Condition);
-                            if (polarity == MissPolarity.Hit)
-                                return true;
-                            if (polarity == MissPolarity.Miss)
-                                return false;
-                        }
+                        if (statement is not IConditionalOperation early)
+                            continue;
+                        // Code after `if (hit) return ...;` runs on a miss; after `if (miss) { ... } else return ...;` too.
+                        var polarity = Classify(early.Condition);
+                        if (polarity != MissPolarity.None && Exits(early.WhenTrue))
+                            return polarity == MissPolarity.Hit;
+                        if (polarity != MissPolarity.None && Exits(early.WhenFalse))
+                            return polarity == MissPolarity.Miss;
                     }
                     break;
                 }
