@@ -423,7 +423,16 @@ internal sealed class GetOrSetRewrite
                     else
                     {
                         if (!Encodes(value, returned, encoding))
-                            return false;
+                        {
+                            // var json = JsonSerializer.Serialize(post); db.StringSet(key, json); return post;
+                            if (SerializedLocal(value, missSpan, miss) is not { } local
+                                || !Encodes(local.Initializer, returned, encoding))
+                            {
+                                return false;
+                            }
+                            if (local.OnlyUse)
+                                removedWrites.Add(local.Declaration);
+                        }
                         if (expiry is not null && ReferencesLocalsIn(expiry, missSpan))
                             return false;
                         if (!ttlSeen)
@@ -467,6 +476,38 @@ internal sealed class GetOrSetRewrite
             return true;
         }
 
+        private sealed class LocalValue
+        {
+            public LocalValue(ExpressionSyntax initializer, LocalDeclarationStatementSyntax declaration, bool onlyUse)
+            {
+                Initializer = initializer;
+                Declaration = declaration;
+                OnlyUse = onlyUse;
+            }
+
+            public ExpressionSyntax Initializer { get; }
+            public LocalDeclarationStatementSyntax Declaration { get; }
+            public bool OnlyUse { get; }
+        }
+
+        /// <summary>A local of the miss path the write stores, with its single initializer; OnlyUse when the write is its one use.</summary>
+        private LocalValue? SerializedLocal(ExpressionSyntax value, Microsoft.CodeAnalysis.Text.TextSpan missSpan, List<StatementSyntax> miss)
+        {
+            if (Strip(value) is not IdentifierNameSyntax id
+                || _model.GetSymbolInfo(id, _ct).Symbol is not ILocalSymbol local
+                || local.DeclaringSyntaxReferences.Length != 1
+                || local.DeclaringSyntaxReferences[0].GetSyntax(_ct) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
+                || !missSpan.Contains(declarator.Span)
+                || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax declaration })
+            {
+                return null;
+            }
+            var uses = miss.Sum(statement => statement.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+                .Count(other => other.Identifier.ValueText == id.Identifier.ValueText
+                                && SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(other, _ct).Symbol, local)));
+            return new LocalValue(initializer, declaration, uses == 1);
+        }
+
         /// <summary>The write's value and TimeSpan expiry; false for flags, conditions or expiry forms GetOrSet can't take.</summary>
         private bool WriteArguments(InvocationExpressionSyntax write, out ExpressionSyntax value, out ExpressionSyntax? expiry)
         {
@@ -505,6 +546,11 @@ internal sealed class GetOrSetRewrite
                     case "StackExchange.Redis.When":
                     case "StackExchange.Redis.ValueCondition":
                         if (inner is not IMemberReferenceOperation { Member.Name: "Always" })
+                            return false;
+                        break;
+                    case "StackExchange.Redis.CommandFlags":
+                        // How the write is sent, not what is cached: GetOrSet writes the entry itself.
+                        if (inner is not IMemberReferenceOperation { Member.Name: "None" or "FireAndForget" })
                             return false;
                         break;
                     case "System.Boolean" when parameter.Name == "keepTtl":
@@ -679,15 +725,32 @@ internal sealed class GetOrSetRewrite
                 node = configured;
             if (node.Parent is AwaitExpressionSyntax awaited)
                 node = awaited;
+            // _ = db.StringSetAsync(...): fire and forget
+            if (node.Parent is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } } discard && discard.Right == node)
+                node = discard;
             return node.Parent as ExpressionStatementSyntax;
         }
 
-        private static ExpressionSyntax? SingleReturn(StatementSyntax statement) => statement switch
+        /// <summary><c>return x;</c>, <c>{ return x; }</c>, or <c>{ var y = x; return y; }</c>: the value returned.</summary>
+        private static ExpressionSyntax? SingleReturn(StatementSyntax statement)
         {
-            ReturnStatementSyntax { Expression: { } e } => e,
-            BlockSyntax { Statements.Count: 1 } block => SingleReturn(block.Statements[0]),
-            _ => null,
-        };
+            switch (statement)
+            {
+                case ReturnStatementSyntax { Expression: { } e }:
+                    return e;
+                case BlockSyntax { Statements.Count: 1 } block:
+                    return SingleReturn(block.Statements[0]);
+                case BlockSyntax { Statements.Count: 2 } block
+                    when block.Statements[0] is LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } declaration
+                         && declaration.UsingKeyword == default
+                         && declaration.Declaration.Variables[0] is { Initializer.Value: { } value } variable
+                         && block.Statements[1] is ReturnStatementSyntax { Expression: IdentifierNameSyntax returned }
+                         && returned.Identifier.ValueText == variable.Identifier.ValueText:
+                    return value;
+                default:
+                    return null;
+            }
+        }
 
         private static TypeSyntax? UnwrapTaskSyntax(TypeSyntax type)
         {

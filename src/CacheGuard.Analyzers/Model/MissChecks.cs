@@ -64,6 +64,10 @@ internal sealed class ReadResult
                     continue;
                 case IInvocationOperation i when i == Read:
                     return true;
+                case IPropertyReferenceOperation { Property.Name: "Value", Instance: { } instance }:
+                    // StringGetWithExpiry(...).Value, a Nullable<T>'s value
+                    current = instance;
+                    continue;
                 case IInvocationOperation i when i.Instance is not null && i.Arguments.Length <= 1
                                                  && (i.TargetMethod.Name == "ToString" || i.TargetMethod.Name == "ConfigureAwait"):
                     current = i.Instance;

@@ -104,6 +104,14 @@ internal static class ValueFactories
                     _parameters?.Add(parameter.Parameter);
                     return;
 
+                case IPropertyReferenceOperation { Instance: { } instance } property:
+                    // invocation.Proceed(); ... invocation.ReturnValue: the call that filled the object is the factory.
+                    if (OperationFacts.Unwrap(instance) is IParameterReferenceOperation or ILocalReferenceOperation)
+                        VisitFillers(OperationFacts.Unwrap(instance));
+                    foreach (var child in operation.ChildOperations)
+                        Visit(child, depth + 1);
+                    return;
+
                 case IInvocationOperation invocation:
                 {
                     var kind = Classify(invocation);
@@ -124,6 +132,33 @@ internal static class ValueFactories
                     foreach (var child in operation.ChildOperations)
                         Visit(child, depth + 1);
                     return;
+            }
+        }
+
+        private void VisitFillers(IOperation target)
+        {
+            var symbol = target switch
+            {
+                IParameterReferenceOperation p => (ISymbol)p.Parameter,
+                ILocalReferenceOperation l => l.Local,
+                _ => null,
+            };
+            if (symbol is null)
+                return;
+            foreach (var operation in _body.Descendants())
+            {
+                if (operation is IInvocationOperation { TargetMethod.ReturnsVoid: true, Instance: { } receiver } call
+                    && call.Parent is IExpressionStatementOperation
+                    && OperationFacts.Unwrap(receiver) switch
+                    {
+                        IParameterReferenceOperation p => SymbolEqualityComparer.Default.Equals(p.Parameter, symbol),
+                        ILocalReferenceOperation l => SymbolEqualityComparer.Default.Equals(l.Local, symbol),
+                        _ => false,
+                    }
+                    && Classify(call) is { } kind)
+                {
+                    Offer(new ValueFactory(call, kind));
+                }
             }
         }
 
@@ -158,6 +193,21 @@ internal static class ValueFactories
                             break;
                         case IForEachLoopOperation { LoopControlVariable: IVariableDeclaratorOperation loopVariable } loop:
                             Add(loopVariable.Symbol, loop.Collection);
+                            break;
+                        case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol patternLocal } pattern:
+                            // executed.Result is ObjectResult result: result comes from executed.Result
+                            for (var up = pattern.Parent; up is not null; up = up.Parent)
+                            {
+                                if (up is IIsPatternOperation isPattern)
+                                {
+                                    Add(patternLocal, isPattern.Value);
+                                    break;
+                                }
+                            }
+                            break;
+                        case IDeclarationExpressionOperation { Expression: ILocalReferenceOperation outLocal } declaration
+                            when declaration.Parent is IArgumentOperation { Parent: IInvocationOperation filler }:
+                            Add(outLocal.Local, filler);
                             break;
                     }
                 }

@@ -431,6 +431,77 @@ public class UnguardedPopulateAnalyzerTests
             }
             """ + Domain);
 
+    [Fact]
+    public Task SerializedLocal_HitBlockLocal_AndFireAndForget_AreRewritten() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                IDatabase _db = null!;
+                IPostStore _store = null!;
+
+                public async Task<Post?> GetAsync(int id)
+                {
+                    var cached = await {|CG0004:_db.StringGetAsync($"post:{id}")|};
+                    if (cached.HasValue)
+                    {
+                        var hit = JsonSerializer.Deserialize<Post>(cached!);
+                        return hit;
+                    }
+                    var post = await _store.LoadAsync(id);
+                    var json = JsonSerializer.Serialize(post);
+                    _ = _db.StringSetAsync($"post:{id}", json, TimeSpan.FromMinutes(5), flags: CommandFlags.FireAndForget);
+                    return post;
+                }
+            }
+            """ + Domain, FixedUsings + """
+            class C
+            {
+                IDatabase _db = null!;
+                IPostStore _store = null!;
+
+                public async Task<Post?> GetAsync(int id)
+                {
+                    return await _db.GetOrSetAsync<Post?>($"post:{id}", async ct =>
+                    {
+                        var post = await _store.LoadAsync(id);
+                        return post;
+                    }, TimeSpan.FromMinutes(5));
+                }
+            }
+            """ + Domain);
+
+    [Fact]
+    public Task FilterAroundNext_AndInterceptorAroundProceed_AreFlagged() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            public interface IInvocation { void Proceed(); object? ReturnValue { get; set; } string Key { get; } }
+            public class ExecutedContext { public object? Result { get; set; } }
+            public class ObjectResult { public object? Value { get; set; } }
+            class CachingFilter
+            {
+                IDatabase _db = null!;
+                public async Task<object?> OnExecutionAsync(string path, Func<Task<ExecutedContext>> next)
+                {
+                    var cached = await {|CG0004:_db.StringGetAsync("page:" + path)|};
+                    if (cached.HasValue) return cached.ToString();
+                    var executed = await next();
+                    if (executed.Result is ObjectResult result)
+                        await _db.StringSetAsync("page:" + path, JsonSerializer.Serialize(result.Value), TimeSpan.FromMinutes(1));
+                    return executed.Result;
+                }
+            }
+            class CachingInterceptor
+            {
+                IDatabase _db = null!;
+                public void Intercept(IInvocation invocation)
+                {
+                    var cached = {|CG0004:_db.StringGetWithExpiry(invocation.Key)|};
+                    if (cached.Value.HasValue) { invocation.ReturnValue = cached.Value.ToString(); return; }
+                    invocation.Proceed();
+                    _db.StringSet(invocation.Key, JsonSerializer.Serialize(invocation.ReturnValue), TimeSpan.FromMinutes(1));
+                }
+            }
+            """);
+
     // ---- The message names the factory ---------------------------------------------------------
 
     [Fact]
@@ -753,7 +824,7 @@ public class UnguardedPopulateAnalyzerTests
 
     [Theory]
     [InlineData("JsonSerializer.Deserialize<Post>(v.ToString(), Options)", "JsonSerializer.Serialize(post, Options)", "TimeSpan.FromMinutes(1)")] // custom serializer options
-    [InlineData("JsonSerializer.Deserialize<Post>(v.ToString())", "JsonSerializer.Serialize(post)", "TimeSpan.FromMinutes(1), When.Always, CommandFlags.FireAndForget")] // flags
+    [InlineData("JsonSerializer.Deserialize<Post>(v.ToString())", "JsonSerializer.Serialize(post)", "TimeSpan.FromMinutes(1), When.Always, CommandFlags.DemandMaster")] // flags that change where it goes
     [InlineData("JsonSerializer.Deserialize<Post>(v.ToString())", "JsonSerializer.Serialize(post)", "maybeTtl, When.Always")] // a TimeSpan? TTL
     [InlineData("JsonSerializer.Deserialize<Post>(v.ToString())", "JsonSerializer.Serialize(post.Slug)", "TimeSpan.FromMinutes(1)")] // writes something else than it returns
     public Task EncodingsAndWritesThatCannotBeMapped_GetNoFix(string decode, string encode, string rest)
