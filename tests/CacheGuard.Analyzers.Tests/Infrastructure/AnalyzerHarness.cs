@@ -70,7 +70,10 @@ internal static class AnalyzerHarness
         return compilation!.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
     }
 
-    /// <summary>Runs every analyzer; analyzer exceptions (callback or AD0001) come back as text, never thrown.</summary>
+    /// <summary>
+    /// Compiles and runs every analyzer in one pass; analyzer exceptions (callback or AD0001) come
+    /// back as text, never thrown.
+    /// </summary>
     public static async Task<AnalysisResult> AnalyzeAsync(Project project, CancellationToken cancellationToken = default)
     {
         var compilation = (await project.GetCompilationAsync(cancellationToken).ConfigureAwait(false))!;
@@ -85,14 +88,15 @@ internal static class AnalyzerHarness
             concurrentAnalysis: false,
             logAnalyzerExecutionTime: false,
             reportSuppressedDiagnostics: false);
-        var diagnostics = await compilation.WithAnalyzers(Analyzers, options).GetAnalyzerDiagnosticsAsync(cancellationToken).ConfigureAwait(false);
+        var diagnostics = await compilation.WithAnalyzers(Analyzers, options).GetAllDiagnosticsAsync(cancellationToken).ConfigureAwait(false);
         foreach (var d in diagnostics.Where(d => d.Id is "AD0001" or "AD0002"))
         {
             lock (exceptions)
                 exceptions.Add($"{d.Id}: {d.GetMessage()}");
         }
         var cacheGuard = diagnostics.Where(d => d.Id.StartsWith("CG", StringComparison.Ordinal)).ToImmutableArray();
-        return new AnalysisResult(cacheGuard, exceptions.Distinct().ToImmutableArray());
+        var errors = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error && !d.Id.StartsWith("CG", StringComparison.Ordinal) && !d.Id.StartsWith("AD", StringComparison.Ordinal)).ToImmutableArray();
+        return new AnalysisResult(cacheGuard, exceptions.Distinct().ToImmutableArray(), errors);
     }
 
     /// <summary>Every leaf code action the fix providers offer for <paramref name="diagnostic"/>.</summary>
@@ -182,7 +186,8 @@ internal static class AnalyzerHarness
     }
 }
 
-internal sealed record AnalysisResult(ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<string> Exceptions);
+/// <summary>CacheGuard's diagnostics, analyzer exceptions, and the compiler's errors.</summary>
+internal sealed record AnalysisResult(ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<string> Exceptions, ImmutableArray<Diagnostic> CompileErrors);
 
 /// <summary>Locates files of the repository from the test's output directory.</summary>
 internal static class Repository
