@@ -1,0 +1,133 @@
+using Microsoft.Extensions.Logging;
+
+namespace CacheGuard;
+
+/// <summary>What a caller gets when the wait for another node's factory run passes its deadline.</summary>
+public enum WaitDeadlineBehavior
+{
+    /// <summary>Run the factory in this process (its populate is still fenced). The default: an answer beats an error.</summary>
+    RunFactoryLocally = 0,
+
+    /// <summary>Throw <see cref="CacheWaitTimeoutException"/>: protects a fragile database at the cost of failing the call.</summary>
+    Throw = 1,
+}
+
+/// <summary>
+/// Defaults for every CacheGuard operation on one connection. Configure with
+/// <c>services.AddCacheGuard(o =&gt; ...)</c> or <see cref="CacheGuardDatabaseExtensions.Configure"/>;
+/// <see cref="CacheEntryOptions"/> overrides them per call. See docs/runtime.md for why each default is what it is.
+/// </summary>
+public sealed class CacheGuardOptions
+{
+    /// <summary>Fresh TTL when a call gives none. Default 5 minutes.</summary>
+    public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The stale window as a share of the fresh TTL when a call gives none: an entry is served
+    /// fresh for its TTL, then served stale (with one background refresh) for this share of it.
+    /// Default 0.5; 0 turns stale-while-revalidate off.
+    /// </summary>
+    public double DefaultStaleRatio { get; set; } = 0.5;
+
+    /// <summary>TTL of a negative ("not found") entry. Default <see cref="CacheTtl.DefaultNegativeTtl"/> (30 s).</summary>
+    public TimeSpan NegativeTtl { get; set; } = CacheTtl.DefaultNegativeTtl;
+
+    /// <summary>A negative entry lives at most this share of the positive TTL. Default 0.1.</summary>
+    public double NegativeTtlMaxRatio { get; set; } = 0.1;
+
+    /// <summary>Whether a factory returning <c>null</c> is cached as a negative entry. Default true.</summary>
+    public bool CacheNegativeResults { get; set; } = true;
+
+    /// <summary>TTL of the cross-process lease; renewed every third of it while the factory runs. Default 10 s.</summary>
+    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a caller without a stale value waits for another node's factory run. Default 5 s.</summary>
+    public TimeSpan WaitDeadline { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>What happens at <see cref="WaitDeadline"/>. Default <see cref="WaitDeadlineBehavior.RunFactoryLocally"/>.</summary>
+    public WaitDeadlineBehavior OnWaitDeadline { get; set; } = WaitDeadlineBehavior.RunFactoryLocally;
+
+    /// <summary>A factory still running after this is cancelled through its token. Default 30 s.</summary>
+    public TimeSpan FactoryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Average interval of the waiters' polling fallback (jittered ±50%). Default 100 ms.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>TTL jitter share applied to every write; null uses <see cref="TtlJitter.Shared"/> (10%).</summary>
+    public double? JitterFraction { get; set; }
+
+    /// <summary>
+    /// How long an invalidation fence lives; a populate whose factory started longer ago than this
+    /// is discarded. Must exceed <see cref="FactoryTimeout"/>. Default 2 minutes.
+    /// </summary>
+    public TimeSpan FenceTtl { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Serve the last value this process saw when Redis fails. Default true.</summary>
+    public bool FailSafe { get; set; } = true;
+
+    /// <summary>How many last-known values the fail-safe keeps in memory. Default 10,000.</summary>
+    public int FailSafeMaxEntries { get; set; } = 10_000;
+
+    /// <summary>Throw Redis failures to the caller instead of falling back. Default false.</summary>
+    public bool ThrowOnRedisFailure { get; set; }
+
+    /// <summary>Consecutive Redis failures that open the circuit breaker. Default 5.</summary>
+    public int CircuitBreakerThreshold { get; set; } = 5;
+
+    /// <summary>How long an open breaker skips Redis before one probe call is let through. Default 5 s.</summary>
+    public TimeSpan CircuitBreakerDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Attempts per invalidation before it is reported as failed. Default 3.</summary>
+    public int InvalidationAttempts { get; set; } = 3;
+
+    /// <summary>Delay before the first invalidation retry, doubled each retry. Default 50 ms.</summary>
+    public TimeSpan InvalidationRetryDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Throw <see cref="CacheInvalidationException"/> when an invalidation finally fails. Default false (inspect the result).</summary>
+    public bool ThrowOnInvalidationFailure { get; set; }
+
+    /// <summary>The payload serializer. Default <see cref="SystemTextJsonCacheSerializer"/>.</summary>
+    public ICacheSerializer Serializer { get; set; } = SystemTextJsonCacheSerializer.Default;
+
+    /// <summary>Where log events go; none when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    internal TestHooks Hooks { get; } = new();
+
+    /// <summary>Checks the options for values that would break the guarantees.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public void Validate()
+    {
+        Positive(DefaultTtl, nameof(DefaultTtl));
+        Positive(NegativeTtl, nameof(NegativeTtl));
+        Positive(LeaseTtl, nameof(LeaseTtl));
+        Positive(WaitDeadline, nameof(WaitDeadline));
+        Positive(FactoryTimeout, nameof(FactoryTimeout));
+        Positive(PollInterval, nameof(PollInterval));
+        Positive(CircuitBreakerDuration, nameof(CircuitBreakerDuration));
+        if (DefaultStaleRatio < 0 || double.IsNaN(DefaultStaleRatio)) throw new ArgumentException("DefaultStaleRatio must be 0 or more.", nameof(DefaultStaleRatio));
+        if (NegativeTtlMaxRatio <= 0 || NegativeTtlMaxRatio > 1) throw new ArgumentException("NegativeTtlMaxRatio must be in (0, 1].", nameof(NegativeTtlMaxRatio));
+        if (FenceTtl <= FactoryTimeout) throw new ArgumentException("FenceTtl must outlive FactoryTimeout, or a slow populate could land after its fence expired.", nameof(FenceTtl));
+        if (InvalidationAttempts < 1) throw new ArgumentException("InvalidationAttempts must be at least 1.", nameof(InvalidationAttempts));
+        if (CircuitBreakerThreshold < 1) throw new ArgumentException("CircuitBreakerThreshold must be at least 1.", nameof(CircuitBreakerThreshold));
+        if (Serializer is null) throw new ArgumentException("Serializer is required.", nameof(Serializer));
+    }
+
+    private static void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive.", name);
+    }
+}
+
+/// <summary>Seams the tests use to inject faults; not public API.</summary>
+internal sealed class TestHooks
+{
+    /// <summary>When it returns true, a pub/sub wake-up is dropped (simulates a lost message).</summary>
+    public Func<bool>? DropWakeUp { get; set; }
+
+    /// <summary>Awaited after a factory returned and before its populate is sent (hole-4 interleavings).</summary>
+    public Func<RedisKeyText, Task>? BeforePopulate { get; set; }
+}
+
+/// <summary>A key's text, for hooks.</summary>
+internal readonly record struct RedisKeyText(string Value);

@@ -1,0 +1,34 @@
+using System.Text.Json;
+
+namespace CacheGuard;
+
+/// <summary>
+/// Turns cached values into bytes and back. Implementations must only create the type they are
+/// asked for (the method's type argument), never a type named by the payload.
+/// </summary>
+public interface ICacheSerializer
+{
+    /// <summary>Serializes a non-null value.</summary>
+    byte[] Serialize<T>(T value);
+
+    /// <summary>Deserializes a payload written by <see cref="Serialize{T}"/>.</summary>
+    T? Deserialize<T>(ReadOnlySpan<byte> payload);
+}
+
+/// <summary>The default serializer: System.Text.Json, which never instantiates types named by the payload.</summary>
+public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
+{
+    /// <summary>An instance with <see cref="JsonSerializerDefaults.Web"/>.</summary>
+    public static SystemTextJsonCacheSerializer Default { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    private readonly JsonSerializerOptions _options;
+
+    /// <summary>Creates a serializer with the given options.</summary>
+    public SystemTextJsonCacheSerializer(JsonSerializerOptions options) => _options = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <inheritdoc />
+    public byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, _options);
+
+    /// <inheritdoc />
+    public T? Deserialize<T>(ReadOnlySpan<byte> payload) => JsonSerializer.Deserialize<T>(payload, _options);
+}

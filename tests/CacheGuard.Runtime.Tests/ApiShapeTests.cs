@@ -1,0 +1,134 @@
+using StackExchange.Redis;
+
+namespace CacheGuard.Runtime.Tests;
+
+/// <summary>
+/// The exact call shapes the code fixes emit must compile without ambiguity (this file compiling
+/// is the first assertion) and work.
+/// </summary>
+[Collection(RedisNodeCollection.Name)]
+public class ApiShapeTests(RedisNodeFixture fixture)
+{
+    private sealed class PostStore
+    {
+        public int Loads;
+        public Task<Post?> LoadAsync(int id) { Interlocked.Increment(ref Loads); return Task.FromResult<Post?>(id > 0 ? new Post(id, "t" + id) : null); }
+        public Post? Load(int id) { Interlocked.Increment(ref Loads); return id > 0 ? new Post(id, "t" + id) : null; }
+    }
+
+    private sealed class Service(IDatabase db, PostStore store)
+    {
+        private readonly IDatabase _db = db;
+        private readonly PostStore _store = store;
+
+        public async Task<Post?> GetAsync(int id) =>
+            await _db.GetOrSetAsync($"post:{id}", async ct => await _store.LoadAsync(id), TimeSpan.FromMinutes(5));
+
+        public int? GetIdBySlug(string slug, int id) =>
+            _db.GetOrSet("slug:" + slug, ct => _store.Load(id)?.Id, TimeSpan.FromMinutes(5));
+
+        public Post? GetSync(int id) => _db.GetOrSet($"postsync:{id}", ct => _store.Load(id), TimeSpan.FromMinutes(5));
+
+        public Task<Post?> GetNoAsyncLambda(int id) => _db.GetOrSetAsync($"post2:{id}", ct => _store.LoadAsync(id), TimeSpan.FromMinutes(5));
+
+        public Task<Post?> GetWithOptions(int id) => _db.GetOrSetAsync($"post3:{id}", ct => _store.LoadAsync(id), new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(5) });
+
+        public Task<Post?> GetDefaultOptions(int id) => _db.GetOrSetAsync($"post4:{id}", ct => _store.LoadAsync(id));
+
+        public async Task UpdateAsync(Post p) => await _db.InvalidateAsync($"post:{p.Id}");
+
+        public void Update(RedisKey key) => _db.Invalidate(key);
+    }
+
+    [Fact]
+    public async Task FixShapedCalls_CompileAndCacheEachValueOnce()
+    {
+        var mux = await fixture.ConnectAsync();
+        var db = mux.GetDatabase();
+        var store = new PostStore();
+        var service = new Service(db, store);
+        var id = Random.Shared.Next(1, int.MaxValue);
+
+        Assert.Equal(new Post(id, "t" + id), await service.GetAsync(id));
+        Assert.Equal(new Post(id, "t" + id), await service.GetAsync(id));
+        Assert.Equal(1, store.Loads);
+
+        var slug = Guid.NewGuid().ToString("N");
+        Assert.Equal(id, service.GetIdBySlug(slug, id));
+        Assert.Equal(id, service.GetIdBySlug(slug, id));
+        Assert.Equal(2, store.Loads);
+
+        Assert.Equal(id, service.GetSync(id)!.Id);
+        Assert.Equal(id, (await service.GetNoAsyncLambda(id))!.Id);
+        Assert.Equal(id, (await service.GetWithOptions(id))!.Id);
+        Assert.Equal(id, (await service.GetDefaultOptions(id))!.Id);
+
+        await service.UpdateAsync(new Post(id, "x"));
+        Assert.Equal(new Post(id, "t" + id), await service.GetAsync(id));
+        Assert.Equal(7, store.Loads);
+
+        service.Update($"post:{id}");
+        Assert.True((await db.TryGetAsync<Post>($"post:{id}")).IsMiss);
+    }
+
+    [Fact]
+    public async Task NullableValueType_NullIsNegative_ValueIsHit()
+    {
+        var mux = await fixture.ConnectAsync();
+        var db = mux.GetDatabase();
+        var missing = Nodes.Key("missing");
+        var present = Nodes.Key("present");
+        var runs = 0;
+
+        Assert.Null(await db.GetOrSetAsync<int?>(missing, ct => { runs++; return Task.FromResult<int?>(null); }, TimeSpan.FromMinutes(5)));
+        Assert.Null(await db.GetOrSetAsync<int?>(missing, ct => { runs++; return Task.FromResult<int?>(null); }, TimeSpan.FromMinutes(5)));
+        Assert.Equal(1, runs);
+        Assert.Equal(CacheLookupStatus.Negative, (await db.TryGetAsync<int?>(missing)).Status);
+
+        Assert.Equal(42, db.GetOrSet(present, ct => (int?)42, TimeSpan.FromMinutes(5)));
+        var lookup = await db.TryGetAsync<int?>(present);
+        Assert.Equal(CacheLookupStatus.Hit, lookup.Status);
+        Assert.Equal(42, lookup.Value);
+    }
+
+    [Fact]
+    public async Task ValueWrittenByOldCode_IsAMiss_AndGetsReplaced()
+    {
+        var mux = await fixture.ConnectAsync();
+        var db = mux.GetDatabase();
+        var plain = Nodes.Key("plain");
+        var hash = Nodes.Key("hash");
+        await db.StringSetAsync(plain, "{\"id\":1,\"title\":\"written by old code\"}");
+        await db.HashSetAsync(hash, "f", "v");
+
+        Assert.True((await db.TryGetAsync<Post>(plain)).IsMiss);
+        Assert.True((await db.TryGetAsync<Post>(hash)).IsMiss);
+        Assert.Equal("new", (await db.GetOrSetAsync(plain, ct => Task.FromResult(new Post(1, "new")), TimeSpan.FromMinutes(1))).Title);
+        Assert.Equal("new", (await db.TryGetAsync<Post>(plain)).Value!.Title);
+
+        // Values live at the user's key: a plain KeyDelete elsewhere still removes the entry.
+        await db.KeyDeleteAsync(plain);
+        Assert.True((await db.TryGetAsync<Post>(plain)).IsMiss);
+    }
+
+    [Fact]
+    public async Task EveryWrite_IsJittered_AndNegativeTtlIsCappedAtATenthOfTheTtl()
+    {
+        var mux = await fixture.ConnectAsync();
+        var db = mux.GetDatabase();
+        var ttls = new List<TimeSpan>();
+        for (var i = 0; i < 20; i++)
+        {
+            var key = Nodes.Key("jitter");
+            await db.GetOrSetAsync(key, ct => Task.FromResult(new Post(i, "x")), new CacheEntryOptions { Ttl = TimeSpan.FromSeconds(100), StaleWindow = TimeSpan.Zero });
+            ttls.Add((await db.KeyTimeToLiveAsync(key))!.Value);
+        }
+        Assert.All(ttls, t => Assert.InRange(t, TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(110)));
+        Assert.True(ttls.Distinct().Count() > 10, "TTLs should be spread by jitter");
+
+        var negative = Nodes.Key("neg");
+        await db.GetOrSetAsync(negative, ct => Task.FromResult<Post?>(null), TimeSpan.FromSeconds(60));
+        // 30 s default, capped at 60 s / 10 = 6 s (+10% jitter).
+        Assert.InRange((await db.KeyTimeToLiveAsync(negative))!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6.6));
+    }
+}

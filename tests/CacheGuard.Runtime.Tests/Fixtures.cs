@@ -1,0 +1,80 @@
+using CacheGuard.Testing.Redis;
+using StackExchange.Redis;
+
+namespace CacheGuard.Runtime.Tests;
+
+/// <summary>One redis-server shared by a test collection.</summary>
+public sealed class RedisNodeFixture : IAsyncLifetime
+{
+    private readonly List<ConnectionMultiplexer> _connections = new();
+
+    public RedisServerProcess Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await RedisServerProcess.StartAsync();
+
+    /// <summary>A new multiplexer ("node"); disposed with the fixture.</summary>
+    public async Task<ConnectionMultiplexer> ConnectAsync()
+    {
+        var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(Server.Endpoint));
+        lock (_connections) _connections.Add(mux);
+        return mux;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var c in _connections) await c.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+}
+
+/// <summary>A local 3-master / 3-replica Redis Cluster shared by a test collection.</summary>
+public sealed class RedisClusterFixture : IAsyncLifetime
+{
+    private readonly List<ConnectionMultiplexer> _connections = new();
+
+    public RedisClusterProcess Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await RedisClusterProcess.StartAsync();
+
+    public async Task<ConnectionMultiplexer> ConnectAsync()
+    {
+        var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(Cluster.ConfigurationString));
+        lock (_connections) _connections.Add(mux);
+        return mux;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var c in _connections) await c.DisposeAsync();
+        await Cluster.DisposeAsync();
+    }
+}
+
+public static class TestConnections
+{
+    public static ConfigurationOptions Options(string endpoints)
+    {
+        var o = ConfigurationOptions.Parse(endpoints);
+        o.AbortOnConnectFail = false;
+        o.AllowAdmin = true;
+        o.ConnectTimeout = 2000;
+        o.AsyncTimeout = 2000;
+        o.SyncTimeout = 2000;
+        o.ConnectRetry = 1;
+        o.BacklogPolicy = BacklogPolicy.FailFast;
+        o.ReconnectRetryPolicy = new LinearRetry(100);
+        return o;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisNodeCollection : ICollectionFixture<RedisNodeFixture>
+{
+    public const string Name = "redis-node";
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisClusterCollection : ICollectionFixture<RedisClusterFixture>
+{
+    public const string Name = "redis-cluster";
+}
