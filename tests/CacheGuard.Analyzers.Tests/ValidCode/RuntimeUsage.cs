@@ -33,7 +33,7 @@ public sealed class CatalogueService
         await _shop.SaveChangesAsync(cancellationToken);
         var result = await _db.InvalidateAsync($"product:{id}", cancellationToken);
         if (!result.Succeeded)
-            throw new InvalidOperationException($"Cache invalidation of product {id} failed after {result.Attempts} attempts.", result.Error);
+            throw new InvalidOperationException($"Cache invalidation of product {id} failed.", result.FailedKeys[0].Error);
     }
 
     public async Task CreateAsync(Product product, CancellationToken cancellationToken)
@@ -41,6 +41,12 @@ public sealed class CatalogueService
         _shop.Products.Add(product);
         await _shop.SaveChangesAsync(cancellationToken);
         await _db.InvalidateAsync(new RedisKey[] { $"product:{product.Id}", "products:featured" }, cancellationToken);
+    }
+
+    public async Task<Product?> PeekAsync(int id, CancellationToken cancellationToken)
+    {
+        var lookup = await _db.TryGetAsync<Product>($"product:{id}", cancellationToken);
+        return lookup.IsHit ? lookup.Value : null;
     }
 
     public void Delete(int id)
