@@ -410,6 +410,25 @@ public class InvalidateBeforeWriteAnalyzerTests
         await test.RunAsync();
     }
 
+    [Fact]
+    public Task OtherCacheFamilies_AreReported_WithoutARedisFix() =>
+        VerifyNoFix("""
+            using Microsoft.Extensions.Caching.Distributed;
+            using Microsoft.Extensions.Caching.Memory;
+            class Publisher
+            {
+                BlogDb _ef = null!;
+                IDistributedCache _distributed = null!;
+                IMemoryCache _memory = null!;
+                public async Task SaveAsync(Post post)
+                {
+                    await {|CG0006:_distributed.RemoveAsync($"post:{post.Id}")|};
+                    {|CG0006:_memory.Remove($"post:{post.Id}")|};
+                    await _ef.SaveChangesAsync();
+                }
+            }
+            """);
+
     // ---- not flagged ----
 
     [Fact]

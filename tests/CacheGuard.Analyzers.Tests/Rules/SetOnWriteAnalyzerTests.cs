@@ -484,6 +484,25 @@ public class SetOnWriteAnalyzerTests
         await test.RunAsync();
     }
 
+    [Fact]
+    public Task OtherCacheFamilies_AreReported_WithoutARedisFix() =>
+        VerifyNoFix("""
+            using Microsoft.Extensions.Caching.Distributed;
+            using Microsoft.Extensions.Caching.Memory;
+            class Editor
+            {
+                BlogDb _ef = null!;
+                IDistributedCache _distributed = null!;
+                IMemoryCache _memory = null!;
+                public async Task SaveAsync(Post post)
+                {
+                    await _ef.SaveChangesAsync();
+                    await {|CG0002:_distributed.SetStringAsync($"post:{post.Id}", JsonSerializer.Serialize(post))|};
+                    {|CG0002:_memory.Set($"post:{post.Id}", post)|};
+                }
+            }
+            """);
+
     // ---- not flagged ----
 
     [Fact]
