@@ -1,0 +1,313 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Model;
+
+/// <summary>Where an expiry's value comes from, as far as it matters for synchronized expiry.</summary>
+internal enum ExpiryOriginKind
+{
+    /// <summary>The same for every entry written at the same moment: literal, constant, field, config, parameter.</summary>
+    Fixed,
+    /// <summary>Drawn from a random source (Random, RandomNumberGenerator, the runtime's jitter).</summary>
+    Random,
+    /// <summary>Computed from a deadline or the clock (<c>token.ExpiresAt - UtcNow</c>).</summary>
+    Deadline,
+    /// <summary>Not an expiry (null, default, keep-TTL) or not known: rules report nothing.</summary>
+    Unknown,
+}
+
+/// <summary>The origin of an expiry and, when fixed, a short name for it ("the TTL 'ProfileTtl'").</summary>
+internal readonly struct ExpiryOrigin
+{
+    private ExpiryOrigin(ExpiryOriginKind kind, string description)
+    {
+        Kind = kind;
+        Description = description;
+    }
+
+    public ExpiryOriginKind Kind { get; }
+    public string Description { get; }
+
+    public static ExpiryOrigin Fixed(string description) => new(ExpiryOriginKind.Fixed, description);
+    public static readonly ExpiryOrigin Random = new(ExpiryOriginKind.Random, "");
+    public static readonly ExpiryOrigin Deadline = new(ExpiryOriginKind.Deadline, "");
+    public static readonly ExpiryOrigin Unknown = new(ExpiryOriginKind.Unknown, "");
+
+    /// <summary>
+    /// Traces an expiry expression back to its sources. Random or clock-derived anywhere wins over
+    /// fixed; anything not understood is unknown (report nothing rather than guess).
+    /// </summary>
+    public static ExpiryOrigin Of(IOperation expiry, CacheApi api) => new Tracer(api).Trace(expiry, depth: 0);
+
+    private sealed class Tracer
+    {
+        private const int MaxDepth = 8;
+        private readonly CacheApi _api;
+
+        public Tracer(CacheApi api) => _api = api;
+
+        public ExpiryOrigin Trace(IOperation operation, int depth)
+        {
+            if (depth > MaxDepth)
+                return Unknown;
+
+            var op = OperationFacts.Unwrap(operation);
+
+            if (OperationFacts.IsNullOrDefault(op))
+                return Unknown;
+
+            if (op is ILiteralOperation || (op.ConstantValue.HasValue && op is not IFieldReferenceOperation && op is not ILocalReferenceOperation))
+                return Fixed($"the TTL '{Short(op)}'");
+
+            switch (op)
+            {
+                case IFieldReferenceOperation field:
+                    return TraceField(field, depth);
+
+                case IPropertyReferenceOperation property:
+                    return TraceProperty(property, depth);
+
+                case IParameterReferenceOperation parameter:
+                    return Fixed($"the TTL parameter '{parameter.Parameter.Name}', passed straight through,");
+
+                case ILocalReferenceOperation local:
+                    return TraceLocal(local, depth);
+
+                case IInvocationOperation invocation:
+                    return TraceInvocation(invocation, depth);
+
+                case IObjectCreationOperation creation:
+                    return Combine(creation.Arguments.Select(a => a.Value), depth, $"the TTL '{Short(op)}'");
+
+                case IBinaryOperation binary:
+                    if (binary.OperatorKind == BinaryOperatorKind.Subtract && (IsClockType(binary.LeftOperand.Type) || IsClockType(binary.RightOperand.Type)))
+                        return Deadline;
+                    return Combine(new[] { binary.LeftOperand, binary.RightOperand }, depth, $"the TTL '{Short(op)}'");
+
+                case ICoalesceOperation coalesce:
+                    return Combine(new[] { coalesce.Value, coalesce.WhenNull }, depth, $"the TTL '{Short(op)}'");
+
+                case IConditionalOperation conditional when conditional.WhenFalse is not null:
+                    return Combine(new[] { conditional.WhenTrue, conditional.WhenFalse }, depth, $"the TTL '{Short(op)}'");
+
+                case IUnaryOperation unary:
+                    return Trace(unary.Operand, depth + 1);
+
+                default:
+                    return Unknown;
+            }
+        }
+
+        private ExpiryOrigin TraceField(IFieldReferenceOperation field, int depth)
+        {
+            var symbol = field.Field;
+            if (IsExpirationSentinel(symbol))
+                return Unknown;
+            if (IsClockMember(symbol))
+                return Deadline;
+            if (IsRandomSymbol(symbol.ContainingType))
+                return Random;
+
+            // A field initialized from a random source in source code: trust it (no report).
+            if (InitializerMentionsRandom(symbol))
+                return Random;
+            if (field.Instance is { } instance && !(instance is IInstanceReferenceOperation) && Trace(instance, depth + 1).Kind is ExpiryOriginKind.Random or ExpiryOriginKind.Deadline)
+                return Trace(instance, depth + 1);
+            return Fixed($"the TTL '{Short(field)}'");
+        }
+
+        private ExpiryOrigin TraceProperty(IPropertyReferenceOperation property, int depth)
+        {
+            var symbol = property.Property;
+            if (IsExpirationSentinel(symbol))
+                return Unknown;
+            if (IsClockMember(symbol))
+                return Deadline;
+            if (IsRandomSymbol(symbol.ContainingType) || CacheApi.IsRuntimeSymbol(symbol))
+                return Random;
+            if (InitializerMentionsRandom(symbol))
+                return Random;
+
+            // A computed property in source whose body reads the clock is a deadline.
+            if (BodyMentionsClock(symbol))
+                return Deadline;
+
+            if (property.Instance is { } instance && !(instance is IInstanceReferenceOperation))
+            {
+                var receiver = Trace(instance, depth + 1);
+                if (receiver.Kind is ExpiryOriginKind.Random or ExpiryOriginKind.Deadline)
+                    return receiver;
+            }
+            // Options and configuration objects: the same value for every entry.
+            return Fixed($"the TTL '{Short(property)}'");
+        }
+
+        private ExpiryOrigin TraceLocal(ILocalReferenceOperation local, int depth)
+        {
+            var root = OperationFacts.Root(local);
+            ExpiryOrigin? result = null;
+            foreach (var assigned in AssignmentsTo(root, local.Local))
+            {
+                var origin = Trace(assigned, depth + 1);
+                result = result is null ? origin : Merge(result.Value, origin, $"the TTL '{local.Local.Name}'");
+                if (result.Value.Kind != ExpiryOriginKind.Fixed)
+                    return result.Value;
+            }
+            if (result is null)
+                return Unknown;
+            return Fixed($"the TTL '{local.Local.Name}'");
+        }
+
+        private ExpiryOrigin TraceInvocation(IInvocationOperation invocation, int depth)
+        {
+            var method = invocation.TargetMethod;
+            if (method.MethodKind == MethodKind.DelegateInvoke)
+                return Unknown; // a factory or provider the caller passed in: no telling what it returns
+            if (CacheApi.IsRuntimeSymbol(method) || IsRandomSymbol(method.ContainingType))
+                return Random;
+            if (IsClockMember(method))
+                return Deadline;
+
+            // A helper in this compilation: random inside it means jittered; otherwise we don't know
+            // what it reads, so report nothing.
+            if (method.DeclaringSyntaxReferences.Length > 0)
+            {
+                if (method.DeclaringSyntaxReferences.Any(r => MentionsRandom(r.GetSyntax())))
+                    return Random;
+                if (method.DeclaringSyntaxReferences.Any(r => MentionsClock(r.GetSyntax())))
+                    return Deadline;
+                return Unknown;
+            }
+
+            // Library calls (TimeSpan.FromMinutes, config.GetValue<TimeSpan>): fixed when their inputs are.
+            var inputs = invocation.Arguments.Select(a => a.Value).ToList();
+            if (invocation.Instance is { } instance)
+                inputs.Add(instance);
+            return Combine(inputs, depth, $"the TTL '{Short(invocation)}'");
+        }
+
+        private ExpiryOrigin Combine(System.Collections.Generic.IEnumerable<IOperation> inputs, int depth, string description)
+        {
+            var sawFixed = false;
+            foreach (var input in inputs)
+            {
+                var origin = Trace(input, depth + 1);
+                switch (origin.Kind)
+                {
+                    case ExpiryOriginKind.Random:
+                    case ExpiryOriginKind.Deadline:
+                        return origin;
+                    case ExpiryOriginKind.Fixed:
+                        sawFixed = true;
+                        break;
+                    case ExpiryOriginKind.Unknown:
+                        if (!OperationFacts.IsNullOrDefault(input))
+                            return Unknown;
+                        break;
+                }
+            }
+            return sawFixed ? Fixed(description) : Unknown;
+        }
+
+        private static ExpiryOrigin Merge(ExpiryOrigin a, ExpiryOrigin b, string description)
+        {
+            if (a.Kind == ExpiryOriginKind.Random || b.Kind == ExpiryOriginKind.Random)
+                return Random;
+            if (a.Kind == ExpiryOriginKind.Deadline || b.Kind == ExpiryOriginKind.Deadline)
+                return Deadline;
+            if (a.Kind == ExpiryOriginKind.Unknown || b.Kind == ExpiryOriginKind.Unknown)
+                return Unknown;
+            return Fixed(description);
+        }
+
+        /// <summary>Every value assigned to <paramref name="local"/> in the body: initializer and assignments.</summary>
+        private static System.Collections.Generic.IEnumerable<IOperation> AssignmentsTo(IOperation root, ILocalSymbol local)
+        {
+            foreach (var descendant in root.DescendantsAndSelf())
+            {
+                switch (descendant)
+                {
+                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                        if (declarator.Initializer is { } init)
+                            yield return init.Value;
+                        break;
+                    case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local):
+                        yield return assignment.Value;
+                        break;
+                    case ICompoundAssignmentOperation compound when compound.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local):
+                        yield return compound.Value;
+                        break;
+                }
+            }
+        }
+
+        private bool IsRandomSymbol(ITypeSymbol? type) =>
+            type is not null
+            && (SymbolEqualityComparer.Default.Equals(type, _api.Random)
+                || SymbolEqualityComparer.Default.Equals(type, _api.RandomNumberGenerator)
+                || OperationFacts.IsOrInherits(type, _api.Random)
+                || CacheApi.IsRuntimeSymbol(type));
+
+        private bool IsClockType(ITypeSymbol? type) =>
+            type is not null
+            && (SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), _api.DateTime)
+                || SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), _api.DateTimeOffset));
+
+        private bool IsClockMember(ISymbol symbol) =>
+            symbol.Name is "UtcNow" or "Now" or "Today" or "GetUtcNow" or "GetTimestamp" or "GetElapsedTime"
+            || (symbol.ContainingType is { } t && (IsClockType(t) || t.Name is "TimeProvider" or "Stopwatch") && symbol.Name.StartsWith("Subtract", System.StringComparison.Ordinal));
+
+        private bool IsExpirationSentinel(ISymbol symbol) =>
+            SymbolEqualityComparer.Default.Equals(symbol.ContainingType, _api.RedisExpiration)
+            && symbol.Name is "Default" or "KeepTtl" or "Persist";
+
+        private static bool InitializerMentionsRandom(ISymbol symbol)
+        {
+            foreach (var reference in symbol.DeclaringSyntaxReferences)
+            {
+                var node = reference.GetSyntax();
+                var initializer = node switch
+                {
+                    VariableDeclaratorSyntax v => (SyntaxNode?)v.Initializer,
+                    PropertyDeclarationSyntax p => (SyntaxNode?)p.Initializer ?? (SyntaxNode?)p.ExpressionBody ?? p.AccessorList,
+                    _ => null,
+                };
+                if (initializer is not null && MentionsRandom(initializer))
+                    return true;
+            }
+            return false;
+        }
+
+        private static bool BodyMentionsClock(ISymbol symbol)
+        {
+            foreach (var reference in symbol.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is PropertyDeclarationSyntax p
+                    && ((p.ExpressionBody is { } e && MentionsClock(e)) || (p.AccessorList is { } a && MentionsClock(a))))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        // Syntax checks over another member's declaration: no semantic model for other trees in an
+        // analyzer, and a false "random" only ever means reporting less.
+        private static bool MentionsRandom(SyntaxNode node) =>
+            node.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken)
+                && (t.ValueText is "Random" or "RandomNumberGenerator" or "NextDouble" or "GetInt32" or "Jitter" or "CacheTtl" or "TtlJitter"
+                    || t.ValueText.IndexOf("Jitter", System.StringComparison.OrdinalIgnoreCase) >= 0));
+
+        private static bool MentionsClock(SyntaxNode node) =>
+            node.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText is "UtcNow" or "Now" or "GetUtcNow");
+
+        private static string Short(IOperation operation)
+        {
+            var text = operation.Syntax.ToString();
+            return text.Length <= 50 ? text : text.Substring(0, 47) + "...";
+        }
+    }
+}

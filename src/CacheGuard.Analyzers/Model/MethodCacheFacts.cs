@@ -1,0 +1,64 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Model;
+
+/// <summary>
+/// The cache operations and database writes of one body (a method, accessor, local function or
+/// lambda counts with the member that holds it), in source order. Rules that need facts about a
+/// whole method (a write after a read, a delete before a save) build this once per operation block.
+/// </summary>
+internal sealed class MethodCacheFacts
+{
+    private MethodCacheFacts(ISymbol owner, ImmutableArray<CacheOperation> cacheOperations, ImmutableArray<DatabaseWrite> databaseWrites)
+    {
+        Owner = owner;
+        CacheOperations = cacheOperations;
+        DatabaseWrites = databaseWrites;
+    }
+
+    /// <summary>The member whose body this is.</summary>
+    public ISymbol Owner { get; }
+
+    /// <summary>Every recognized cache operation, in source order.</summary>
+    public ImmutableArray<CacheOperation> CacheOperations { get; }
+
+    /// <summary>Every recognized database write, in source order.</summary>
+    public ImmutableArray<DatabaseWrite> DatabaseWrites { get; }
+
+    public static MethodCacheFacts Build(ISymbol owner, ImmutableArray<IOperation> blocks, CacheApi api, ImmutableArray<string> writeVerbs)
+    {
+        var cache = ImmutableArray.CreateBuilder<CacheOperation>();
+        var writes = ImmutableArray.CreateBuilder<DatabaseWrite>();
+        foreach (var block in blocks)
+        {
+            foreach (var operation in block.DescendantsAndSelf())
+            {
+                if (operation is not IInvocationOperation invocation)
+                    continue;
+                if (Model.CacheOperations.Recognize(invocation, api) is { } cacheOperation)
+                    cache.Add(cacheOperation);
+                else if (Model.DatabaseWrites.Recognize(invocation, api, writeVerbs) is { } write)
+                    writes.Add(write);
+            }
+        }
+        cache.Sort(BySpan);
+        writes.Sort((a, b) => a.Invocation.Syntax.SpanStart.CompareTo(b.Invocation.Syntax.SpanStart));
+        return new MethodCacheFacts(owner, cache.ToImmutable(), writes.ToImmutable());
+    }
+
+    /// <summary>The operations of a kind that address the same key as <paramref name="key"/>.</summary>
+    public IEnumerable<CacheOperation> OnKey(IOperation? key, CacheOperationKind kind)
+    {
+        foreach (var operation in CacheOperations)
+        {
+            if (operation.Kind == kind && CacheKeys.AreSame(operation.Key, key))
+                yield return operation;
+        }
+    }
+
+    private static int BySpan(CacheOperation a, CacheOperation b) =>
+        a.Invocation.Syntax.SpanStart.CompareTo(b.Invocation.Syntax.SpanStart);
+}

@@ -1,0 +1,136 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using CacheGuard.Analyzers.Configuration;
+using CacheGuard.Analyzers.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Rules;
+
+/// <summary>
+/// CG0001: a cache entry written with a TTL that is the same for every entry written at the same
+/// moment (a literal, constant, field, configuration value, or a parameter passed through).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class FixedTtlAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Diagnostic property: the jitter fraction the fix should pass (invariant culture).</summary>
+    public const string FractionProperty = "Fraction";
+
+    /// <summary>Diagnostic property present when the expiry can be wrapped in <c>CacheTtl.Jitter</c>.</summary>
+    public const string FixableProperty = "Fixable";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.FixedTtl);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (CacheApi.TryCreate(start.Compilation) is not { } api)
+                return;
+            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
+        });
+    }
+
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, CacheApi api)
+    {
+        if (context.OperationBlocks.IsEmpty)
+            return;
+        var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.FixedTtl);
+        if (settings.IsExcluded(context.OwningSymbol))
+            return;
+
+        var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (!IsCacheEntryTtl(operation, facts))
+                continue;
+            if (operation.Expiry is not { } expiry || !operation.HasExpiry)
+                continue;
+
+            var origin = ExpiryOrigin.Of(expiry.Value, api);
+            if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(expiry.Value, api))
+                continue;
+
+            var properties = ImmutableDictionary<string, string?>.Empty
+                .Add(FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
+            if (IsJitterable(expiry, api))
+                properties = properties.Add(FixableProperty, "true");
+
+            var location = expiry.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax argument ? argument.Expression.GetLocation() : expiry.Syntax.GetLocation();
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.FixedTtl, location, properties, origin.Description));
+        }
+
+        // IDistributedCache / IMemoryCache / HybridCache: expiries set on options objects and entries,
+        // reported on the assignment (or the fluent call's argument).
+        foreach (var entryExpiry in EntryExpiries.In(context.OperationBlocks, api))
+        {
+            var origin = ExpiryOrigin.Of(entryExpiry.Value, api);
+            if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api)
+                || !EntryExpiries.IsValueLifetime(entryExpiry, facts, api))
+            {
+                continue;
+            }
+            var properties = ImmutableDictionary<string, string?>.Empty
+                .Add(FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
+            if (IsJitterable(entryExpiry.Value, entryExpiry.ReportOn, api))
+                properties = properties.Add(FixableProperty, "true");
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.FixedTtl, entryExpiry.ReportOn.GetLocation(), properties, origin.Description));
+        }
+    }
+
+    /// <summary>
+    /// Writes of cached values and expiries set on entries this method populated count; lock
+    /// acquisitions, flags and cooldowns, and counter windows do not.
+    /// </summary>
+    private static bool IsCacheEntryTtl(CacheOperation operation, MethodCacheFacts facts)
+    {
+        switch (operation.Kind)
+        {
+            case CacheOperationKind.Write:
+                // A wrapper's own body is where its TTL is reported (a parameter passed straight through).
+                if (operation.Family == CacheFamily.Wrapper)
+                    return false;
+                // A bool is a flag or a cooldown: its TTL is the point, not a cache lifetime.
+                return operation.Value?.Type?.SpecialType != SpecialType.System_Boolean;
+
+            case CacheOperationKind.Expire:
+                if (operation.Method.Name.StartsWith("StringGetSetExpiry", System.StringComparison.Ordinal))
+                    return true;
+                // KeyExpire: only on a key this method wrote, and never the window of a counter.
+                var populated = false;
+                foreach (var write in facts.OnKey(operation.Key, CacheOperationKind.Write))
+                {
+                    if (write.Value?.Type?.SpecialType == SpecialType.System_Boolean)
+                        return false;
+                    populated = true;
+                }
+                foreach (var _ in facts.OnKey(operation.Key, CacheOperationKind.Increment))
+                    return false;
+                foreach (var _ in facts.OnKey(operation.Key, CacheOperationKind.LockAcquire))
+                    return false;
+                return populated;
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The runtime's jitter takes TimeSpan, TimeSpan? and Expiration; an absolute DateTime gets no fix.</summary>
+    private static bool IsJitterable(IArgumentOperation expiry, CacheApi api) => IsJitterable(expiry.Value, expiry.Syntax, api);
+
+    private static bool IsJitterable(IOperation value, SyntaxNode syntax, CacheApi api)
+    {
+        if (api.RuntimeCacheTtl is null || syntax.ContainsDiagnostics)
+            return false;
+        var type = OperationFacts.UnwrapImplicit(value).Type;
+        if (type is null)
+            return false;
+        var stripped = OperationFacts.StripNullable(type);
+        return SymbolEqualityComparer.Default.Equals(stripped, api.TimeSpan)
+            || SymbolEqualityComparer.Default.Equals(stripped, api.RedisExpiration);
+    }
+}
