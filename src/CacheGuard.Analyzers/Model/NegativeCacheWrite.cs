@@ -211,9 +211,10 @@ internal static class NegativeCacheWrites
             || normalized.IndexOf("tombstone", StringComparison.Ordinal) >= 0;
     }
 
+    // Only unambiguous markers: "none" or "empty" can be a real value of a status key.
     private static bool IsSentinelWord(string normalized) =>
-        normalized is "negative" or "missing" or "notfound" or "none" or "absent" or "nothing" or "tombstone"
-            or "sentinel" or "notexists" or "doesnotexist" or "nonexistent" or "nullmarker" or "nullvalue" or "nx";
+        normalized is "negative" or "missing" or "notfound" or "tombstone" or "sentinel"
+            or "notexists" or "doesnotexist" or "nonexistent" or "nullmarker" or "negativecache" or "negativeentry";
 
     private static string Normalize(string text)
     {

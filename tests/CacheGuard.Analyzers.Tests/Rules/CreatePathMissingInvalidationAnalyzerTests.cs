@@ -407,6 +407,45 @@ public class CreatePathMissingInvalidationAnalyzerTests
     }
 
     [Fact]
+    public async Task PrimaryConstructorDatabase_IsUsedByTheFix()
+    {
+        var create = """
+            using System.Threading.Tasks;
+            using StackExchange.Redis;
+            namespace App.Commands;
+            public class Users(IUserStore store, IDatabase redis)
+            {
+                public async Task {|CG0003:CreateAsync|}(User user)
+                {
+                    await store.AddAsync(user);
+                }
+            }
+            """;
+        var fixedCreate = """
+            using System.Threading.Tasks;
+            using CacheGuard;
+            using StackExchange.Redis;
+            namespace App.Commands;
+            public class Users(IUserStore store, IDatabase redis)
+            {
+                public async Task CreateAsync(User user)
+                {
+                    await store.AddAsync(user);
+                    await redis.InvalidateAsync($"user:{user.Id}");
+                }
+            }
+            """;
+        var test = NewTest();
+        test.TestState.Sources.Add(("/0/Domain.cs", Domain));
+        test.TestState.Sources.Add(("/0/UserQueries.cs", UserQueries));
+        test.TestState.Sources.Add(("/0/Users.cs", create));
+        test.FixedState.Sources.Add(("/0/Domain.cs", Domain));
+        test.FixedState.Sources.Add(("/0/UserQueries.cs", UserQueries));
+        test.FixedState.Sources.Add(("/0/Users.cs", fixedCreate));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task KeyThatCannotBeRebuilt_IsFlagged_WithoutFix()
     {
         var lookup = """

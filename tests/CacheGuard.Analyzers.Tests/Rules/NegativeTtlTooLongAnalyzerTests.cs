@@ -256,6 +256,20 @@ public class NegativeTtlTooLongAnalyzerTests
             """ + Domain);
 
     [Fact]
+    public Task UnambiguousMarker_OutsideABranch_IsFlagged() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class Users
+            {
+                private const string NotFound = "n/a";
+                private readonly IDatabase _db = null!;
+
+                public void MarkMissing(int id) => _db.StringSet($"user:{id}", "__NEGATIVE__", {|CG0005:TimeSpan.FromMinutes(5)|}, When.Always);
+
+                public void MarkMissingByName(int id) => _db.StringSet($"user:{id}", NotFound, {|CG0005:TimeSpan.FromMinutes(5)|}, When.Always);
+            }
+            """ + Domain);
+
+    [Fact]
     public Task ConfiguredLimit_IsUsed_ByAnalyzerAndFix() =>
         Verify.VerifyCodeFixAsync(Usings + """
             class Users
@@ -398,6 +412,9 @@ public class NegativeTtlTooLongAnalyzerTests
                 }
 
                 private Task<bool> CheckAsync(string ip) => Task.FromResult(ip.Length > 0);
+
+                // "none" is a real value of a status key, not a marker.
+                public void Status(int id) => _db.StringSet($"status:{id}", "none", TimeSpan.FromHours(1), When.Always);
 
                 // A long negative TTL the team configured on purpose.
                 public void Remember(int id)
