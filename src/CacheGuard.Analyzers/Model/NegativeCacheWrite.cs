@@ -237,13 +237,69 @@ internal static class NegativeCacheWrites
         return OperationFacts.Unwrap(invocation.Arguments[0].Value);
     }
 
-    /// <summary>The nullable flow state says the value may be null at this point.</summary>
+    /// <summary>
+    /// The nullable flow state says the value may be null at this point; where nullable analysis is
+    /// off, the lookup it came from is declared to return null (<c>Task&lt;User?&gt;</c>, <c>FirstOrDefault</c>)
+    /// and nothing before the write tests it.
+    /// </summary>
     private static bool MayBeNull(IOperation operation)
     {
         if (operation.Type is null || operation.Type.IsValueType || operation.SemanticModel is null)
             return false;
         var info = operation.SemanticModel.GetTypeInfo(operation.Syntax);
-        return info.Nullability.FlowState == NullableFlowState.MaybeNull;
+        if (info.Nullability.FlowState != NullableFlowState.None)
+            return info.Nullability.FlowState == NullableFlowState.MaybeNull;
+        return operation is ILocalReferenceOperation local && FromNullableLookup(local) && !IsTestedBefore(local);
+    }
+
+    private static bool FromNullableLookup(ILocalReferenceOperation local)
+    {
+        foreach (var descendant in OperationFacts.Root(local).Descendants())
+        {
+            if (descendant is not IVariableDeclaratorOperation declarator
+                || !SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local)
+                || declarator.Initializer?.Value is not { } value)
+            {
+                continue;
+            }
+            value = OperationFacts.Unwrap(value);
+            if (value is IAwaitOperation awaited)
+                value = OperationFacts.Unwrap(awaited.Operation);
+            if (value is not IInvocationOperation { TargetMethod: { } method })
+                return false;
+            if (method.Name.IndexOf("OrDefault", StringComparison.Ordinal) >= 0)
+                return true;
+            var returned = method.ReturnType;
+            if (returned is INamedTypeSymbol { Name: "Task" or "ValueTask", TypeArguments.Length: 1 } task)
+                return task.TypeArgumentNullableAnnotations[0] == NullableAnnotation.Annotated;
+            return method.ReturnNullableAnnotation == NullableAnnotation.Annotated;
+        }
+        return false;
+    }
+
+    /// <summary>Any test or use of the local between its declaration and <paramref name="use"/> other than this one: assume it was checked.</summary>
+    private static bool IsTestedBefore(ILocalReferenceOperation use)
+    {
+        foreach (var descendant in OperationFacts.Root(use).Descendants())
+        {
+            if (descendant is ILocalReferenceOperation other
+                && other != use
+                && SymbolEqualityComparer.Default.Equals(other.Local, use.Local)
+                && other.Syntax.SpanStart < use.Syntax.SpanStart
+                && ParentSkippingConversions(other) is IBinaryOperation or IIsPatternOperation or ICoalesceOperation or IConditionalAccessOperation)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static IOperation? ParentSkippingConversions(IOperation operation)
+    {
+        var parent = operation.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation)
+            parent = parent.Parent;
+        return parent;
     }
 
     private static bool SameSymbol(IOperation a, IOperation b) =>

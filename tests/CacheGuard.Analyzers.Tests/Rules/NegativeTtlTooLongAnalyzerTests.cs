@@ -447,6 +447,34 @@ public class NegativeTtlTooLongAnalyzerTests
             """);
 
     [Fact]
+    public Task Implicit_WithNullableDisabled_UsesTheLookupsDeclaredReturnType() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            #nullable disable
+            class Users
+            {
+                private readonly IDatabase _db = null;
+                private readonly IUserStore _store = null;
+
+                public async Task<User> GetAsync(int id)
+                {
+                    var user = await _store.FindAsync(id);
+                    await _db.StringSetAsync($"user:{id}", JsonSerializer.Serialize(user), {|CG0005:TimeSpan.FromMinutes(10)|});
+                    return user;
+                }
+
+                public async Task<User> GetCheckedAsync(int id)
+                {
+                    var user = await _store.FindAsync(id);
+                    if (user == null)
+                        return null;
+                    await _db.StringSetAsync($"user:{id}", JsonSerializer.Serialize(user), TimeSpan.FromMinutes(10));
+                    return user;
+                }
+            }
+            #nullable restore
+            """ + Domain);
+
+    [Fact]
     public Task FixAll_FixesEveryNegativeWrite() =>
         Verify.VerifyCodeFixAsync(Usings + """
             class Users
