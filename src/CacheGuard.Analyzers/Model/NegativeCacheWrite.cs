@@ -15,6 +15,8 @@ internal enum NegativeValueKind
     NullJson,
     /// <summary>A <c>false</c> / <c>0</c> / <c>"0"</c> existence flag.</summary>
     ExistenceFlag,
+    /// <summary>CacheGuard's <c>GetOrSet</c> over a factory that may return null: the runtime caches the null briefly.</summary>
+    RuntimeNegative,
 }
 
 /// <summary>
@@ -25,8 +27,14 @@ internal enum NegativeValueKind
 internal sealed class NegativeCacheWrite
 {
     public NegativeCacheWrite(CacheOperation write, NegativeValueKind kind, bool isImplicit, IOperation? lookup, ITypeSymbol? entityType, KeyShape? key)
+        : this(write.Invocation.Syntax, kind, isImplicit, lookup, entityType, key)
     {
         Write = write;
+    }
+
+    public NegativeCacheWrite(SyntaxNode syntax, NegativeValueKind kind, bool isImplicit, IOperation? lookup, ITypeSymbol? entityType, KeyShape? key)
+    {
+        Syntax = syntax;
         Kind = kind;
         IsImplicit = isImplicit;
         Lookup = lookup;
@@ -34,7 +42,11 @@ internal sealed class NegativeCacheWrite
         Key = key;
     }
 
-    public CacheOperation Write { get; }
+    /// <summary>The raw cache write; null for the runtime's own negative entries.</summary>
+    public CacheOperation? Write { get; }
+
+    /// <summary>The call that writes the entry.</summary>
+    public SyntaxNode Syntax { get; }
 
     public NegativeValueKind Kind { get; }
 
@@ -103,6 +115,28 @@ internal static class NegativeCacheWrites
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// CacheGuard's <c>GetOrSet(Async)</c> whose value type is nullable (<c>GetOrSetAsync&lt;User?&gt;</c>):
+    /// a null factory result is cached as a short negative entry under that key, which a create
+    /// path must clear like any other.
+    /// </summary>
+    public static NegativeCacheWrite? RecognizeRuntime(IInvocationOperation invocation, CacheApi api)
+    {
+        var method = invocation.TargetMethod;
+        if (!CacheApi.IsRuntimeSymbol(method) || !method.Name.StartsWith("GetOrSet", StringComparison.Ordinal)
+            || method.TypeArguments.Length != 1
+            || method.TypeArguments[0].IsValueType
+            || method.TypeArgumentNullableAnnotations[0] != NullableAnnotation.Annotated)
+        {
+            return null;
+        }
+        var key = OperationFacts.ArgumentOfType(invocation, api.RedisKey);
+        if (key is null)
+            return null;
+        return new NegativeCacheWrite(invocation.Syntax, NegativeValueKind.RuntimeNegative, isImplicit: true, null,
+            EntityTypeOf(method.TypeArguments[0]), KeyShape.Of(OperationFacts.Unwrap(key.Value)));
     }
 
     /// <summary>The entity a lookup returns: the class or record behind <c>T?</c>, <c>Task&lt;T?&gt;</c>.</summary>
