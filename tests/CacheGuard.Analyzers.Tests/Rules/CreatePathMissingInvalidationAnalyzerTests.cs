@@ -492,6 +492,33 @@ public class CreatePathMissingInvalidationAnalyzerTests
     }
 
     [Fact]
+    public async Task OneLineBody_KeepsTheInvalidationOnThatLine()
+    {
+        var create = """
+            using System.Threading.Tasks;
+            using StackExchange.Redis;
+            namespace App.Commands;
+            public class Users
+            {
+                private readonly IUserStore _store;
+                private readonly IDatabase _db;
+                public Users(IUserStore store, IDatabase db) { _store = store; _db = db; }
+                public async Task {|CG0003:CreateAsync|}(User user) { await _store.AddAsync(user); }
+            }
+            """;
+        var test = NewTest();
+        test.TestState.Sources.Add(("/0/Domain.cs", Domain));
+        test.TestState.Sources.Add(("/0/UserQueries.cs", UserQueries));
+        test.TestState.Sources.Add(("/0/Users.cs", create));
+        test.FixedState.Sources.Add(("/0/Domain.cs", Domain));
+        test.FixedState.Sources.Add(("/0/UserQueries.cs", UserQueries));
+        test.FixedState.Sources.Add(("/0/Users.cs", create
+            .Replace("{|CG0003:CreateAsync|}(User user) { await _store.AddAsync(user); }", "CreateAsync(User user) { await _store.AddAsync(user); await _db.InvalidateAsync($\"user:{user.Id}\"); }")
+            .Replace("using StackExchange.Redis;", "using CacheGuard;\nusing StackExchange.Redis;")));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task KeyThatCannotBeRebuilt_IsFlagged_WithoutFix()
     {
         var lookup = """
