@@ -496,7 +496,7 @@ internal sealed partial class CacheEngine
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            throw new CacheSerializationException($"The value for cache key '{Shorten(key)}' (type {value!.GetType().FullName}) could not be serialized; nothing was written to Redis. {ex.Message}", ex);
+            throw new CacheSerializationException($"The value for cache key '{Shorten(key)}' (type {value!.GetType().FullName}) could not be serialized; nothing was written to Redis. {Shorten(ex.Message)}", ex);
         }
     }
 
