@@ -62,7 +62,7 @@ public class AnalyzerBenchmarks
         public ShortConfig()
         {
             // In-process (no child project to build on a loaded machine); short: 1 launch, 1 warm-up, 3 measured (one op is a whole compilation).
-            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)
+            AddJob(Job.Default.WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(45), logOutput: true))
                 .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3).WithInvocationCount(1).WithUnrollFactor(1)
                 .WithId("Short-InProcess"));
             AddColumn(StatisticColumn.P95, StatisticColumn.Min);

@@ -104,7 +104,7 @@ public class HitPathBenchmarks
     {
         public HitConfig()
         {
-            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)
+            AddJob(Job.Default.WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(20), logOutput: true))
                 .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(15).WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(250))
                 .WithId("Short-InProcess"));
             AddColumn(StatisticColumn.P50, StatisticColumn.P95, new PercentileColumn99());
