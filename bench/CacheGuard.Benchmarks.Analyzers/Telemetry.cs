@@ -19,6 +19,8 @@ public static class Telemetry
     {
         var files = Arg(args, "--files", Workload.DefaultFileCount);
         var runs = Arg(args, "--runs", 2);
+        // Warm-up on a small compilation (JIT of Roslyn and of every analyzer), then measure the big one.
+        await WarmUpAsync(Workload.Compile(Workload.Parse(Workload.Sources(100))));
         var sources = Workload.Sources(files);
         var trees = Workload.Parse(sources);
         var compilation = Workload.Compile(trees);
@@ -51,26 +53,32 @@ public static class Telemetry
         var mezTotal = new List<double>();
         var reported = new Dictionary<string, int>();
 
-        for (var run = 0; run <= runs; run++)
+        var opBaseline = ImmutableArray.Create<DiagnosticAnalyzer>(new EmptyOperationBlockAnalyzer());
+        for (var run = 1; run <= runs; run++)
         {
-            var record = run > 0; // run 0 warms up the JIT and the analyzers' static state
+            var record = true;
             Measure("Parse", record, () => { _ = Workload.Parse(sources); return Task.CompletedTask; });
             Measure("Compile: bind + emit, no analyzers", record, () => { using var pe = new MemoryStream(); _ = compilation.Clone().Emit(pe); return Task.CompletedTask; });
             Measure("Bind, no analyzers", record, () =>
             {
                 var errors = compilation.Clone().GetDiagnostics().Where(x => x.Severity == DiagnosticSeverity.Error).ToList();
-                if (run == 0)
+                if (run == 1)
                 {
                     Console.WriteLine($"compile errors: {errors.Count}");
                     foreach (var e in errors.Take(10)) Console.WriteLine("  " + e);
                 }
                 return Task.CompletedTask;
             });
-            Measure("Bind + empty analyzer", record, () => Analysis.Run(compilation.Clone(), empty, logTime: true));
-            // Per-analyzer attribution comes from the measured runs themselves (every row logs execution time, so the cost of logging is in all three).
-            Analysis.Result cgRun = null!, mezRun = null!;
-            Measure("Bind + CacheGuard", record, async () => cgRun = await Analysis.Run(compilation.Clone(), cg, logTime: true));
-            Measure("Bind + Meziantou", record, async () => mezRun = await Analysis.Run(compilation.Clone(), mez, logTime: true));
+            Measure("Bind + empty analyzer", record, () => Analysis.Run(compilation.Clone(), empty, logTime: false));
+            Measure("Bind + empty operation-block analyzer", record, () => Analysis.Run(compilation.Clone(), opBaseline, logTime: false));
+            Measure("Bind + CacheGuard", record, () => Analysis.Run(compilation.Clone(), cg, logTime: false));
+            if (cg.Length > 1)
+                foreach (var a in cg)
+                    Measure("Bind + " + Name(a) + " alone", record, () => Analysis.Run(compilation.Clone(), ImmutableArray.Create(a), logTime: false));
+            Measure("Bind + Meziantou", record, () => Analysis.Run(compilation.Clone(), mez, logTime: false));
+            // Attribution runs: Roslyn's own per-analyzer execution time.
+            var cgRun = await Analysis.Run(compilation.Clone(), cg, logTime: true, analyzerDiagnosticsOnly: true);
+            var mezRun = await Analysis.Run(compilation.Clone(), mez, logTime: true, analyzerDiagnosticsOnly: true);
 
             double cgSum = 0;
             foreach (var a in cg)
@@ -89,11 +97,19 @@ public static class Telemetry
             Console.Error.WriteLine($"run {run}/{runs} done");
         }
 
+        static async Task WarmUpAsync(Compilation small)
+        {
+            using (var pe = new MemoryStream()) small.Clone().Emit(pe);
+            await Analysis.Run(small.Clone(), ImmutableArray.Create<DiagnosticAnalyzer>(new EmptyAnalyzer(), new EmptyOperationBlockAnalyzer()), logTime: false);
+            await Analysis.Run(small.Clone(), Workload.CacheGuardAnalyzers(), logTime: true, analyzerDiagnosticsOnly: true);
+            await Analysis.Run(small.Clone(), Workload.MeziantouAnalyzers(), logTime: true, analyzerDiagnosticsOnly: true);
+        }
+
         var compileWall = Med(samples["Parse"], s => s.WallMs) + Med(samples["Compile: bind + emit, no analyzers"], s => s.WallMs);
         var compileCpu = Med(samples["Parse"], s => s.CpuMs) + Med(samples["Compile: bind + emit, no analyzers"], s => s.CpuMs);
 
         Console.WriteLine();
-        Console.WriteLine($"## Whole compilation, median of {runs} runs (single-threaded; wall time is noisy on a loaded machine, CPU and allocations less so)");
+        Console.WriteLine($"## Whole compilation, median of {runs} run(s) after a warm-up on 100 files (single-threaded; wall time is noisy on a loaded machine, CPU and allocations less so)");
         Console.WriteLine();
         Console.WriteLine("| Configuration | Wall ms | CPU ms | Allocated MB |");
         Console.WriteLine("|---|---:|---:|---:|");
@@ -102,14 +118,24 @@ public static class Telemetry
 
         var d = Delta(samples, "Bind + CacheGuard", "Bind + empty analyzer");
         var dm = Delta(samples, "Bind + Meziantou", "Bind + empty analyzer");
+        var dop = Delta(samples, "Bind + empty operation-block analyzer", "Bind + empty analyzer");
+        var dcgop = Delta(samples, "Bind + CacheGuard", "Bind + empty operation-block analyzer");
         Console.WriteLine();
         Console.WriteLine("| Added over the empty analyzer | Wall ms | CPU ms | Allocated MB | per file (CPU µs) | % of compile (parse + bind + emit, CPU) |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         Console.WriteLine($"| CacheGuard (all rules) | {d.WallMs:N0} | {d.CpuMs:N0} | {d.AllocMb:N1} | {d.CpuMs * 1000 / files:N1} | {100 * d.CpuMs / compileCpu:N2}% |");
         Console.WriteLine($"| Meziantou.Analyzer | {dm.WallMs:N0} | {dm.CpuMs:N0} | {dm.AllocMb:N1} | {dm.CpuMs * 1000 / files:N1} | {100 * dm.CpuMs / compileCpu:N2}% |");
+        Console.WriteLine($"| (IOperation trees alone: empty operation-block analyzer) | {dop.WallMs:N0} | {dop.CpuMs:N0} | {dop.AllocMb:N1} | {dop.CpuMs * 1000 / files:N1} | {100 * dop.CpuMs / compileCpu:N2}% |");
+        Console.WriteLine($"| CacheGuard beyond the IOperation trees | {dcgop.WallMs:N0} | {dcgop.CpuMs:N0} | {dcgop.AllocMb:N1} | {dcgop.CpuMs * 1000 / files:N1} | {100 * dcgop.CpuMs / compileCpu:N2}% |");
+        if (cg.Length > 1)
+            foreach (var a in cg)
+            {
+                var x = Delta(samples, "Bind + " + Name(a) + " alone", "Bind + empty analyzer");
+                Console.WriteLine($"| {Name(a)} alone | {x.WallMs:N0} | {x.CpuMs:N0} | {x.AllocMb:N1} | {x.CpuMs * 1000 / files:N1} | {100 * x.CpuMs / compileCpu:N2}% |");
+            }
 
         Console.WriteLine();
-        Console.WriteLine($"## Per analyzer: Roslyn's AnalyzerTelemetryInfo.ExecutionTime, median of {runs} runs");
+        Console.WriteLine($"## Per analyzer: Roslyn's AnalyzerTelemetryInfo.ExecutionTime (logAnalyzerExecutionTime, GetAnalyzerDiagnosticsAsync), median of {runs} run(s)");
         Console.WriteLine();
         Console.WriteLine("| Analyzer | Rules | Diagnostics | Execution ms | per file µs | % of compile (CPU) |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
