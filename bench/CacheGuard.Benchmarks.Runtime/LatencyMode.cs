@@ -16,6 +16,8 @@ public static class LatencyMode
     {
         var rounds = Arg(args, "--rounds", 40);
         var block = Arg(args, "--block", 250);
+        // --blocking: wait on each call with GetAwaiter().GetResult(), as BenchmarkDotNet's harness does.
+        var blocking = args.Contains("--blocking");
         await using var server = await RedisServerProcess.StartAsync();
         await using var mux = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
         var ttl = TimeSpan.FromHours(1);
@@ -46,7 +48,8 @@ public static class LatencyMode
                 for (var i = 0; i < block; i++)
                 {
                     var t0 = Stopwatch.GetTimestamp();
-                    await c.GetAsync(key, factory, ttl).ConfigureAwait(false);
+                    if (blocking) c.GetAsync(key, factory, ttl).GetAwaiter().GetResult();
+                    else await c.GetAsync(key, factory, ttl).ConfigureAwait(false);
                     samples[ci].Add(Stopwatch.GetTimestamp() - t0);
                 }
             }
@@ -63,7 +66,7 @@ public static class LatencyMode
             alloc[ci] = (GC.GetTotalAllocatedBytes(precise: true) - a0) / (double)n;
         }
 
-        Console.WriteLine($"Hit path, per call: {rounds} rounds x {block} calls per contender, interleaved; factory runs after warm-up: {factoryRuns - afterWarm}");
+        Console.WriteLine($"Hit path, per call: {rounds} rounds x {block} calls per contender, interleaved{(blocking ? ", each call waited with GetAwaiter().GetResult()" : "")}; factory runs after warm-up: {factoryRuns - afterWarm}");
         Console.WriteLine();
         Console.WriteLine("| Contender | Calls | Mean µs | p50 µs | p90 µs | p99 µs | p99.9 µs | p50 vs raw | mean vs raw | Allocated B/call |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
