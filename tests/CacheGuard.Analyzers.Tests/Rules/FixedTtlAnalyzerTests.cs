@@ -41,19 +41,29 @@ public class FixedTtlAnalyzerTests
             }
             """, version);
 
+    public static TheoryData<string, LanguageVersion> FixedOrigins_AreFlaggedCases()
+    {
+        var data = new TheoryData<string, LanguageVersion>();
+        foreach (var version in new[] { LanguageVersion.Latest, LanguageVersion.CSharp9 })
+        {
+            data.Add("TimeSpan.FromSeconds(30)", version);
+            data.Add("new TimeSpan(0, 5, 0)", version);
+            data.Add("Ttl", version);
+            data.Add("StaticTtl", version);
+            data.Add("_options.Ttl", version);
+            data.Add("TimeSpan.FromMinutes(Minutes)", version);
+            data.Add("TimeSpan.FromSeconds(_options.Seconds * 2)", version);
+            data.Add("ttl ?? TimeSpan.FromMinutes(5)", version);
+            data.Add("TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(10)", version);
+            data.Add("flag ? TimeSpan.FromMinutes(1) : TimeSpan.FromMinutes(2)", version);
+            data.Add("local", version);
+        }
+        return data;
+    }
+
     [Theory]
-    [InlineData("TimeSpan.FromSeconds(30)")]
-    [InlineData("new TimeSpan(0, 5, 0)")]
-    [InlineData("Ttl")]
-    [InlineData("StaticTtl")]
-    [InlineData("_options.Ttl")]
-    [InlineData("TimeSpan.FromMinutes(Minutes)")]
-    [InlineData("TimeSpan.FromSeconds(_options.Seconds * 2)")]
-    [InlineData("ttl ?? TimeSpan.FromMinutes(5)")]
-    [InlineData("TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(10)")]
-    [InlineData("flag ? TimeSpan.FromMinutes(1) : TimeSpan.FromMinutes(2)")]
-    [InlineData("local")]
-    public Task FixedOrigins_AreFlagged(string expiry) =>
+    [MemberData(nameof(FixedOrigins_AreFlaggedCases))]
+    public Task FixedOrigins_AreFlagged(string expiry, LanguageVersion version) =>
         Verify.VerifyAnalyzerAsync(Usings + $$"""
             class Options { public TimeSpan Ttl { get; set; } public int Seconds { get; set; } }
             class C
@@ -69,7 +79,7 @@ public class FixedTtlAnalyzerTests
                     _db.StringSet(key, value, {|CG0001:{{expiry}}|});
                 }
             }
-            """);
+            """, version);
 
     [Fact]
     public async Task Message_NamesTheOrigin()
@@ -97,25 +107,35 @@ public class FixedTtlAnalyzerTests
         await test.RunAsync();
     }
 
+    public static TheoryData<string, LanguageVersion> EveryWriteShape_IsFlaggedCases()
+    {
+        var data = new TheoryData<string, LanguageVersion>();
+        foreach (var version in new[] { LanguageVersion.Latest, LanguageVersion.CSharp9 })
+        {
+            data.Add("""_db.StringSet(key, value, {|CG0001:TimeSpan.FromMinutes(5)|}, When.Always)""", version);
+            data.Add("""_db.StringSet(key, value, expiry: {|CG0001:TimeSpan.FromMinutes(5)|})""", version);
+            data.Add("""_db.StringSet(value: value, expiry: {|CG0001:TimeSpan.FromMinutes(5)|}, key: key)""", version);
+            data.Add("""_db.StringSet(key, value, {|CG0001:TimeSpan.FromMinutes(5)|}, false, When.Always, CommandFlags.None)""", version);
+            data.Add("""_db.StringSet(key, value, {|CG0001:new Expiration(TimeSpan.FromMinutes(5))|})""", version);
+            data.Add("""_db.StringSetAndGet(key, value, {|CG0001:TimeSpan.FromMinutes(5)|})""", version);
+            data.Add("""_db.StringGetSetExpiry(key, {|CG0001:TimeSpan.FromMinutes(5)|})""", version);
+            data.Add("""_db.CreateBatch().StringSetAsync(key, value, {|CG0001:TimeSpan.FromMinutes(5)|})""", version);
+            data.Add("""_db.CreateTransaction().StringSetAsync(key, value, {|CG0001:TimeSpan.FromMinutes(5)|})""", version);
+            data.Add("""((IDatabaseAsync)_db).StringSetAsync(key, value, {|CG0001:TimeSpan.FromMinutes(5)|})""", version);
+        }
+        return data;
+    }
+
     [Theory]
-    [InlineData("""_db.StringSet(key, value, {|CG0001:TimeSpan.FromMinutes(5)|}, When.Always)""")]
-    [InlineData("""_db.StringSet(key, value, expiry: {|CG0001:TimeSpan.FromMinutes(5)|})""")]
-    [InlineData("""_db.StringSet(value: value, expiry: {|CG0001:TimeSpan.FromMinutes(5)|}, key: key)""")]
-    [InlineData("""_db.StringSet(key, value, {|CG0001:TimeSpan.FromMinutes(5)|}, false, When.Always, CommandFlags.None)""")]
-    [InlineData("""_db.StringSet(key, value, {|CG0001:new Expiration(TimeSpan.FromMinutes(5))|})""")]
-    [InlineData("""_db.StringSetAndGet(key, value, {|CG0001:TimeSpan.FromMinutes(5)|})""")]
-    [InlineData("""_db.StringGetSetExpiry(key, {|CG0001:TimeSpan.FromMinutes(5)|})""")]
-    [InlineData("""_db.CreateBatch().StringSetAsync(key, value, {|CG0001:TimeSpan.FromMinutes(5)|})""")]
-    [InlineData("""_db.CreateTransaction().StringSetAsync(key, value, {|CG0001:TimeSpan.FromMinutes(5)|})""")]
-    [InlineData("""((IDatabaseAsync)_db).StringSetAsync(key, value, {|CG0001:TimeSpan.FromMinutes(5)|})""")]
-    public Task EveryWriteShape_IsFlagged(string call) =>
+    [MemberData(nameof(EveryWriteShape_IsFlaggedCases))]
+    public Task EveryWriteShape_IsFlagged(string call, LanguageVersion version) =>
         Verify.VerifyAnalyzerAsync(Usings + $$"""
             class C
             {
                 IDatabase _db = null!;
                 void M(string key, string value) { {{call}}; }
             }
-            """);
+            """, version);
 
     [Fact]
     public Task KeyExpire_OnAKeyTheMethodPopulated_IsFlagged() =>
@@ -243,23 +263,33 @@ public class FixedTtlAnalyzerTests
             }
             """);
 
+    public static TheoryData<string, LanguageVersion> JitteredOrComputedTtls_AreNotFlaggedCases()
+    {
+        var data = new TheoryData<string, LanguageVersion>();
+        foreach (var version in new[] { LanguageVersion.Latest, LanguageVersion.CSharp9 })
+        {
+            data.Add("TimeSpan.FromSeconds(300 + Random.Shared.Next(30))", version);
+            data.Add("TimeSpan.FromSeconds(600 * (1 + Random.Shared.NextDouble() * 0.1))", version);
+            data.Add("jittered", version);
+            data.Add("JitteredField", version);
+            data.Add("NextTtl()", version);
+            data.Add("TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(_random.Next(60))", version);
+            data.Add("TimeSpan.FromSeconds(RandomNumberGenerator.GetInt32(300, 330))", version);
+            data.Add("CacheTtl.Jitter(TimeSpan.FromMinutes(5))", version);
+            data.Add("token.ExpiresAt - DateTimeOffset.UtcNow", version);
+            data.Add("token.ExpiresAtUtc - DateTime.UtcNow", version);
+            data.Add("token.ExpiresAt.Subtract(DateTimeOffset.UtcNow)", version);
+            data.Add("default", version);
+            data.Add("Expiration.KeepTtl", version);
+            data.Add("Expiration.Persist", version);
+            data.Add("unknownTtl", version);
+        }
+        return data;
+    }
+
     [Theory]
-    [InlineData("TimeSpan.FromSeconds(300 + Random.Shared.Next(30))")]
-    [InlineData("TimeSpan.FromSeconds(600 * (1 + Random.Shared.NextDouble() * 0.1))")]
-    [InlineData("jittered")]
-    [InlineData("JitteredField")]
-    [InlineData("NextTtl()")]
-    [InlineData("TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(_random.Next(60))")]
-    [InlineData("TimeSpan.FromSeconds(RandomNumberGenerator.GetInt32(300, 330))")]
-    [InlineData("CacheTtl.Jitter(TimeSpan.FromMinutes(5))")]
-    [InlineData("token.ExpiresAt - DateTimeOffset.UtcNow")]
-    [InlineData("token.ExpiresAtUtc - DateTime.UtcNow")]
-    [InlineData("token.ExpiresAt.Subtract(DateTimeOffset.UtcNow)")]
-    [InlineData("default")]
-    [InlineData("Expiration.KeepTtl")]
-    [InlineData("Expiration.Persist")]
-    [InlineData("unknownTtl")]
-    public Task JitteredOrComputedTtls_AreNotFlagged(string expiry) =>
+    [MemberData(nameof(JitteredOrComputedTtls_AreNotFlaggedCases))]
+    public Task JitteredOrComputedTtls_AreNotFlagged(string expiry, LanguageVersion version) =>
         Verify.VerifyAnalyzerAsync("using System.Security.Cryptography;\nusing CacheGuard;\n" + Usings + $$"""
             class Token { public DateTimeOffset ExpiresAt { get; set; } public DateTime ExpiresAtUtc { get; set; } }
             class C
@@ -276,25 +306,35 @@ public class FixedTtlAnalyzerTests
                     _db.StringSet(key, value, {{expiry}});
                 }
             }
-            """);
+            """, version);
+
+    public static TheoryData<string, LanguageVersion> LocksFlagsAndNoExpiry_AreNotFlaggedCases()
+    {
+        var data = new TheoryData<string, LanguageVersion>();
+        foreach (var version in new[] { LanguageVersion.Latest, LanguageVersion.CSharp9 })
+        {
+            data.Add("""_db.StringSet("lock:job", token, TimeSpan.FromSeconds(30), When.NotExists)""", version);
+            data.Add("""_db.StringSet("lock:job", token, TimeSpan.FromSeconds(30), false, When.NotExists, CommandFlags.None)""", version);
+            data.Add("""_db.StringSet("lock:job", token, TimeSpan.FromSeconds(30), ValueCondition.NotExists)""", version);
+            data.Add("""_db.LockTake("lock:job", token, TimeSpan.FromSeconds(30))""", version);
+            data.Add("""_db.StringSet("cooldown:" + user, true, TimeSpan.FromMinutes(1), When.NotExists)""", version);
+            data.Add("""_db.StringSet("cooldown:" + user, true, TimeSpan.FromMinutes(1))""", version);
+            data.Add("""_db.StringSet("k", "v")""", version);
+            data.Add("""_db.StringSet("k", "v", null, When.Always)""", version);
+        }
+        return data;
+    }
 
     [Theory]
-    [InlineData("""_db.StringSet("lock:job", token, TimeSpan.FromSeconds(30), When.NotExists)""")]
-    [InlineData("""_db.StringSet("lock:job", token, TimeSpan.FromSeconds(30), false, When.NotExists, CommandFlags.None)""")]
-    [InlineData("""_db.StringSet("lock:job", token, TimeSpan.FromSeconds(30), ValueCondition.NotExists)""")]
-    [InlineData("""_db.LockTake("lock:job", token, TimeSpan.FromSeconds(30))""")]
-    [InlineData("""_db.StringSet("cooldown:" + user, true, TimeSpan.FromMinutes(1), When.NotExists)""")]
-    [InlineData("""_db.StringSet("cooldown:" + user, true, TimeSpan.FromMinutes(1))""")]
-    [InlineData("""_db.StringSet("k", "v")""")]
-    [InlineData("""_db.StringSet("k", "v", null, When.Always)""")]
-    public Task LocksFlagsAndNoExpiry_AreNotFlagged(string call) =>
+    [MemberData(nameof(LocksFlagsAndNoExpiry_AreNotFlaggedCases))]
+    public Task LocksFlagsAndNoExpiry_AreNotFlagged(string call, LanguageVersion version) =>
         Verify.VerifyAnalyzerAsync(Usings + $$"""
             class C
             {
                 IDatabase _db = null!;
                 void M(string token, string user) { {{call}}; }
             }
-            """);
+            """, version);
 
     [Fact]
     public Task CounterWindow_IsNotFlagged() =>
