@@ -52,7 +52,7 @@ public static class CacheGuardDatabaseExtensions
 
     /// <summary>Reads an entry: a value (<see cref="CacheLookupStatus.Hit"/>), a cached "not found" (<see cref="CacheLookupStatus.Negative"/>) or nothing.</summary>
     /// <exception cref="RedisException">Redis failed (reads without a factory have nothing to fall back to).</exception>
-    /// <exception cref="InvalidOperationException">The circuit breaker is open.</exception>
+    /// <exception cref="RedisUnavailableException">The circuit breaker is open.</exception>
     public static async Task<CacheLookup<T>> TryGetAsync<T>(this IDatabase db, RedisKey key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -89,4 +89,21 @@ public sealed class CiGateTests
         var after = sample.Format("--diagnostics CG0001 --severity warn --verify-no-changes");
         Assert.True(after.ExitCode == 0, after.Output);
     }
+
+    [Fact]
+    public void DotnetFormat_AppliesEveryRulesFix_InOneRun_AndTheSampleBuildsClean()
+    {
+        var sample = _package.CopySample();
+        var before = sample.Build();
+        Assert.True(before.ExitCode == 0, before.Output);
+        var rulesBefore = AnyCacheGuardDiagnostic.Matches(before.Output).Select(m => m.Value).Distinct().Count();
+        Assert.True(rulesBefore > 1, before.Output);
+
+        var format = sample.Format("--diagnostics CG0001,CG0002,CG0003,CG0004,CG0005,CG0006,CG0007,CG0008 --severity warn");
+        Assert.True(format.ExitCode == 0, format.Output);
+
+        var after = sample.Build();
+        Assert.True(after.ExitCode == 0, after.Output);
+        Assert.DoesNotMatch(AnyCacheGuardDiagnostic, after.Output);
+    }
 }

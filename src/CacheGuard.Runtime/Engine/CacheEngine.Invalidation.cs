@@ -71,7 +71,7 @@ internal sealed partial class CacheEngine
             {
                 // Invalidations bypass the open breaker: they are worth the attempt even when reads are skipping Redis.
                 await db.ScriptEvaluateAsync(LuaScripts.Invalidate, redisKeys, args).ConfigureAwait(false);
-                Breaker.Success(probe: false);
+                BreakerFor(db, redisKeys[0]).Success(probe: false);
                 foreach (var i in group)
                     outcomes[i] = new KeyInvalidation(entries[i].Key, true, attempt, null);
                 return;

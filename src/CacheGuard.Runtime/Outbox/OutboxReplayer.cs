@@ -78,8 +78,9 @@ public sealed class OutboxReplayer
             {
                 return;
             }
-            catch (Exception ex) when (CacheEngine.IsRedisFailure(ex))
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // A hosted service that dies stops replaying for good (or stops the host): log and go on.
                 Log.OutboxLoopFailed(_logger, ex);
                 applied = 0;
             }

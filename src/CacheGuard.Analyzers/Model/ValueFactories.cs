@@ -1,0 +1,290 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Model;
+
+/// <summary>What produced a cached value.</summary>
+internal enum ValueFactoryKind
+{
+    /// <summary>A delegate the code was handed: <c>factory()</c>, <c>acquire()</c>, <c>next()</c>.</summary>
+    Delegate,
+    /// <summary>A call that fetches: a repository or service, a database query, an HTTP call, anything awaited.</summary>
+    Call,
+}
+
+/// <summary>The call that produced a value written to the cache.</summary>
+internal sealed class ValueFactory
+{
+    public ValueFactory(IInvocationOperation invocation, ValueFactoryKind kind)
+    {
+        Invocation = invocation;
+        Kind = kind;
+    }
+
+    public IInvocationOperation Invocation { get; }
+    public ValueFactoryKind Kind { get; }
+
+    /// <summary>For messages: <c>the delegate 'factory'</c>, <c>'_store.LoadAsync(id)'</c>.</summary>
+    public string Describe()
+    {
+        if (Kind == ValueFactoryKind.Delegate)
+        {
+            var target = Invocation.Instance?.Syntax.ToString() ?? Invocation.TargetMethod.ContainingType.Name;
+            return $"the delegate '{Shorten(target)}'";
+        }
+        return $"'{Shorten(Invocation.Syntax.ToString())}'";
+    }
+
+    private static string Shorten(string text)
+    {
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
+        return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
+    }
+}
+
+/// <summary>
+/// Traces a value written to the cache back to the call that produced it, through locals, awaits,
+/// conversions, serialization and member access. Serializers, mappers and BCL helpers are looked
+/// through; delegates, awaited calls, database queries, HTTP calls and calls on the class's services
+/// (fields, properties, parameters) are factories.
+/// </summary>
+internal static class ValueFactories
+{
+    /// <summary>
+    /// The earliest factory call feeding <paramref name="value"/> that lies in <paramref name="body"/>
+    /// after <paramref name="after"/> (a source position). Parameters the value comes from are added to
+    /// <paramref name="parameters"/> (a helper's caller passes the value in).
+    /// </summary>
+    public static ValueFactory? Find(IOperation value, IOperation body, int after, List<IParameterSymbol>? parameters = null)
+    {
+        var tracer = new Tracer(body, after, parameters);
+        tracer.Visit(value, 0);
+        return tracer.Best;
+    }
+
+    private sealed class Tracer
+    {
+        private readonly IOperation _body;
+        private readonly int _after;
+        private readonly List<IParameterSymbol>? _parameters;
+        private readonly HashSet<IOperation> _seen = new();
+        private readonly HashSet<ILocalSymbol> _seenLocals = new(SymbolEqualityComparer.Default);
+        private Dictionary<ILocalSymbol, List<IOperation>>? _localSources;
+
+        public Tracer(IOperation body, int after, List<IParameterSymbol>? parameters)
+        {
+            _body = body;
+            _after = after;
+            _parameters = parameters;
+        }
+
+        public ValueFactory? Best { get; private set; }
+
+        public void Visit(IOperation? operation, int depth)
+        {
+            if (operation is null || depth > 24 || !_seen.Add(operation))
+                return;
+
+            switch (operation)
+            {
+                case IAnonymousFunctionOperation:
+                case ILiteralOperation:
+                    return;
+
+                case ILocalReferenceOperation local:
+                    if (_seenLocals.Add(local.Local))
+                    {
+                        foreach (var source in LocalSources(local.Local))
+                            Visit(source, depth + 1);
+                    }
+                    return;
+
+                case IParameterReferenceOperation parameter:
+                    _parameters?.Add(parameter.Parameter);
+                    return;
+
+                case IPropertyReferenceOperation { Instance: { } instance } property:
+                    // invocation.Proceed(); ... invocation.ReturnValue: the call that filled the object is the factory.
+                    if (OperationFacts.Unwrap(instance) is IParameterReferenceOperation or ILocalReferenceOperation)
+                        VisitFillers(OperationFacts.Unwrap(instance));
+                    foreach (var child in operation.ChildOperations)
+                        Visit(child, depth + 1);
+                    return;
+
+                case IInvocationOperation invocation:
+                {
+                    var kind = Classify(invocation);
+                    if (kind is { } k)
+                    {
+                        Offer(new ValueFactory(invocation, k));
+                        return;
+                    }
+                    if (IsCacheOrOpaque(invocation))
+                        return;
+                    Visit(invocation.Instance, depth + 1);
+                    foreach (var argument in invocation.Arguments)
+                        Visit(argument.Value, depth + 1);
+                    return;
+                }
+
+                default:
+                    foreach (var child in operation.ChildOperations)
+                        Visit(child, depth + 1);
+                    return;
+            }
+        }
+
+        private void VisitFillers(IOperation target)
+        {
+            var symbol = target switch
+            {
+                IParameterReferenceOperation p => (ISymbol)p.Parameter,
+                ILocalReferenceOperation l => l.Local,
+                _ => null,
+            };
+            if (symbol is null)
+                return;
+            foreach (var operation in _body.Descendants())
+            {
+                if (operation is IInvocationOperation { TargetMethod.ReturnsVoid: true, Instance: { } receiver } call
+                    && call.Parent is IExpressionStatementOperation
+                    && OperationFacts.Unwrap(receiver) switch
+                    {
+                        IParameterReferenceOperation p => SymbolEqualityComparer.Default.Equals(p.Parameter, symbol),
+                        ILocalReferenceOperation l => SymbolEqualityComparer.Default.Equals(l.Local, symbol),
+                        _ => false,
+                    }
+                    && Classify(call) is { } kind)
+                {
+                    Offer(new ValueFactory(call, kind));
+                }
+            }
+        }
+
+        private void Offer(ValueFactory factory)
+        {
+            var start = factory.Invocation.Syntax.SpanStart;
+            if (start <= _after || !OperationFacts.IsInside(factory.Invocation, _body))
+                return;
+            if (Best is null || start < Best.Invocation.Syntax.SpanStart)
+                Best = factory;
+        }
+
+        /// <summary>Where a local's value comes from: its initializer, assignments, and calls that fill it (<c>list.Add(x)</c>).</summary>
+        private List<IOperation> LocalSources(ILocalSymbol local)
+        {
+            if (_localSources is null)
+            {
+                _localSources = new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+                foreach (var operation in _body.Descendants())
+                {
+                    switch (operation)
+                    {
+                        case IVariableDeclaratorOperation { Initializer.Value: { } init } declarator:
+                            Add(declarator.Symbol, init);
+                            break;
+                        case IAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
+                            Add(target.Local, assignment.Value);
+                            break;
+                        case IInvocationOperation { Instance: ILocalReferenceOperation receiver } fill when !fill.TargetMethod.ReturnsVoid || fill.Arguments.Length > 0:
+                            foreach (var argument in fill.Arguments)
+                                Add(receiver.Local, argument.Value);
+                            break;
+                        case IForEachLoopOperation { LoopControlVariable: IVariableDeclaratorOperation loopVariable } loop:
+                            Add(loopVariable.Symbol, loop.Collection);
+                            break;
+                        case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol patternLocal } pattern:
+                            // executed.Result is ObjectResult result: result comes from executed.Result
+                            for (var up = pattern.Parent; up is not null; up = up.Parent)
+                            {
+                                if (up is IIsPatternOperation isPattern)
+                                {
+                                    Add(patternLocal, isPattern.Value);
+                                    break;
+                                }
+                            }
+                            break;
+                        case IDeclarationExpressionOperation { Expression: ILocalReferenceOperation outLocal } declaration
+                            when declaration.Parent is IArgumentOperation { Parent: IInvocationOperation filler }:
+                            Add(outLocal.Local, filler);
+                            break;
+                    }
+                }
+            }
+            return _localSources.TryGetValue(local, out var list) ? list : new List<IOperation>();
+
+            void Add(ILocalSymbol symbol, IOperation source)
+            {
+                if (!_localSources!.TryGetValue(symbol, out var sources))
+                    _localSources[symbol] = sources = new List<IOperation>();
+                sources.Add(source);
+            }
+        }
+    }
+
+    /// <summary>Null when the call only transforms its inputs (look through it); else what kind of factory it is.</summary>
+    public static ValueFactoryKind? Classify(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        if (method.MethodKind == MethodKind.DelegateInvoke)
+            return ValueFactoryKind.Delegate;
+        if (CacheApi.IsRuntimeSymbol(method))
+            return null;
+
+        var type = method.ContainingType;
+        var ns = type?.ContainingNamespace?.ToDisplayString() ?? "";
+
+        if (StartsWith(ns, "System.Net") || StartsWith(ns, "System.Data") || StartsWith(ns, "System.IO")
+            || StartsWith(ns, "Microsoft.EntityFrameworkCore") || StartsWith(ns, "Dapper"))
+        {
+            return ValueFactoryKind.Call;
+        }
+        if (ns == "System.Linq" && type?.Name == "Queryable")
+            return ValueFactoryKind.Call;
+        if (ns == "System.Threading.Tasks" && method.Name == "Run")
+            return ValueFactoryKind.Call;
+        if (IsLookThrough(ns) || method.Name is "ToString" or "GetHashCode" or "Equals" or "GetType")
+            return null;
+        if (IsAwaitable(method.ReturnType))
+            return ValueFactoryKind.Call;
+
+        // A call on one of the class's services (a field, property, parameter or this) fetches;
+        // a static helper or a method on a local value transforms it.
+        var receiver = method.IsExtensionMethod && invocation.Arguments.Length > 0
+            ? OperationFacts.Unwrap(invocation.Arguments[0].Value)
+            : invocation.Instance is null ? null : OperationFacts.Unwrap(invocation.Instance);
+        if (method.IsStatic && !method.IsExtensionMethod)
+            return null;
+        return receiver is IInstanceReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation or IParameterReferenceOperation
+            ? ValueFactoryKind.Call
+            : null;
+    }
+
+    /// <summary>Cache calls (a value copied from another cache entry is not fetched) and framework plumbing.</summary>
+    private static bool IsCacheOrOpaque(IInvocationOperation invocation)
+    {
+        var ns = invocation.TargetMethod.ContainingType?.ContainingNamespace?.ToDisplayString() ?? "";
+        return StartsWith(ns, "StackExchange.Redis") || StartsWith(ns, "Microsoft.Extensions.Caching");
+    }
+
+    private static bool IsLookThrough(string ns) =>
+        ns == "System" || ns.StartsWith("System.", System.StringComparison.Ordinal)
+        || StartsWith(ns, "Newtonsoft.Json") || StartsWith(ns, "MessagePack") || StartsWith(ns, "ProtoBuf")
+        || StartsWith(ns, "Google.Protobuf") || StartsWith(ns, "AutoMapper") || StartsWith(ns, "Mapster")
+        || StartsWith(ns, "Microsoft.Extensions.Logging") || StartsWith(ns, "Microsoft.Extensions.Configuration")
+        || StartsWith(ns, "Microsoft.Extensions.Options") || StartsWith(ns, "StackExchange.Redis")
+        || StartsWith(ns, "Microsoft.Extensions.Caching");
+
+    private static bool StartsWith(string ns, string prefix) =>
+        ns == prefix || ns.StartsWith(prefix + ".", System.StringComparison.Ordinal);
+
+    private static bool IsAwaitable(ITypeSymbol? type)
+    {
+        if (type is not INamedTypeSymbol named)
+            return false;
+        var name = named.OriginalDefinition.ToDisplayString();
+        return name is "System.Threading.Tasks.Task" or "System.Threading.Tasks.Task<TResult>"
+            or "System.Threading.Tasks.ValueTask" or "System.Threading.Tasks.ValueTask<TResult>";
+    }
+}
