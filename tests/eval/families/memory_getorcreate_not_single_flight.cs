@@ -1,4 +1,4 @@
-// Needs CG0004 (branch cg0004): IMemoryCache.GetOrCreate(Async) runs the factory for every concurrent miss
+// CG0004 (MemoryCacheGetOrCreateAnalyzer, no fix): IMemoryCache.GetOrCreate(Async) runs the factory for every concurrent miss
 // (dotnet/runtime#36500); the model exposes it as CacheOperationKind.GetOrCreate with IsSingleFlight = false.
 using Microsoft.Extensions.Caching.Memory;
 namespace Eval.Families.MemoryGetOrCreate;

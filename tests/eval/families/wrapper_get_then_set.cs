@@ -1,4 +1,4 @@
-// Needs CG0004 (branch cg0004) reading CacheFamily.Wrapper operations from the shared model.
+// CG0004 through the project's wrapper (CacheFamily.Wrapper operations in the shared model); no fix.
 using StackExchange.Redis;
 namespace Eval.Families.Wrapper;
 
