@@ -39,6 +39,8 @@ public sealed class MemoryCacheGetOrCreateAnalyzer : DiagnosticAnalyzer
         if (settings.IsExcluded(context.OwningSymbol))
             return;
 
+        if (!OperationFacts.CallsMethodNamed(context.OperationBlocks, "GetOrCreate", "GetOrCreateAsync"))
+            return; // most bodies: no GetOrCreate, no need for the model
         var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
         foreach (var operation in facts.CacheOperations)
         {
