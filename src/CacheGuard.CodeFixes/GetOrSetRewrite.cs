@@ -69,7 +69,8 @@ internal sealed class GetOrSetRewrite
 
         private ExpressionSyntax _database = null!;
         private ExpressionSyntax _key = null!;
-        private ILocalSymbol _holder = null!;
+        private ILocalSymbol? _holder;
+        private bool _existsMode;
         private bool _holderIsString;
         private readonly List<object> _sentinels = new();
 
@@ -83,9 +84,10 @@ internal sealed class GetOrSetRewrite
 
         public GetOrSetRewrite? Plan()
         {
-            // 1. The read: db.StringGet(key) / await db.StringGetAsync(key)[.ConfigureAwait(x)], into a local.
+            // 1. The read: db.StringGet(key) / await db.StringGetAsync(key)[.ConfigureAwait(x)], into a local;
+            //    or if (db.KeyExists(key)) return ...db.StringGet(key)...;
             if (_read.Expression is not MemberAccessExpressionSyntax { Name: IdentifierNameSyntax name } access
-                || name.Identifier.ValueText is not ("StringGet" or "StringGetAsync")
+                || name.Identifier.ValueText is not ("StringGet" or "StringGetAsync" or "KeyExists" or "KeyExistsAsync")
                 || _read.ArgumentList.Arguments.Count != 1 || _read.ArgumentList.Arguments[0].NameColon is not null
                 || !IsStableReceiver(access.Expression)
                 || _model.GetTypeInfo(access.Expression, _ct).Type?.ToDisplayString() != "StackExchange.Redis.IDatabase")
@@ -94,7 +96,8 @@ internal sealed class GetOrSetRewrite
             }
             _database = access.Expression;
             _key = _read.ArgumentList.Arguments[0].Expression;
-            var readIsAsync = name.Identifier.ValueText == "StringGetAsync";
+            var readIsAsync = name.Identifier.ValueText.EndsWith("Async", System.StringComparison.Ordinal);
+            _existsMode = name.Identifier.ValueText.StartsWith("KeyExists", System.StringComparison.Ordinal);
 
             SyntaxNode node = _read;
             ExpressionSyntax? configureAwait = null;
@@ -110,20 +113,40 @@ internal sealed class GetOrSetRewrite
                     return null;
                 node = awaitExpression;
             }
-            if (node.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
-                || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 }
-                || declarator.Parent.Parent is not LocalDeclarationStatementSyntax readStatement
-                || readStatement.UsingKeyword != default || readStatement.IsConst
-                || readStatement.Parent is not BlockSyntax body
-                || _model.GetDeclaredSymbol(declarator, _ct) is not ILocalSymbol holder)
+            StatementSyntax readStatement;
+            BlockSyntax body;
+            int firstHitStatement;
+            if (_existsMode)
             {
-                return null;
+                // if (exists) ... / if (!exists) ...: the region starts at the if.
+                if (node.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression } not)
+                    node = not;
+                if (node.Parent is not IfStatementSyntax existsCheck || existsCheck.Condition != node || existsCheck.Parent is not BlockSyntax existsBody)
+                    return null;
+                readStatement = existsCheck;
+                body = existsBody;
+                firstHitStatement = body.Statements.IndexOf(existsCheck);
             }
-            _holder = holder;
-            var holderType = holder.Type.ToDisplayString();
-            _holderIsString = holder.Type.SpecialType == SpecialType.System_String;
-            if (!_holderIsString && holderType != "StackExchange.Redis.RedisValue")
-                return null;
+            else
+            {
+                if (node.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
+                    || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 }
+                    || declarator.Parent.Parent is not LocalDeclarationStatementSyntax declaration
+                    || declaration.UsingKeyword != default || declaration.IsConst
+                    || declaration.Parent is not BlockSyntax declarationBody
+                    || _model.GetDeclaredSymbol(declarator, _ct) is not ILocalSymbol holder)
+                {
+                    return null;
+                }
+                _holder = holder;
+                var holderType = holder.Type.ToDisplayString();
+                _holderIsString = holder.Type.SpecialType == SpecialType.System_String;
+                if (!_holderIsString && holderType != "StackExchange.Redis.RedisValue")
+                    return null;
+                readStatement = declaration;
+                body = declarationBody;
+                firstHitStatement = body.Statements.IndexOf(declaration) + 1;
+            }
 
             // 2. The method: its value type, async or not.
             TypeSyntax? returnTypeSyntax;
@@ -171,7 +194,7 @@ internal sealed class GetOrSetRewrite
 
             // 3. The hit handling and the miss path.
             var index = body.Statements.IndexOf(readStatement);
-            var rest = body.Statements.Skip(index + 1).ToList();
+            var rest = body.Statements.Skip(firstHitStatement).ToList();
             ExpressionSyntax? decode = null;
             List<StatementSyntax>? miss = null;
             BlockSyntax? missContainer = null;
@@ -291,8 +314,10 @@ internal sealed class GetOrSetRewrite
             }
             var polarity = ReadResult.Of(readOperation).Classify(conditionOperation);
             // The test must be on the read's own local (not a value derived from it).
-            var testsHolder = condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
-                .Any(id => SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(id, _ct).Symbol, _holder));
+            var testsHolder = _existsMode
+                ? condition.DescendantNodesAndSelf().Contains(_read)
+                : condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+                    .Any(id => SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(id, _ct).Symbol, _holder));
             return testsHolder ? polarity : MissPolarity.None;
         }
 
@@ -308,8 +333,22 @@ internal sealed class GetOrSetRewrite
             return true;
         }
 
-        private bool IsHolder(ExpressionSyntax expression) =>
-            Strip(expression) is IdentifierNameSyntax id && SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(id, _ct).Symbol, _holder);
+        private bool IsHolder(ExpressionSyntax expression)
+        {
+            expression = Strip(expression);
+            if (!_existsMode)
+                return expression is IdentifierNameSyntax id && SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(id, _ct).Symbol, _holder);
+
+            // After KeyExists: the value read again, db.StringGet(key) / await db.StringGetAsync(key)[.ConfigureAwait(x)].
+            if (expression is AwaitExpressionSyntax awaited)
+                expression = Strip(awaited.Expression);
+            if (expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait" } configured })
+                expression = Strip(configured.Expression);
+            return expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "StringGet" or "StringGetAsync" } get } call
+                   && call.ArgumentList.Arguments.Count == 1
+                   && SyntaxFactory.AreEquivalent(Strip(get.Expression), Strip(_database))
+                   && SyntaxFactory.AreEquivalent(Strip(call.ArgumentList.Arguments[0].Expression), Strip(_key));
+        }
 
         private Encoding? DecodeEncoding(ExpressionSyntax decode, ITypeSymbol valueType)
         {
@@ -329,10 +368,13 @@ internal sealed class GetOrSetRewrite
             {
                 CastExpressionSyntax cast when !_holderIsString && IsHolder(cast.Expression) => true,
                 InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ToString" } m, ArgumentList.Arguments.Count: 0 } when IsHolder(m.Expression) => true,
-                IdentifierNameSyntax when _holderIsString && IsHolder(expression) => true,
+                _ when (_holderIsString || _existsMode) && IsHolder(expression) => true,
                 _ => false,
             };
-            if (!primitive || _model.GetTypeInfo(expression, _ct).Type is not { } decodedType || !IsPrimitive(decodedType))
+            // A bare RedisValue returned as the method's string/number converts implicitly: take the converted type.
+            var typeInfo = _model.GetTypeInfo(Strip(decode), _ct);
+            var decodedType = IsPrimitive(typeInfo.Type) ? typeInfo.Type : typeInfo.ConvertedType;
+            if (!primitive || decodedType is null || !IsPrimitive(decodedType))
                 return null;
             return SameValueType(decodedType, valueType) ? Encoding.Primitive : null;
         }
@@ -765,8 +807,8 @@ internal sealed class GetOrSetRewrite
                 : name is IdentifierNameSyntax { Identifier.ValueText: "Task" or "ValueTask" } ? type : null;
         }
 
-        private static bool IsPrimitive(ITypeSymbol type) =>
-            OperationFacts.StripNullable(type).SpecialType is SpecialType.System_String or SpecialType.System_Int32 or SpecialType.System_Int64
+        private static bool IsPrimitive(ITypeSymbol? type) =>
+            type is not null && OperationFacts.StripNullable(type).SpecialType is SpecialType.System_String or SpecialType.System_Int32 or SpecialType.System_Int64
                 or SpecialType.System_Double or SpecialType.System_Boolean or SpecialType.System_Single;
 
         private static bool SameValueType(ITypeSymbol decoded, ITypeSymbol valueType) =>

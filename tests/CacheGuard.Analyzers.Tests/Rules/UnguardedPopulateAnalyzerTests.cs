@@ -502,6 +502,61 @@ public class UnguardedPopulateAnalyzerTests
             }
             """);
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task KeyExistsThenStringGet_IsRewritten(LanguageVersion version) =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                IDatabase _db = null!;
+                IPostStore _store = null!;
+
+                public async Task<string?> SlugAsync(int id)
+                {
+                    if (await {|CG0004:_db.KeyExistsAsync($"slug:{id}")|})
+                        return await _db.StringGetAsync($"slug:{id}");
+                    var post = await _store.LoadAsync(id);
+                    await _db.StringSetAsync($"slug:{id}", post?.Slug, TimeSpan.FromMinutes(5));
+                    return post?.Slug;
+                }
+
+                public Post? Get(int id)
+                {
+                    if (!{|CG0004:_db.KeyExists("post:" + id)|})
+                    {
+                        var post = _store.Load(id);
+                        _db.StringSet("post:" + id, JsonSerializer.Serialize(post), TimeSpan.FromMinutes(5));
+                        return post;
+                    }
+                    return JsonSerializer.Deserialize<Post>(_db.StringGet("post:" + id).ToString());
+                }
+            }
+            """ + Domain, FixedUsings + """
+            class C
+            {
+                IDatabase _db = null!;
+                IPostStore _store = null!;
+
+                public async Task<string?> SlugAsync(int id)
+                {
+                    return await _db.GetOrSetAsync<string?>($"slug:{id}", async ct =>
+                    {
+                        var post = await _store.LoadAsync(id);
+                        return post?.Slug;
+                    }, TimeSpan.FromMinutes(5));
+                }
+
+                public Post? Get(int id)
+                {
+                    return _db.GetOrSet<Post?>("post:" + id, ct =>
+                    {
+                        var post = _store.Load(id);
+                        return post;
+                    }, TimeSpan.FromMinutes(5));
+                }
+            }
+            """ + Domain, version);
+
     // ---- The message names the factory ---------------------------------------------------------
 
     [Fact]
