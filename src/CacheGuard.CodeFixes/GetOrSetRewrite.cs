@@ -151,27 +151,32 @@ internal sealed class GetOrSetRewrite
             // 2. The method: its value type, async or not.
             TypeSyntax? returnTypeSyntax;
             bool methodIsAsync;
-            ParameterListSyntax parameters;
+            IMethodSymbol? methodSymbol;
             switch (body.Parent)
             {
                 case MethodDeclarationSyntax method:
                     returnTypeSyntax = method.ReturnType;
                     methodIsAsync = method.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                    parameters = method.ParameterList;
+                    methodSymbol = _model.GetDeclaredSymbol(method, _ct);
                     break;
                 case LocalFunctionStatementSyntax local:
                     returnTypeSyntax = local.ReturnType;
                     methodIsAsync = local.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                    parameters = local.ParameterList;
+                    methodSymbol = _model.GetDeclaredSymbol(local, _ct) as IMethodSymbol;
+                    break;
+                case AnonymousFunctionExpressionSyntax enclosing when enclosing.Block == body:
+                    // A lambda (minimal API handler, pipeline step): its return type is inferred, name it.
+                    methodSymbol = _model.GetSymbolInfo(enclosing, _ct).Symbol as IMethodSymbol;
+                    methodIsAsync = enclosing.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword);
+                    returnTypeSyntax = methodSymbol is null || methodSymbol.ReturnsVoid
+                        ? null
+                        : SyntaxFactory.ParseTypeName(methodSymbol.ReturnType.ToMinimalDisplayString(_model, enclosing.SpanStart));
                     break;
                 default:
                     return null;
             }
-            if (_model.GetDeclaredSymbol(body.Parent, _ct) is not IMethodSymbol methodSymbol
-                || methodSymbol.ContainingType is { TypeKind: TypeKind.Struct })
-            {
+            if (methodSymbol is null || returnTypeSyntax is null || methodSymbol.ContainingType is { TypeKind: TypeKind.Struct })
                 return null;
-            }
             TypeSyntax valueTypeSyntax;
             ITypeSymbol valueType;
             if (methodIsAsync)
@@ -269,7 +274,7 @@ internal sealed class GetOrSetRewrite
                 SyntaxFactory.Argument(lambda),
                 SyntaxFactory.Argument(ttl ?? PopulateWithoutExpiryCodeFix.TimeSpanFromSeconds(_defaultTtlSeconds)),
             };
-            if (CancellationParameter(parameters, methodSymbol) is { } tokenName)
+            if (CancellationParameter(methodSymbol) is { } tokenName)
                 arguments.Add(SyntaxFactory.Argument(SyntaxFactory.IdentifierName(tokenName)));
 
             ExpressionSyntax call = SyntaxFactory.InvocationExpression(
@@ -741,10 +746,10 @@ internal sealed class GetOrSetRewrite
             return "_";
         }
 
-        private static string? CancellationParameter(ParameterListSyntax parameters, IMethodSymbol method)
+        private static string? CancellationParameter(IMethodSymbol method)
         {
             var tokens = method.Parameters.Where(p => p.RefKind == RefKind.None && p.Type.ToDisplayString() == "System.Threading.CancellationToken").ToList();
-            return tokens.Count == 1 && parameters.Parameters.Count == method.Parameters.Length ? tokens[0].Name : null;
+            return tokens.Count == 1 && !string.IsNullOrEmpty(tokens[0].Name) && tokens[0].Name != "_" ? tokens[0].Name : null;
         }
 
         private static StatementSyntax WrapReturns(StatementSyntax statement, TypeSyntax valueType) =>

@@ -557,6 +557,34 @@ public class UnguardedPopulateAnalyzerTests
             }
             """ + Domain, version);
 
+    [Fact]
+    public Task Lambda_IsRewritten_WithItsInferredType() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class Endpoints
+            {
+                public static Func<IDatabase, IPostStore, int, Task<string?>> SlugOf => async (db, store, id) =>
+                {
+                    var v = await {|CG0004:db.StringGetAsync($"slug:{id}")|};
+                    if (v.HasValue) return v.ToString();
+                    var post = await store.LoadAsync(id);
+                    await db.StringSetAsync($"slug:{id}", post?.Slug, TimeSpan.FromMinutes(1));
+                    return post?.Slug;
+                };
+            }
+            """ + Domain, FixedUsings + """
+            class Endpoints
+            {
+                public static Func<IDatabase, IPostStore, int, Task<string?>> SlugOf => async (db, store, id) =>
+                {
+                    return await db.GetOrSetAsync<string?>($"slug:{id}", async ct =>
+                    {
+                        var post = await store.LoadAsync(id);
+                        return post?.Slug;
+                    }, TimeSpan.FromMinutes(1));
+                };
+            }
+            """ + Domain);
+
     // ---- The message names the factory ---------------------------------------------------------
 
     [Fact]
