@@ -26,7 +26,7 @@ public class UnguardedPopulateAnalyzerTests
 
     private const string Domain = """
 
-        public class Post { public int Id { get; set; } public string Slug { get; set; } = ""; }
+        public class Post { public int Id { get; set; } public string Slug { get; set; } = ""; public string ToJson() => JsonSerializer.Serialize(this); }
         public interface IPostStore
         {
             Task<Post?> LoadAsync(int id);
@@ -1160,6 +1160,14 @@ public class UnguardedPopulateAnalyzerTests
                 {
                     if (!await _db.KeyExistsAsync("seed:" + id))
                         await _db.StringSetAsync("seed:" + id, JsonSerializer.Serialize(await _store.LoadAsync(id)));
+                }
+
+                // Written if absent from what the caller handed in: a store, not a cache-aside read.
+                public void SaveIfAbsent(Post post)
+                {
+                    var v = _db.StringGet($"post:{post.Id}");
+                    if (v.IsNull)
+                        _db.StringSet($"post:{post.Id}", post.ToJson(), TimeSpan.FromSeconds(300 + Random.Shared.Next(30)));
                 }
 
                 // A miss on one key populates another.
