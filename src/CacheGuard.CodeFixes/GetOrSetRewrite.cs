@@ -450,13 +450,22 @@ internal sealed class GetOrSetRewrite
                         continue;
                     }
                     if (method.Name is not ("StringSet" or "StringSetAsync")
-                        || WriteStatement(invocation) is not { } writeStatement
-                        || writeStatement.Parent is not BlockSyntax block)
+                        || WriteStatement(invocation) is not { } writeStatement)
                     {
                         return false;
                     }
-                    var next = block.Statements.IndexOf(writeStatement) + 1;
+                    // The statement that goes with the write: the write itself, or `if (x != null) { write }`
+                    // when that is all the if does (the runtime caches a null itself, briefly).
+                    StatementSyntax removed = writeStatement;
+                    var guard = NullGuardAround(writeStatement);
+                    if (guard is not null)
+                        removed = guard.Statement;
+                    if (removed.Parent is not BlockSyntax block)
+                        return false;
+                    var next = block.Statements.IndexOf(removed) + 1;
                     if (next >= block.Statements.Count || block.Statements[next] is not ReturnStatementSyntax { Expression: { } returned } returnStatement)
+                        return false;
+                    if (guard is not null && !SyntaxFactory.AreEquivalent(Strip(guard.Subject), Strip(returned)))
                         return false;
                     if (!WriteArguments(invocation, out var value, out var expiry))
                         return false;
@@ -493,7 +502,7 @@ internal sealed class GetOrSetRewrite
                         }
                         positive++;
                     }
-                    removedWrites.Add(writeStatement);
+                    removedWrites.Add(removed);
                     mappedReturns.Add(returnStatement);
                 }
             }
@@ -521,6 +530,40 @@ internal sealed class GetOrSetRewrite
 
             ttl = firstTtl?.WithoutTrivia();
             return true;
+        }
+
+        private sealed class NullGuard
+        {
+            public NullGuard(IfStatementSyntax statement, ExpressionSyntax subject)
+            {
+                Statement = statement;
+                Subject = subject;
+            }
+
+            public IfStatementSyntax Statement { get; }
+            public ExpressionSyntax Subject { get; }
+        }
+
+        /// <summary><c>if (x != null) { write; }</c> / <c>if (x is not null) write;</c> with nothing else in it: the guard and x.</summary>
+        private static NullGuard? NullGuardAround(StatementSyntax write)
+        {
+            var guard = write.Parent switch
+            {
+                IfStatementSyntax direct when direct.Statement == write => direct,
+                BlockSyntax { Statements.Count: 1, Parent: IfStatementSyntax viaBlock } => viaBlock,
+                _ => null,
+            };
+            if (guard is null || guard.Else is not null)
+                return null;
+            var subject = Strip(guard.Condition) switch
+            {
+                BinaryExpressionSyntax { RawKind: (int)SyntaxKind.NotEqualsExpression } notEquals when IsNullLiteral(notEquals.Right) => notEquals.Left,
+                BinaryExpressionSyntax { RawKind: (int)SyntaxKind.NotEqualsExpression } notEquals when IsNullLiteral(notEquals.Left) => notEquals.Right,
+                IsPatternExpressionSyntax { Pattern: UnaryPatternSyntax { Pattern: ConstantPatternSyntax { Expression: var constant } } } isNot when IsNullLiteral(constant) => isNot.Expression,
+                IsPatternExpressionSyntax { Pattern: RecursivePatternSyntax { PositionalPatternClause: null, PropertyPatternClause.Subpatterns.Count: 0, Designation: null, Type: null } } isObject => isObject.Expression,
+                _ => null,
+            };
+            return subject is null ? null : new NullGuard(guard, subject);
         }
 
         private sealed class LocalValue
@@ -632,6 +675,8 @@ internal sealed class GetOrSetRewrite
         /// </summary>
         private bool IsFactoryStatement(StatementSyntax statement, Microsoft.CodeAnalysis.Text.TextSpan missSpan, List<SyntaxNode> removed)
         {
+            if (removed.Contains(statement))
+                return true;
             switch (statement)
             {
                 case BlockSyntax block:

@@ -585,6 +585,67 @@ public class UnguardedPopulateAnalyzerTests
             }
             """ + Domain);
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task PopulateGuardedByANullCheck_ThenReturn_IsRewritten(LanguageVersion version) =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                IDatabase _db = null!;
+                IPostStore _store = null!;
+
+                public async Task<Post?> GetAsync(int id)
+                {
+                    var cacheKey = $"post:{id}";
+                    var cached = await {|CG0004:_db.StringGetAsync(cacheKey)|};
+                    if (cached.HasValue)
+                    {
+                        return JsonSerializer.Deserialize<Post>(cached.ToString());
+                    }
+                    var post = await _store.LoadAsync(id);
+                    if (post != null)
+                    {
+                        await _db.StringSetAsync(cacheKey, JsonSerializer.Serialize(post), TimeSpan.FromMinutes(10));
+                    }
+                    return post;
+                }
+
+                public string? Slug(int id)
+                {
+                    var cached = {|CG0004:_db.StringGet("slug:" + id)|};
+                    if (!cached.IsNull) return cached.ToString();
+                    var slug = _store.Load(id)?.Slug;
+                    if (slug is not null) _db.StringSet("slug:" + id, slug, TimeSpan.FromMinutes(10));
+                    return slug;
+                }
+            }
+            """ + Domain, FixedUsings + """
+            class C
+            {
+                IDatabase _db = null!;
+                IPostStore _store = null!;
+
+                public async Task<Post?> GetAsync(int id)
+                {
+                    var cacheKey = $"post:{id}";
+                    return await _db.GetOrSetAsync<Post?>(cacheKey, async ct =>
+                    {
+                        var post = await _store.LoadAsync(id);
+                        return post;
+                    }, TimeSpan.FromMinutes(10));
+                }
+
+                public string? Slug(int id)
+                {
+                    return _db.GetOrSet<string?>("slug:" + id, ct =>
+                    {
+                        var slug = _store.Load(id)?.Slug;
+                        return slug;
+                    }, TimeSpan.FromMinutes(10));
+                }
+            }
+            """ + Domain, version);
+
     // ---- The message names the factory ---------------------------------------------------------
 
     [Fact]
