@@ -36,27 +36,31 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
                 continue;
             if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node)
                 continue;
-            var argument = node.FirstAncestorOrSelf<ArgumentSyntax>();
-            if (argument is null || argument.Expression.Span != diagnostic.Location.SourceSpan)
+            // The expiry argument, or the right-hand side of an options/entry expiry assignment.
+            ExpressionSyntax? expiry = null;
+            if (node.FirstAncestorOrSelf<ArgumentSyntax>() is { } argument && argument.Expression.Span == diagnostic.Location.SourceSpan)
+                expiry = argument.Expression;
+            else if (node.FirstAncestorOrSelf<AssignmentExpressionSyntax>() is { } assignment && assignment.Span == diagnostic.Location.SourceSpan)
+                expiry = assignment.Right;
+            if (expiry is null)
                 continue;
 
             var fraction = ParseFraction(diagnostic.Properties.TryGetValue(FixedTtlAnalyzer.FractionProperty, out var f) ? f : null);
             context.RegisterCodeFix(
                 CodeAction.Create(
                     Title,
-                    ct => WrapAsync(context.Document, argument, fraction, ct),
+                    ct => WrapAsync(context.Document, expiry, fraction, ct),
                     equivalenceKey: nameof(FixedTtlCodeFix)),
                 diagnostic);
         }
     }
 
-    private static async Task<Document> WrapAsync(Document document, ArgumentSyntax argument, double fraction, CancellationToken cancellationToken)
+    private static async Task<Document> WrapAsync(Document document, ExpressionSyntax expression, double fraction, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         if (root is null)
             return document;
 
-        var expression = argument.Expression;
         var arguments = fraction == 0.10
             ? new[] { expression.WithoutTrivia() }
             : new ExpressionSyntax[]

@@ -131,4 +131,71 @@ public class ApiShapeTests(RedisNodeFixture fixture)
         // 30 s default, capped at 60 s / 10 = 6 s (+10% jitter).
         Assert.InRange((await db.KeyTimeToLiveAsync(negative))!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6.6));
     }
+
+    [Fact]
+    public async Task SyncCallers_OnManyThreads_ShareOneFactoryRun()
+    {
+        var mux = await fixture.ConnectAsync();
+        var db = mux.GetDatabase();
+        var key = Nodes.Key("sync");
+        var runs = 0;
+        using var allIn = new Barrier(16);
+        var results = new int[16];
+        var threads = Enumerable.Range(0, 16).Select(i => new Thread(() =>
+        {
+            allIn.SignalAndWait();
+            results[i] = db.GetOrSet(key, ct =>
+            {
+                Interlocked.Increment(ref runs);
+                Thread.Sleep(100); // a slow synchronous query, so the others arrive while it runs
+                return 99;
+            }, TimeSpan.FromMinutes(1));
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => Assert.True(t.Join(Bounded.Timeout)));
+        Assert.All(results, r => Assert.Equal(99, r));
+        Assert.Equal(1, runs);
+    }
+
+    [Fact]
+    public async Task Deserialization_NeverInstantiatesATypeNamedByThePayload()
+    {
+        var mux = await fixture.ConnectAsync();
+        var db = mux.GetDatabase();
+        var key = Nodes.Key("typename");
+        var payload = System.Text.Encoding.UTF8.GetBytes("{\"$type\":\"System.IO.FileInfo, System.Private.CoreLib\",\"originalPath\":\"/etc/passwd\"}");
+        await db.StringSetAsync(key, CacheEntryCodec.Encode(EntryKind.Value, 0, null, payload), TimeSpan.FromMinutes(1));
+
+        var asObject = await db.TryGetAsync<object>(key);
+        Assert.True(asObject.IsHit);
+        Assert.IsType<System.Text.Json.JsonElement>(asObject.Value);
+    }
+
+    /// <summary>A UI-style context: work posted to it runs only on its own thread, which here is blocked.</summary>
+    private sealed class BlockedThreadContext : SynchronizationContext
+    {
+        public int Posts;
+        public override void Post(SendOrPostCallback d, object? state) => Interlocked.Increment(ref Posts); // never runs: the thread is blocked
+        public override void Send(SendOrPostCallback d, object? state) => throw new InvalidOperationException("Send on a blocked context");
+    }
+
+    [Fact]
+    public async Task SyncCall_UnderASingleThreadedSynchronizationContext_DoesNotDeadlock()
+    {
+        var mux = await fixture.ConnectAsync();
+        var db = mux.GetDatabase();
+        var key = Nodes.Key("syncctx");
+        var context = new BlockedThreadContext();
+        int? result = null;
+        var thread = new Thread(() =>
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+            result = db.GetOrSet(key, ct => (int?)5, TimeSpan.FromMinutes(1));
+            db.Invalidate(key);
+        });
+        thread.Start();
+        Assert.True(thread.Join(Bounded.Timeout), "GetOrSet deadlocked on the caller's SynchronizationContext");
+        Assert.Equal(5, result);
+        Assert.Equal(0, context.Posts);
+    }
 }

@@ -150,12 +150,12 @@ public abstract class InvalidationTests(IRedisTarget target)
         var nodes = await Nodes.StartAsync(target, 1);
         var missing = Nodes.Key("neg");
         var present = Nodes.Key("pos");
-        var options = new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(10), NegativeTtl = TimeSpan.FromMilliseconds(300) };
+        var options = new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(10), NegativeTtl = TimeSpan.FromSeconds(3) };
         Assert.Null(await nodes[0].GetOrSetAsync(missing, ct => Task.FromResult<Post?>(null), options));
         Assert.NotNull(await nodes[0].GetOrSetAsync(present, ct => Task.FromResult<Post?>(new Post(1, "x")), options));
 
         Assert.Equal(CacheLookupStatus.Negative, (await nodes[0].TryGetAsync<Post>(missing)).Status);
-        Assert.InRange((await nodes[0].KeyTimeToLiveAsync(missing))!.Value, TimeSpan.Zero, TimeSpan.FromMilliseconds(330));
+        Assert.InRange((await nodes[0].KeyTimeToLiveAsync(missing))!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(3.3));
         await Bounded.UntilAsync(async () => (await nodes[0].TryGetAsync<Post>(missing)).IsMiss, "the negative entry expired");
         Assert.Equal(CacheLookupStatus.Hit, (await nodes[0].TryGetAsync<Post>(present)).Status);
     }

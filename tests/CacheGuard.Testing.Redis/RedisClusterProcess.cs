@@ -28,6 +28,8 @@ public sealed class RedisClusterProcess : IAsyncDisposable
             {
                 "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
                 "--cluster-require-full-coverage", "no",
+                // A replica may take over however long it was cut off: fault tests kill masters on purpose.
+                "--cluster-replica-validity-factor", "0",
             }, cancellationToken: cancellationToken)).ToList();
             foreach (var s in starts)
                 nodes.Add(await s.ConfigureAwait(false));
@@ -73,6 +75,19 @@ public sealed class RedisClusterProcess : IAsyncDisposable
                 {
                     ok = false;
                     break;
+                }
+            }
+            if (ok)
+            {
+                // Every replica must have finished its first sync, or it could not take over a killed master.
+                foreach (var n in Nodes)
+                {
+                    last = await RedisServerProcess.RawCommandAsync(n.Port, new[] { "INFO", "replication" }, cancellationToken).ConfigureAwait(false);
+                    if (last.Contains("role:slave", StringComparison.Ordinal) && !last.Contains("master_link_status:up", StringComparison.Ordinal))
+                    {
+                        ok = false;
+                        break;
+                    }
                 }
             }
             if (ok) return;

@@ -26,6 +26,14 @@ internal sealed class CacheApi
         MemoryCache = compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Memory.IMemoryCache");
         MemoryCacheExtensions = compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Memory.CacheExtensions");
         HybridCache = compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Hybrid.HybridCache");
+        BufferDistributedCache = compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Distributed.IBufferDistributedCache");
+        MemoryCacheEntry = compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Memory.ICacheEntry");
+        MemoryCacheEntryOptions = compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Memory.MemoryCacheEntryOptions");
+        MemoryCacheEntryExtensions = compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Memory.MemoryCacheEntryExtensions");
+        MemoryCacheEntryFluentExtensions = compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Memory.CacheEntryExtensions");
+        HybridCacheEntryOptions = compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Hybrid.HybridCacheEntryOptions");
+        RedisConnection = compilation.GetTypeByMetadataName("StackExchange.Redis.IConnectionMultiplexer");
+        _wrappers = new System.Lazy<WrapperCatalog>(() => WrapperCatalog.Build(this));
 
         DbContext = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.DbContext");
         DbSet = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.DbSet`1");
@@ -62,6 +70,23 @@ internal sealed class CacheApi
     public INamedTypeSymbol? MemoryCache { get; }
     public INamedTypeSymbol? MemoryCacheExtensions { get; }
     public INamedTypeSymbol? HybridCache { get; }
+
+    /// <summary><c>IBufferDistributedCache</c>: the span-based <c>IDistributedCache</c> (<c>TryGet</c>, <c>Set</c> of a sequence).</summary>
+    public INamedTypeSymbol? BufferDistributedCache { get; }
+    /// <summary><c>ICacheEntry</c>: the entry an <c>IMemoryCache.GetOrCreate</c> factory or <c>CreateEntry</c> configures.</summary>
+    public INamedTypeSymbol? MemoryCacheEntry { get; }
+    public INamedTypeSymbol? MemoryCacheEntryOptions { get; }
+    /// <summary><c>MemoryCacheEntryExtensions</c>: <c>SetAbsoluteExpiration</c>/<c>SetSlidingExpiration</c> on <c>MemoryCacheEntryOptions</c>.</summary>
+    public INamedTypeSymbol? MemoryCacheEntryExtensions { get; }
+    /// <summary><c>CacheEntryExtensions</c>: <c>SetAbsoluteExpiration</c>/<c>SetSlidingExpiration</c> on <c>ICacheEntry</c>.</summary>
+    public INamedTypeSymbol? MemoryCacheEntryFluentExtensions { get; }
+    public INamedTypeSymbol? HybridCacheEntryOptions { get; }
+    public INamedTypeSymbol? RedisConnection { get; }
+
+    private readonly System.Lazy<WrapperCatalog> _wrappers;
+
+    /// <summary>The project's own cache wrapper classes, found on first use.</summary>
+    public WrapperCatalog Wrappers => _wrappers.Value;
 
     public INamedTypeSymbol? DbContext { get; }
     public INamedTypeSymbol? DbSet { get; }

@@ -50,7 +50,26 @@ internal sealed class CacheOperation
         IOperation? value,
         IArgumentOperation? expiry,
         bool onlyIfNotExists)
+        : this(invocation, kind, family, key, value, expiry, onlyIfNotExists, options: null, factory: null, expiryElsewhere: false)
     {
+    }
+
+    /// <summary>An operation of an API that takes its expiry in an options object, an entry or a default.</summary>
+    public CacheOperation(
+        IInvocationOperation invocation,
+        CacheOperationKind kind,
+        CacheFamily family,
+        IOperation? key,
+        IOperation? value,
+        IArgumentOperation? expiry,
+        bool onlyIfNotExists,
+        IArgumentOperation? options,
+        IOperation? factory,
+        bool expiryElsewhere)
+    {
+        Options = options;
+        Factory = factory;
+        ExpiryElsewhere = expiryElsewhere;
         Invocation = invocation;
         Kind = kind;
         Family = family;
@@ -79,17 +98,38 @@ internal sealed class CacheOperation
     /// <summary>The write only happens when the key is absent (<c>When.NotExists</c>, <c>ValueCondition.NotExists</c>).</summary>
     public bool OnlyIfNotExists { get; }
 
+    /// <summary>
+    /// The entry-options argument (<c>DistributedCacheEntryOptions</c>, <c>MemoryCacheEntryOptions</c>,
+    /// <c>HybridCacheEntryOptions</c>) as passed, or null when the call takes none. Its expiries are
+    /// found by <see cref="EntryExpiries"/>.
+    /// </summary>
+    public IArgumentOperation? Options { get; }
+
+    /// <summary>The factory delegate of a get-or-create (<c>IMemoryCache.GetOrCreate</c>, <c>HybridCache.GetOrCreateAsync</c>).</summary>
+    public IOperation? Factory { get; }
+
+    /// <summary>
+    /// The entry gets an expiry other than through <see cref="Expiry"/>: options that set one, a
+    /// factory that sets one on the entry, an API default (HybridCache), or a source we cannot see
+    /// (options passed in, a wrapper's body) — assumed set, so that no rule reports a missing expiry on a guess.
+    /// </summary>
+    public bool ExpiryElsewhere { get; }
+
+    /// <summary>A get-or-create that runs the factory once for concurrent misses (HybridCache); IMemoryCache's does not (dotnet/runtime#36500).</summary>
+    public bool IsSingleFlight => Kind == CacheOperationKind.GetOrCreate && Family == CacheFamily.HybridCache;
+
     public bool IsAsync => Invocation.TargetMethod.Name.EndsWith("Async", System.StringComparison.Ordinal);
 
     public IMethodSymbol Method => Invocation.TargetMethod;
 
     public SyntaxNode Syntax => Invocation.Syntax;
 
-    /// <summary>True when the call gives the entry an expiry (an explicit, non-null expiry argument).</summary>
+    /// <summary>True when the call gives the entry an expiry (an explicit, non-null expiry argument, or <see cref="ExpiryElsewhere"/>).</summary>
     public bool HasExpiry =>
-        Expiry is { } e
-        && e.ArgumentKind != ArgumentKind.DefaultValue
-        && !OperationFacts.IsNullOrDefault(e.Value);
+        (Expiry is { } e
+         && e.ArgumentKind != ArgumentKind.DefaultValue
+         && !OperationFacts.IsNullOrDefault(e.Value))
+        || ExpiryElsewhere;
 
     public override string ToString() => $"{Kind} {Key?.Syntax}";
 }

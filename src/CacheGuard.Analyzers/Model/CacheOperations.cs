@@ -13,6 +13,14 @@ internal static class CacheOperations
 
         if (api.HasRedis && RedisRecognizer.Recognize(invocation, api) is { } redis)
             return redis;
+        if (api.DistributedCache is not null && DistributedCacheRecognizer.Recognize(invocation, api) is { } distributed)
+            return distributed;
+        if (api.MemoryCache is not null && MemoryCacheRecognizer.Recognize(invocation, api) is { } memory)
+            return memory;
+        if (api.HybridCache is not null && HybridCacheRecognizer.Recognize(invocation, api) is { } hybrid)
+            return hybrid;
+        if (WrapperRecognizer.Recognize(invocation, api) is { } wrapper)
+            return wrapper;
 
         return null;
     }

@@ -84,6 +84,12 @@ internal static class DatabaseWrites
                 if (api.DapperSqlMapper is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, api.DapperSqlMapper))
                     return new DatabaseWrite(invocation, DatabaseWriteKind.Dapper, name);
                 break;
+            case "Commit":
+            case "CommitAsync":
+                // The commit of an explicit transaction is when the write becomes visible.
+                if (TransactionFacts.IsTransaction(method.ContainingType))
+                    return new DatabaseWrite(invocation, DatabaseWriteKind.AdoNet, name);
+                break;
             case "ExecuteNonQuery":
             case "ExecuteNonQueryAsync":
                 if (OperationFacts.IsOrInherits(method.ContainingType, api.AdoDbCommand) || OperationFacts.IsOrInherits(method.ContainingType, api.AdoIDbCommand))
@@ -91,8 +97,12 @@ internal static class DatabaseWrites
                 break;
         }
 
-        return IsRepositoryWrite(invocation, api, verbs, out var verb)
-            ? new DatabaseWrite(invocation, DatabaseWriteKind.Repository, verb)
+        if (IsRepositoryWrite(invocation, api, verbs, out var verb))
+            return new DatabaseWrite(invocation, DatabaseWriteKind.Repository, verb);
+
+        // A verb outside the list on the project's own repository type: _store.EditAsync(post).
+        return RepositoryShapes.IsEntityWrite(invocation, out var word)
+            ? new DatabaseWrite(invocation, DatabaseWriteKind.Repository, word)
             : null;
     }
 

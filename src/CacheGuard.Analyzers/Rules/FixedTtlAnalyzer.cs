@@ -29,7 +29,7 @@ public sealed class FixedTtlAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            if (CacheApi.TryCreate(start.Compilation) is not { HasRedis: true } api)
+            if (CacheApi.TryCreate(start.Compilation) is not { } api)
                 return;
             start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
         });
@@ -52,7 +52,7 @@ public sealed class FixedTtlAnalyzer : DiagnosticAnalyzer
                 continue;
 
             var origin = ExpiryOrigin.Of(expiry.Value, api);
-            if (origin.Kind != ExpiryOriginKind.Fixed)
+            if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(expiry.Value, api))
                 continue;
 
             var properties = ImmutableDictionary<string, string?>.Empty
@@ -62,6 +62,23 @@ public sealed class FixedTtlAnalyzer : DiagnosticAnalyzer
 
             var location = expiry.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax argument ? argument.Expression.GetLocation() : expiry.Syntax.GetLocation();
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.FixedTtl, location, properties, origin.Description));
+        }
+
+        // IDistributedCache / IMemoryCache / HybridCache: expiries set on options objects and entries,
+        // reported on the assignment (or the fluent call's argument).
+        foreach (var entryExpiry in EntryExpiries.In(context.OperationBlocks, api))
+        {
+            var origin = ExpiryOrigin.Of(entryExpiry.Value, api);
+            if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api)
+                || !EntryExpiries.IsValueLifetime(entryExpiry, facts, api))
+            {
+                continue;
+            }
+            var properties = ImmutableDictionary<string, string?>.Empty
+                .Add(FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
+            if (IsJitterable(entryExpiry.Value, entryExpiry.ReportOn, api))
+                properties = properties.Add(FixableProperty, "true");
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.FixedTtl, entryExpiry.ReportOn.GetLocation(), properties, origin.Description));
         }
     }
 
@@ -74,6 +91,9 @@ public sealed class FixedTtlAnalyzer : DiagnosticAnalyzer
         switch (operation.Kind)
         {
             case CacheOperationKind.Write:
+                // A wrapper's own body is where its TTL is reported (a parameter passed straight through).
+                if (operation.Family == CacheFamily.Wrapper)
+                    return false;
                 // A bool is a flag or a cooldown: its TTL is the point, not a cache lifetime.
                 return operation.Value?.Type?.SpecialType != SpecialType.System_Boolean;
 
@@ -100,11 +120,13 @@ public sealed class FixedTtlAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>The runtime's jitter takes TimeSpan, TimeSpan? and Expiration; an absolute DateTime gets no fix.</summary>
-    private static bool IsJitterable(IArgumentOperation expiry, CacheApi api)
+    private static bool IsJitterable(IArgumentOperation expiry, CacheApi api) => IsJitterable(expiry.Value, expiry.Syntax, api);
+
+    private static bool IsJitterable(IOperation value, SyntaxNode syntax, CacheApi api)
     {
-        if (api.RuntimeCacheTtl is null || expiry.Syntax.ContainsDiagnostics)
+        if (api.RuntimeCacheTtl is null || syntax.ContainsDiagnostics)
             return false;
-        var type = OperationFacts.UnwrapImplicit(expiry.Value).Type;
+        var type = OperationFacts.UnwrapImplicit(value).Type;
         if (type is null)
             return false;
         var stripped = OperationFacts.StripNullable(type);

@@ -24,14 +24,78 @@ internal sealed partial class CacheEngine
         Multiplexer = multiplexer;
         _options = options;
         Logger = options.LoggerFactory?.CreateLogger("CacheGuard") ?? NullLogger.Instance;
-        Breaker = new CircuitBreaker(() => Options, Logger);
+        Breaker = new CircuitBreaker(() => Options, () => Logger);
         LastKnown = new LastKnownValues(() => Options);
     }
 
     public IConnectionMultiplexer Multiplexer { get; }
     public CacheGuardOptions Options => Volatile.Read(ref _options);
     public ILogger Logger { get; private set; }
+    /// <summary>The breaker of a single-node connection (and the fallback when a key's node is unknown).</summary>
     public CircuitBreaker Breaker { get; }
+
+    /// <summary>Whether any breaker of this connection is open.</summary>
+    public bool AnyBreakerOpen => Breaker.IsOpen || _nodeBreakers.Values.Any(b => b.IsOpen);
+
+    private readonly ConcurrentDictionary<System.Net.EndPoint, CircuitBreaker> _nodeBreakers = new();
+
+    /// <summary>
+    /// On Redis Cluster each master gets its own breaker: one dead master must not send the keys
+    /// of the healthy ones to the fallback. Finding a key's node is a local slot-map lookup.
+    /// </summary>
+    internal CircuitBreaker BreakerFor(IDatabase db, RedisKey key)
+    {
+        if (!IsClusterConnection()) return Breaker;
+        System.Net.EndPoint? endpoint;
+        try
+        {
+            endpoint = db.IdentifyEndpoint(key);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            return Breaker;
+        }
+        return endpoint is null ? Breaker : _nodeBreakers.GetOrAdd(endpoint, _ => new CircuitBreaker(() => Options, () => Logger, RefreshTopology));
+    }
+
+    private long _lastTopologyRefresh;
+
+    /// <summary>
+    /// A master's breaker opened: its slots may have failed over to a replica. With the breaker
+    /// open nothing is sent there, so no MOVED reply would ever teach the connection the new
+    /// owner; ask for the topology instead (at most once per breaker period).
+    /// </summary>
+    private void RefreshTopology()
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastTopologyRefresh);
+        if (now - last < (long)Options.CircuitBreakerDuration.TotalMilliseconds || Interlocked.CompareExchange(ref _lastTopologyRefresh, now, last) != last)
+            return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await Multiplexer.ConfigureAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRedisFailure(ex))
+            {
+                // The next opening tries again.
+            }
+        });
+    }
+
+    private int _isCluster = -1;
+
+    private bool IsClusterConnection()
+    {
+        var known = Volatile.Read(ref _isCluster);
+        if (known >= 0) return known == 1;
+        var servers = Multiplexer.GetServers();
+        if (servers.Length == 0 || !servers.Any(s => s.IsConnected)) return false; // not known yet; ask again later
+        var cluster = servers.Any(s => s.ServerType == ServerType.Cluster);
+        Volatile.Write(ref _isCluster, cluster ? 1 : 0);
+        return cluster;
+    }
     public LastKnownValues LastKnown { get; }
     public FlightTable Flights { get; } = new();
 
@@ -57,25 +121,25 @@ internal sealed partial class CacheEngine
 
     // ---- Redis access through the breaker ----
 
-    private async Task<TResult> RedisAsync<TResult>(Func<Task<TResult>> call)
+    private async Task<TResult> RedisAsync<TResult>(CircuitBreaker breaker, Func<Task<TResult>> call)
     {
-        if (!Breaker.TryEnter(out var probe))
+        if (!breaker.TryEnter(out var probe))
             throw new RedisUnavailableException("The CacheGuard circuit breaker is open.", null);
         try
         {
             var result = await call().ConfigureAwait(false);
-            Breaker.Success(probe);
+            breaker.Success(probe);
             return result;
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
             CacheGuardTelemetry.Errors.Add(1);
-            Breaker.Failure(probe);
+            breaker.Failure(probe);
             throw new RedisUnavailableException("Redis failed: " + ex.Message, ex);
         }
         catch
         {
-            Breaker.Abandon(probe);
+            breaker.Abandon(probe);
             throw;
         }
     }
@@ -87,7 +151,7 @@ internal sealed partial class CacheEngine
 
     internal readonly record struct ReadResult(RedisValue Raw, long Pttl, string Fence, long ServerMs);
 
-    internal Task<ReadResult> ReadAsync(IDatabase db, EntryKeys keys) => RedisAsync(async () =>
+    internal Task<ReadResult> ReadAsync(IDatabase db, EntryKeys keys) => RedisAsync(BreakerFor(db, keys.Value), async () =>
     {
         var r = (RedisResult[])(await db.ScriptEvaluateAsync(LuaScripts.Read, new[] { keys.Value, keys.Fence }).ConfigureAwait(false))!;
         return new ReadResult((RedisValue)r[0], (long)r[1], (string?)r[2] ?? "", (long)r[3]);
@@ -193,7 +257,7 @@ internal sealed partial class CacheEngine
                 RedisLease? lease;
                 try
                 {
-                    lease = await RedisAsync(() => RedisLease.TryAcquireAsync(call.Db, call.Key, call.O.LeaseTtl)).ConfigureAwait(false);
+                    lease = await RedisAsync(BreakerFor(call.Db, call.Key), () => RedisLease.TryAcquireAsync(call.Db, call.Key, call.O.LeaseTtl)).ConfigureAwait(false);
                 }
                 catch (RedisUnavailableException ex)
                 {
@@ -208,7 +272,7 @@ internal sealed partial class CacheEngine
                     CacheGuardTelemetry.LeaseWaits.Add(1);
                     try
                     {
-                        wakeUp = await WakeUp.SubscribeAsync(this, call.Keys.Channel).ConfigureAwait(false);
+                        wakeUp = await WakeUp.SubscribeAsync(this, BreakerFor(call.Db, call.Key), call.Keys.Channel).ConfigureAwait(false);
                     }
                     catch (RedisUnavailableException ex)
                     {
@@ -321,8 +385,6 @@ internal sealed partial class CacheEngine
     /// <summary>The fenced populate; Redis failures here are logged, never thrown (the caller has its value).</summary>
     private async Task PopulateAsync<T>(Call<T> call, T value, ReadResult startedAt, RedisLease? lease)
     {
-        if (Options.Hooks.BeforePopulate is { } hook)
-            await hook(new RedisKeyText(call.Text)).ConfigureAwait(false);
         var o = call.O;
         if (value is null && !o.CacheNegative)
         {
@@ -337,7 +399,7 @@ internal sealed partial class CacheEngine
         var (entry, ttl) = Encode(value, o, version);
         try
         {
-            var result = (long)await RedisAsync(() => call.Db.ScriptEvaluateAsync(LuaScripts.Populate,
+            var result = (long)await RedisAsync(BreakerFor(call.Db, call.Key), () => call.Db.ScriptEvaluateAsync(LuaScripts.Populate,
                 new[] { call.Keys.Value, call.Keys.Fence, call.Keys.Lease },
                 new RedisValue[]
                 {
@@ -376,7 +438,7 @@ internal sealed partial class CacheEngine
         {
             try
             {
-                var lease = await RedisAsync(() => RedisLease.TryAcquireAsync(call.Db, call.Key, call.O.LeaseTtl)).ConfigureAwait(false);
+                var lease = await RedisAsync(BreakerFor(call.Db, call.Key), () => RedisLease.TryAcquireAsync(call.Db, call.Key, call.O.LeaseTtl)).ConfigureAwait(false);
                 if (lease is null) return; // another node is refreshing
                 await using var _ = lease.ConfigureAwait(false);
                 var read = await ReadAsync(call.Db, call.Keys).ConfigureAwait(false);
@@ -443,10 +505,10 @@ internal sealed partial class CacheEngine
             };
         }
 
-        public static async Task<WakeUp> SubscribeAsync(CacheEngine engine, string channel)
+        public static async Task<WakeUp> SubscribeAsync(CacheEngine engine, CircuitBreaker breaker, string channel)
         {
             var w = new WakeUp(engine, channel);
-            await engine.RedisAsync(async () =>
+            await engine.RedisAsync(breaker, async () =>
             {
                 await engine.Multiplexer.GetSubscriber().SubscribeAsync(w._channel, w._handler).ConfigureAwait(false);
                 return true;

@@ -124,10 +124,4 @@ internal sealed class TestHooks
 {
     /// <summary>When it returns true, a pub/sub wake-up is dropped (simulates a lost message).</summary>
     public Func<bool>? DropWakeUp { get; set; }
-
-    /// <summary>Awaited after a factory returned and before its populate is sent (hole-4 interleavings).</summary>
-    public Func<RedisKeyText, Task>? BeforePopulate { get; set; }
 }
-
-/// <summary>A key's text, for hooks.</summary>
-internal readonly record struct RedisKeyText(string Value);

@@ -10,15 +10,18 @@ namespace CacheGuard;
 internal sealed class CircuitBreaker
 {
     private readonly Func<CacheGuardOptions> _options;
-    private readonly ILogger _logger;
+    private readonly Func<ILogger> _logger;
     private int _failures;
     private long _openUntil; // Environment.TickCount64 ms; 0 = closed
     private int _probing;
 
-    public CircuitBreaker(Func<CacheGuardOptions> options, ILogger logger)
+    private readonly Action? _onOpen;
+
+    public CircuitBreaker(Func<CacheGuardOptions> options, Func<ILogger> logger, Action? onOpen = null)
     {
         _options = options;
         _logger = logger;
+        _onOpen = onOpen;
     }
 
     public bool IsOpen => Interlocked.Read(ref _openUntil) != 0;
@@ -39,7 +42,7 @@ internal sealed class CircuitBreaker
     {
         Interlocked.Exchange(ref _failures, 0);
         if (Interlocked.Exchange(ref _openUntil, 0) != 0)
-            Log.BreakerClosed(_logger);
+            Log.BreakerClosed(_logger());
         if (probe) Interlocked.Exchange(ref _probing, 0);
     }
 
@@ -50,7 +53,8 @@ internal sealed class CircuitBreaker
         if (probe || (failures >= o.CircuitBreakerThreshold && Interlocked.Read(ref _openUntil) == 0))
         {
             Interlocked.Exchange(ref _openUntil, Environment.TickCount64 + (long)o.CircuitBreakerDuration.TotalMilliseconds);
-            if (!probe) Log.BreakerOpened(_logger, failures, o.CircuitBreakerDuration);
+            if (!probe) Log.BreakerOpened(_logger(), failures, o.CircuitBreakerDuration);
+            _onOpen?.Invoke();
         }
         if (probe) Interlocked.Exchange(ref _probing, 0);
     }
@@ -62,8 +66,13 @@ internal sealed class CircuitBreaker
     }
 }
 
-/// <summary>Redis could not be used for this call (it failed, timed out, or the breaker is open).</summary>
-internal sealed class RedisUnavailableException : InvalidOperationException
+/// <summary>
+/// Redis could not be used for this call: it failed or timed out (the Redis error is the inner
+/// exception), or the circuit breaker is open. Get-or-set never throws it (it falls back) unless
+/// <see cref="CacheGuardOptions.ThrowOnRedisFailure"/> is set; a plain read has nothing to fall back to.
+/// </summary>
+public sealed class RedisUnavailableException : InvalidOperationException
 {
+    /// <summary>Creates the exception.</summary>
     public RedisUnavailableException(string message, Exception? inner) : base(message, inner) { }
 }

@@ -88,7 +88,9 @@ public static class References
             typeof(StackExchange.Redis.IDatabase),
             typeof(Microsoft.Extensions.Caching.Distributed.IDistributedCache),
             typeof(Microsoft.Extensions.Caching.Memory.MemoryCache),
+            typeof(Microsoft.Extensions.Primitives.IChangeToken), // IMemoryCache.Set(key, value, TimeSpan) binds through it
             typeof(Microsoft.Extensions.Caching.Hybrid.HybridCache),
+            typeof(Microsoft.Extensions.Primitives.IChangeToken), // IMemoryCache.Set's overloads mention it
             typeof(Microsoft.EntityFrameworkCore.DbContext),
             typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection),
             typeof(Microsoft.Extensions.Logging.ILogger),

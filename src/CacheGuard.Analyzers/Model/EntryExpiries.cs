@@ -1,0 +1,271 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Model;
+
+/// <summary>
+/// One expiry given to a cache entry through an options object or the entry itself:
+/// <c>AbsoluteExpirationRelativeToNow = ...</c> in an initializer, <c>entry.SlidingExpiration = ...</c>,
+/// the fluent <c>SetAbsoluteExpiration(...)</c>, <c>HybridCacheEntryOptions.Expiration</c>.
+/// </summary>
+internal sealed class EntryExpiry
+{
+    public EntryExpiry(IOperation value, SyntaxNode reportOn, string member)
+    {
+        Value = value;
+        ReportOn = reportOn;
+        Member = member;
+    }
+
+    /// <summary>The expiry expression.</summary>
+    public IOperation Value { get; }
+
+    /// <summary>Where rules report it: the assignment, or the argument expression of a fluent call.</summary>
+    public SyntaxNode ReportOn { get; }
+
+    /// <summary>The member set: <c>AbsoluteExpirationRelativeToNow</c>, <c>SlidingExpiration</c>, <c>Expiration</c>….</summary>
+    public string Member { get; }
+}
+
+/// <summary>
+/// Expiries of IDistributedCache, IMemoryCache and HybridCache entries. These APIs take the expiry
+/// in an options object or on the entry, and those types exist for nothing but cache entries, so
+/// every expiry set on them is a cache entry's expiry wherever the object is built (a method, a
+/// shared static field's initializer, a <c>GetOrCreate</c> factory).
+/// </summary>
+internal static class EntryExpiries
+{
+    /// <summary>Every entry expiry set in <paramref name="blocks"/>, in source order.</summary>
+    public static ImmutableArray<EntryExpiry> In(ImmutableArray<IOperation> blocks, CacheApi api)
+    {
+        if (api.DistributedCacheEntryOptions is null && api.MemoryCacheEntry is null && api.MemoryCacheEntryOptions is null && api.HybridCacheEntryOptions is null)
+            return ImmutableArray<EntryExpiry>.Empty;
+
+        var found = ImmutableArray.CreateBuilder<EntryExpiry>();
+        foreach (var block in blocks)
+        {
+            foreach (var operation in block.DescendantsAndSelf())
+            {
+                if (Of(operation, api) is { } expiry)
+                    found.Add(expiry);
+            }
+        }
+        found.Sort((a, b) => a.ReportOn.SpanStart.CompareTo(b.ReportOn.SpanStart));
+        return found.ToImmutable();
+    }
+
+    /// <summary>The expiry <paramref name="operation"/> sets, if it is an expiry assignment or a fluent expiry call.</summary>
+    public static EntryExpiry? Of(IOperation operation, CacheApi api)
+    {
+        switch (operation)
+        {
+            case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } assignment
+                when IsExpiryProperty(property.Property, api):
+                return new EntryExpiry(assignment.Value, assignment.Syntax, property.Property.Name);
+
+            case IInvocationOperation invocation when IsFluentExpiry(invocation.TargetMethod, api)
+                && OperationFacts.ArgumentAt(invocation, 1) is { } argument:
+                return new EntryExpiry(argument.Value, argument.Value.Syntax, invocation.TargetMethod.Name);
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether an entry expiry is a cached value's lifetime, as CG0001 means it. Not: the expiry of a
+    /// marker (a flag or cooldown written as <c>true</c>, <c>new byte[1]</c>, <c>[1]</c>) — every write
+    /// the options reach in this body writes one — nor the defaults inside a class that implements a
+    /// cache (<c>: IDistributedCache</c>), which are the cache's own policy, not a caller's TTL.
+    /// </summary>
+    public static bool IsValueLifetime(EntryExpiry expiry, MethodCacheFacts facts, CacheApi api)
+    {
+        if (facts.Owner.ContainingType is { } type
+            && (OperationFacts.IsOrInherits(type, api.DistributedCache)
+                || OperationFacts.IsOrInherits(type, api.MemoryCache)
+                || OperationFacts.IsOrInherits(type, api.HybridCache)))
+        {
+            return false;
+        }
+
+        var consumers = 0;
+        var markers = 0;
+        var local = OptionsLocal(expiry);
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (operation.Kind != CacheOperationKind.Write || operation.Options is not { } options)
+                continue;
+            var reaches = options.Syntax.Span.Contains(expiry.ReportOn.Span)
+                || (local is not null && OperationFacts.Unwrap(options.Value) is ILocalReferenceOperation used
+                    && SymbolEqualityComparer.Default.Equals(used.Local, local));
+            if (!reaches)
+                continue;
+            consumers++;
+            if (IsMarker(operation.Value))
+                markers++;
+        }
+        return consumers == 0 || markers < consumers;
+    }
+
+    /// <summary>The local the options holding this expiry are kept in: its initializer, or <c>local.X = ...</c>.</summary>
+    private static ILocalSymbol? OptionsLocal(EntryExpiry expiry)
+    {
+        for (var current = expiry.Value.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Instance: ILocalReferenceOperation receiver } }:
+                    return receiver.Local;
+                case IVariableDeclaratorOperation declarator:
+                    return declarator.Symbol;
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target }:
+                    return target.Local;
+            }
+        }
+        return null;
+    }
+
+    /// <summary><c>true</c>, <c>new byte[1]</c>, <c>new byte[] { 1 }</c>, <c>[1]</c>: a flag, not a cached value.</summary>
+    private static bool IsMarker(IOperation? value)
+    {
+        if (value is null)
+            return false;
+        value = OperationFacts.Unwrap(value);
+        if (value.Type?.SpecialType == SpecialType.System_Boolean)
+            return true;
+        switch (value)
+        {
+            case IArrayCreationOperation array:
+                if (array.Initializer is { } init)
+                    return init.ElementValues.Length <= 1;
+                return array.DimensionSizes.Length == 1 && array.DimensionSizes[0].ConstantValue is { HasValue: true, Value: int n } && n <= 1;
+            default:
+                // C# 12 collection expressions ([1]) bind as a collection-expression operation, not in the 4.8 API.
+                return value.Syntax.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.CollectionExpression)
+                    && value.Syntax.ChildNodes().Count() <= 1;
+        }
+    }
+
+    /// <summary>
+    /// Whether an options value passed to a cache write sets an expiry: false for null, <c>new()</c> or
+    /// a fluent chain without one; true when it sets one or when we cannot see how it was built.
+    /// </summary>
+    public static bool OptionsSetExpiry(IOperation? options, CacheApi api) => OptionsSetExpiry(options, api, depth: 0);
+
+    /// <summary>Whether a <c>GetOrCreate</c> factory sets an expiry on its entry (true when it can't be seen).</summary>
+    public static bool FactorySetsExpiry(IOperation? factory, CacheApi api)
+    {
+        if (factory is null)
+            return false;
+        var inner = OperationFacts.Unwrap(factory);
+        if (inner is IDelegateCreationOperation creation)
+            inner = creation.Target;
+        if (inner is not IAnonymousFunctionOperation lambda)
+            return true; // a method group or a delegate passed in: no telling
+        foreach (var operation in lambda.Body.DescendantsAndSelf())
+        {
+            if (Of(operation, api) is not null)
+                return true;
+            if (operation is IInvocationOperation { TargetMethod.Name: "SetOptions" } setOptions
+                && SymbolEqualityComparer.Default.Equals(setOptions.TargetMethod.ContainingType, api.MemoryCacheEntryFluentExtensions))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool OptionsSetExpiry(IOperation? options, CacheApi api, int depth)
+    {
+        if (options is null || depth > 4)
+            return options is not null;
+        var value = OperationFacts.Unwrap(options);
+        if (OperationFacts.IsNullOrDefault(value))
+            return false;
+
+        switch (value)
+        {
+            case IObjectCreationOperation creation:
+                if (creation.Initializer is null)
+                    return false;
+                foreach (var initializer in creation.Initializer.Initializers)
+                {
+                    if (Of(initializer, api) is { } expiry && !OperationFacts.IsNullOrDefault(expiry.Value))
+                        return true;
+                }
+                return false;
+
+            case IInvocationOperation invocation when IsFluentOptionsCall(invocation.TargetMethod, api):
+                if (IsFluentExpiry(invocation.TargetMethod, api))
+                    return true;
+                return OptionsSetExpiry(OperationFacts.ArgumentAt(invocation, 0)?.Value, api, depth + 1);
+
+            case ILocalReferenceOperation local:
+            {
+                var sawValue = false;
+                foreach (var descendant in OperationFacts.Root(local).DescendantsAndSelf())
+                {
+                    switch (descendant)
+                    {
+                        case IVariableDeclaratorOperation d when SymbolEqualityComparer.Default.Equals(d.Symbol, local.Local):
+                            if (d.Initializer is { } init)
+                            {
+                                sawValue = true;
+                                if (OptionsSetExpiry(init.Value, api, depth + 1))
+                                    return true;
+                            }
+                            break;
+                        case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } a when SymbolEqualityComparer.Default.Equals(target.Local, local.Local):
+                            sawValue = true;
+                            if (OptionsSetExpiry(a.Value, api, depth + 1))
+                                return true;
+                            break;
+                        case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Instance: ILocalReferenceOperation receiver } property }
+                            when SymbolEqualityComparer.Default.Equals(receiver.Local, local.Local) && IsExpiryProperty(property.Property, api):
+                            return true;
+                        case IInvocationOperation call when IsFluentExpiry(call.TargetMethod, api)
+                            && OperationFacts.ArgumentAt(call, 0) is { Value: { } receiverValue }
+                            && OperationFacts.Unwrap(receiverValue) is ILocalReferenceOperation fluentReceiver
+                            && SymbolEqualityComparer.Default.Equals(fluentReceiver.Local, local.Local):
+                            return true;
+                    }
+                }
+                return !sawValue;
+            }
+
+            default:
+                return true; // a field, a parameter, a helper's result: assume it sets one
+        }
+    }
+
+    private static bool IsExpiryProperty(IPropertySymbol property, CacheApi api)
+    {
+        var type = property.ContainingType?.OriginalDefinition;
+        if (type is null)
+            return false;
+        if (SymbolEqualityComparer.Default.Equals(type, api.HybridCacheEntryOptions))
+            return property.Name is "Expiration" or "LocalCacheExpiration";
+        if (SymbolEqualityComparer.Default.Equals(type, api.DistributedCacheEntryOptions)
+            || SymbolEqualityComparer.Default.Equals(type, api.MemoryCacheEntryOptions)
+            || SymbolEqualityComparer.Default.Equals(type, api.MemoryCacheEntry))
+        {
+            return property.Name is "AbsoluteExpiration" or "AbsoluteExpirationRelativeToNow" or "SlidingExpiration";
+        }
+        return false;
+    }
+
+    private static bool IsFluentExpiry(IMethodSymbol method, CacheApi api) =>
+        method.Name is "SetAbsoluteExpiration" or "SetSlidingExpiration" && IsFluentOptionsCall(method, api);
+
+    private static bool IsFluentOptionsCall(IMethodSymbol method, CacheApi api)
+    {
+        var type = method.ContainingType;
+        return type is not null
+            && (SymbolEqualityComparer.Default.Equals(type, api.DistributedCacheEntryExtensions)
+                || SymbolEqualityComparer.Default.Equals(type, api.MemoryCacheEntryExtensions)
+                || SymbolEqualityComparer.Default.Equals(type, api.MemoryCacheEntryFluentExtensions));
+    }
+}

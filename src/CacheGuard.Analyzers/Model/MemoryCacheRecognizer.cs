@@ -1,0 +1,72 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Model;
+
+/// <summary>
+/// <c>IMemoryCache</c> and its <c>CacheExtensions</c>. <c>GetOrCreate(Async)</c> is a
+/// <see cref="CacheOperationKind.GetOrCreate"/> that is not single-flight: every concurrent miss runs
+/// the factory (dotnet/runtime#36500).
+/// </summary>
+internal static class MemoryCacheRecognizer
+{
+    public static CacheOperation? Recognize(IInvocationOperation invocation, CacheApi api)
+    {
+        var method = invocation.TargetMethod;
+        var containing = method.ContainingType?.OriginalDefinition;
+        if (containing is null
+            || !(SymbolEqualityComparer.Default.Equals(containing, api.MemoryCacheExtensions)
+                 || OperationFacts.IsOrInherits(containing, api.MemoryCache)))
+        {
+            return null;
+        }
+
+        var keyArgument = OperationFacts.ArgumentNamed(invocation, "key");
+        if (keyArgument is null)
+            return null;
+        var key = OperationFacts.Unwrap(keyArgument.Value);
+
+        switch (method.Name)
+        {
+            case "TryGetValue":
+            case "Get":
+                return new CacheOperation(invocation, CacheOperationKind.Read, CacheFamily.MemoryCache, key, null, null, false);
+
+            case "Set":
+            {
+                var value = OperationFacts.ArgumentNamed(invocation, "value");
+                // Set(key, value, TimeSpan | DateTimeOffset) takes the expiry as an argument;
+                // Set(key, value, MemoryCacheEntryOptions) in options; Set(key, value, IChangeToken) evicts on a signal.
+                var expiry = OperationFacts.ArgumentOfType(invocation, api.TimeSpan) ?? OperationFacts.ArgumentOfType(invocation, api.DateTimeOffset);
+                var options = OperationFacts.ArgumentOfType(invocation, api.MemoryCacheEntryOptions);
+                var elsewhere = options is not null
+                    ? EntryExpiries.OptionsSetExpiry(options.Value, api)
+                    : expiry is null && method.Parameters.Length > 3; // the IChangeToken overload
+                return new CacheOperation(
+                    invocation, CacheOperationKind.Write, CacheFamily.MemoryCache, key,
+                    value is null ? null : OperationFacts.Unwrap(value.Value),
+                    expiry, onlyIfNotExists: false, options, factory: null, expiryElsewhere: elsewhere);
+            }
+
+            case "CreateEntry":
+                // The entry is configured and committed on Dispose; its expiry is set on the entry (seen by EntryExpiries).
+                return new CacheOperation(invocation, CacheOperationKind.Write, CacheFamily.MemoryCache, key, null, null, false, options: null, factory: null, expiryElsewhere: true);
+
+            case "Remove":
+                return new CacheOperation(invocation, CacheOperationKind.Delete, CacheFamily.MemoryCache, key, null, null, false);
+
+            case "GetOrCreate":
+            case "GetOrCreateAsync":
+            {
+                var factory = OperationFacts.ArgumentNamed(invocation, "factory")?.Value;
+                var options = OperationFacts.ArgumentOfType(invocation, api.MemoryCacheEntryOptions);
+                var elsewhere = EntryExpiries.FactorySetsExpiry(factory, api)
+                    || (options is not null && EntryExpiries.OptionsSetExpiry(options.Value, api));
+                return new CacheOperation(invocation, CacheOperationKind.GetOrCreate, CacheFamily.MemoryCache, key, null, null, false, options, factory, elsewhere);
+            }
+
+            default:
+                return null;
+        }
+    }
+}

@@ -1,0 +1,246 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace CacheGuard.Analyzers.Model;
+
+/// <summary>What one method of a project's cache wrapper does, as seen from its callers.</summary>
+internal sealed class WrapperMethod
+{
+    public WrapperMethod(CacheOperationKind kind, int keyOrdinal)
+    {
+        Kind = kind;
+        KeyOrdinal = keyOrdinal;
+    }
+
+    /// <summary><see cref="CacheOperationKind.Read"/>, <see cref="CacheOperationKind.Write"/> or <see cref="CacheOperationKind.Delete"/>.</summary>
+    public CacheOperationKind Kind { get; }
+
+    /// <summary>The ordinal of the key parameter.</summary>
+    public int KeyOrdinal { get; }
+}
+
+/// <summary>
+/// The project's own cache wrappers: classes declared in source that hold an <c>IDatabase</c>,
+/// <c>IConnectionMultiplexer</c>, <c>IDistributedCache</c>, <c>IMemoryCache</c> or <c>HybridCache</c>
+/// and whose methods take a key and only read, only write or only delete through it (a
+/// <c>GetOrSet</c> helper that does both is analyzed inside its own body instead). Interface methods
+/// the class implements count too, so <c>ICacheService.GetAsync</c> is a read when its implementation is.
+/// Built once per compilation, from symbols and the methods' syntax (no semantic model of other trees).
+/// </summary>
+internal sealed class WrapperCatalog
+{
+    private readonly Dictionary<IMethodSymbol, WrapperMethod> _methods;
+
+    private WrapperCatalog(Dictionary<IMethodSymbol, WrapperMethod> methods) => _methods = methods;
+
+    public WrapperMethod? Find(IMethodSymbol method) =>
+        _methods.TryGetValue(method.OriginalDefinition, out var found) ? found : null;
+
+    public static WrapperCatalog Build(CacheApi api)
+    {
+        var methods = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
+        var conflicting = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        foreach (var type in SourceTypes(api.Compilation.Assembly.GlobalNamespace))
+        {
+            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+                continue;
+            var receivers = CacheMemberNames(type, api);
+            if (receivers.Count == 0 && !type.MightContainExtensionMethods)
+                continue;
+
+            var classified = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
+            foreach (var member in type.GetMembers())
+            {
+                // Instance methods of a class holding a cache, and extension methods over a cache type
+                // (static class DistributedCacheExtensions { GetObject(this IDistributedCache cache, string key) }).
+                if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
+                    continue;
+                var isWrapperMethod = method.IsStatic
+                    ? method.IsExtensionMethod && method.Parameters.Length > 0 && IsCacheType(method.Parameters[0].Type, api)
+                    : receivers.Count > 0;
+                if (isWrapperMethod && Classify(method, receivers, api) is { } wrapper)
+                {
+                    classified[method] = wrapper;
+                    methods[method] = wrapper;
+                }
+            }
+            if (classified.Count == 0)
+                continue;
+
+            foreach (var @interface in type.AllInterfaces)
+            {
+                if (!@interface.Locations.Any(l => l.IsInSource))
+                    continue;
+                foreach (var member in @interface.GetMembers().OfType<IMethodSymbol>())
+                {
+                    if (type.FindImplementationForInterfaceMember(member) is not IMethodSymbol implementation
+                        || !classified.TryGetValue(implementation.OriginalDefinition, out var wrapper))
+                    {
+                        continue;
+                    }
+                    var key = member.OriginalDefinition;
+                    if (methods.TryGetValue(key, out var existing) && existing.Kind != wrapper.Kind)
+                        conflicting.Add(key);
+                    else
+                        methods[key] = new WrapperMethod(wrapper.Kind, wrapper.KeyOrdinal);
+                }
+            }
+        }
+        foreach (var method in conflicting)
+            methods.Remove(method);
+        return new WrapperCatalog(methods);
+    }
+
+    private static IEnumerable<INamedTypeSymbol> SourceTypes(INamespaceSymbol root)
+    {
+        var stack = new Stack<INamespaceOrTypeSymbol>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            foreach (var member in current.GetMembers())
+            {
+                if (member is INamespaceSymbol ns)
+                {
+                    stack.Push(ns);
+                }
+                else if (member is INamedTypeSymbol type && type.Locations.Any(l => l.IsInSource))
+                {
+                    yield return type;
+                    stack.Push(type);
+                }
+            }
+        }
+    }
+
+    /// <summary>Names through which the type reaches a cache: fields, properties, constructor parameters.</summary>
+    private static HashSet<string> CacheMemberNames(INamedTypeSymbol type, CacheApi api)
+    {
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var member in type.GetMembers())
+        {
+            switch (member)
+            {
+                case IFieldSymbol field when IsCacheType(field.Type, api):
+                    names.Add(field.Name);
+                    break;
+                case IPropertySymbol property when IsCacheType(property.Type, api):
+                    names.Add(property.Name);
+                    break;
+                case IMethodSymbol { MethodKind: MethodKind.Constructor } constructor:
+                    foreach (var parameter in constructor.Parameters)
+                    {
+                        if (IsCacheType(parameter.Type, api))
+                            names.Add(parameter.Name); // primary constructor parameters are captured by name
+                    }
+                    break;
+            }
+        }
+        return names;
+    }
+
+    private static bool IsCacheType(ITypeSymbol type, CacheApi api) =>
+        OperationFacts.IsOrInherits(type, api.RedisDatabaseAsync)
+        || OperationFacts.IsOrInherits(type, api.RedisConnection)
+        || OperationFacts.IsOrInherits(type, api.DistributedCache)
+        || OperationFacts.IsOrInherits(type, api.MemoryCache)
+        || OperationFacts.IsOrInherits(type, api.HybridCache);
+
+    private static WrapperMethod? Classify(IMethodSymbol method, HashSet<string> typeReceivers, CacheApi api)
+    {
+        var keyOrdinal = KeyParameter(method, api);
+        if (keyOrdinal < 0 || method.DeclaringSyntaxReferences.Length != 1)
+            return null;
+        if (method.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax declaration)
+            return null;
+        SyntaxNode? body = (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody;
+        if (body is null)
+            return null;
+
+        var receivers = new HashSet<string>(typeReceivers, System.StringComparer.Ordinal);
+        foreach (var parameter in method.Parameters)
+        {
+            if (IsCacheType(parameter.Type, api))
+                receivers.Add(parameter.Name);
+        }
+        // Locals taken from the cache members: var db = _redis.GetDatabase();
+        foreach (var local in body.DescendantNodes().OfType<VariableDeclaratorSyntax>())
+        {
+            var init = local.Initializer?.Value;
+            if (init is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetDatabase" } } getDatabase
+                    && Mentions(getDatabase, receivers)
+                || init is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } && Mentions(init, receivers))
+            {
+                receivers.Add(local.Identifier.ValueText);
+            }
+        }
+
+        bool reads = false, writes = false, deletes = false, other = false;
+        foreach (var invocation in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        {
+            if (invocation.Expression is not MemberAccessExpressionSyntax access || !Mentions(access.Expression, receivers))
+                continue;
+            switch (access.Name.Identifier.ValueText)
+            {
+                case "StringGet": case "StringGetAsync": case "StringGetWithExpiry": case "StringGetWithExpiryAsync":
+                case "HashGet": case "HashGetAsync": case "HashGetAll": case "HashGetAllAsync":
+                case "GetString": case "GetStringAsync": case "Get": case "GetAsync":
+                case "TryGetValue": case "TryGet": case "TryGetAsync":
+                    reads = true;
+                    break;
+                case "StringSet": case "StringSetAsync": case "HashSet": case "HashSetAsync":
+                case "SetString": case "SetStringAsync": case "Set": case "SetAsync": case "CreateEntry":
+                    writes = true;
+                    break;
+                case "KeyDelete": case "KeyDeleteAsync": case "Remove": case "RemoveAsync":
+                    deletes = true;
+                    break;
+                case "GetOrCreate": case "GetOrCreateAsync": case "StringGetDelete": case "StringGetDeleteAsync":
+                case "StringSetAndGet": case "StringSetAndGetAsync":
+                    other = true;
+                    break;
+            }
+        }
+        if (other)
+            return null;
+        if (reads && !writes && !deletes)
+            return method.ReturnsVoid ? null : new WrapperMethod(CacheOperationKind.Read, keyOrdinal);
+        if (writes && !reads && !deletes)
+            return new WrapperMethod(CacheOperationKind.Write, keyOrdinal);
+        if (deletes && !reads && !writes)
+            return new WrapperMethod(CacheOperationKind.Delete, keyOrdinal);
+        return null;
+    }
+
+    /// <summary>The key: a string or RedisKey parameter named like a key, or the first parameter that is not the cache.</summary>
+    private static int KeyParameter(IMethodSymbol method, CacheApi api)
+    {
+        var first = -1;
+        var sawOther = false;
+        foreach (var parameter in method.Parameters)
+        {
+            var isKeyType = parameter.Type.SpecialType == SpecialType.System_String
+                || SymbolEqualityComparer.Default.Equals(parameter.Type, api.RedisKey);
+            if (isKeyType && parameter.Name.IndexOf("key", System.StringComparison.OrdinalIgnoreCase) >= 0)
+                return parameter.Ordinal;
+            if (isKeyType && first < 0 && !sawOther)
+                first = parameter.Ordinal;
+            if (!IsCacheType(parameter.Type, api))
+                sawOther = true;
+        }
+        return first;
+    }
+
+    private static bool Mentions(SyntaxNode node, HashSet<string> names)
+    {
+        foreach (var token in node.DescendantTokens())
+        {
+            if (token.IsKind(SyntaxKind.IdentifierToken) && names.Contains(token.ValueText))
+                return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,209 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Model;
+
+/// <summary>
+/// The write path of one member, for the rules about what a method that writes the database does
+/// to the cache (CG0002, CG0006): its database writes, its cache writes and its invalidations, and
+/// which of them belong together. Two calls belong together when one's body (the method, a lambda,
+/// a local function) is the other's or encloses it: a write inside a retry lambda counts for the
+/// method around it, but two sibling endpoint lambdas in one <c>Map…</c> method do not.
+/// </summary>
+internal sealed class WritePathFacts
+{
+    private WritePathFacts(MethodCacheFacts facts, ImmutableArray<CacheOperation> invalidations)
+    {
+        Facts = facts;
+        Invalidations = invalidations;
+    }
+
+    public MethodCacheFacts Facts { get; }
+
+    /// <summary>Deletes of one key (<c>KeyDelete</c>, a cache's <c>Remove</c>) and the runtime's own <c>Invalidate(Async)</c>, in source order.</summary>
+    public ImmutableArray<CacheOperation> Invalidations { get; }
+
+    /// <summary>The write path of a member, or null when it writes no database (nothing for these rules to say).</summary>
+    public static WritePathFacts? Build(MethodCacheFacts facts, ImmutableArray<IOperation> blocks, CacheApi api)
+    {
+        if (facts.DatabaseWrites.IsEmpty)
+            return null;
+
+        var invalidations = ImmutableArray.CreateBuilder<CacheOperation>();
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (operation.Kind == CacheOperationKind.Delete
+                && operation.Key is not null
+                && !operation.Method.Name.StartsWith("StringGetDelete", System.StringComparison.Ordinal))
+            {
+                invalidations.Add(operation);
+            }
+        }
+        if (api.RuntimeExtensions is not null)
+        {
+            foreach (var block in blocks)
+            {
+                foreach (var operation in block.DescendantsAndSelf())
+                {
+                    if (operation is IInvocationOperation invocation && RuntimeInvalidation(invocation, api) is { } invalidation)
+                        invalidations.Add(invalidation);
+                }
+            }
+        }
+        invalidations.Sort((a, b) => a.Syntax.SpanStart.CompareTo(b.Syntax.SpanStart));
+        return new WritePathFacts(facts, invalidations.ToImmutable());
+    }
+
+    /// <summary>True for an invalidation through CacheGuard.Runtime (already fenced; only its place can be wrong).</summary>
+    public static bool IsRuntimeInvalidation(CacheOperation operation) => CacheApi.IsRuntimeSymbol(operation.Method);
+
+    /// <summary>The database writes that belong with <paramref name="operation"/>, in source order.</summary>
+    public ImmutableArray<DatabaseWrite> WritesRelatedTo(CacheOperation operation)
+    {
+        var function = EnclosingFunction(operation.Invocation);
+        var builder = ImmutableArray.CreateBuilder<DatabaseWrite>();
+        foreach (var write in Facts.DatabaseWrites)
+        {
+            if (AreRelatedFunctions(function, EnclosingFunction(write.Invocation)))
+                builder.Add(write);
+        }
+        return builder.ToImmutable();
+    }
+
+    /// <summary>True when the two calls run in the same body, or one's body encloses the other's.</summary>
+    public static bool AreRelated(IOperation a, IOperation b)
+    {
+        var fa = EnclosingFunction(a);
+        var fb = EnclosingFunction(b);
+        return AreRelatedFunctions(fa, fb);
+    }
+
+    /// <summary>The lambda or local function <paramref name="operation"/> runs in, else the root of the member's body.</summary>
+    public static IOperation EnclosingFunction(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                return current;
+        }
+        return OperationFacts.Root(operation);
+    }
+
+    /// <summary>True when <paramref name="function"/> (from <see cref="EnclosingFunction"/>) is an async method, lambda or local function.</summary>
+    public static bool IsAsync(IOperation function, ISymbol owner) => function switch
+    {
+        IAnonymousFunctionOperation lambda => lambda.Symbol.IsAsync,
+        ILocalFunctionOperation local => local.Symbol.IsAsync,
+        _ => owner is IMethodSymbol { IsAsync: true },
+    };
+
+    /// <summary>
+    /// True when the key is a lock's, a counter's or a flag's in this member, or names bookkeeping
+    /// (a session, an idempotency record, a rate limit): writing or deleting it is no cache update.
+    /// </summary>
+    public bool IsLockCounterOrFlagKey(IOperation? key)
+    {
+        if (KeyPurpose.IsBookkeeping(key))
+            return true;
+        foreach (var _ in Facts.OnKey(key, CacheOperationKind.LockAcquire))
+            return true;
+        foreach (var _ in Facts.OnKey(key, CacheOperationKind.LockRelease))
+            return true;
+        foreach (var _ in Facts.OnKey(key, CacheOperationKind.Increment))
+            return true;
+        foreach (var write in Facts.OnKey(key, CacheOperationKind.Write))
+        {
+            if (write.Value?.Type?.SpecialType == SpecialType.System_Boolean)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// True when the same body reads <paramref name="write"/>'s key from the cache before writing it:
+    /// a cache-aside populate (CG0004's business), even if the method also writes an audit row or a view count.
+    /// </summary>
+    public bool IsPopulateAfterRead(CacheOperation write)
+    {
+        var function = EnclosingFunction(write.Invocation);
+        foreach (var operation in Facts.CacheOperations)
+        {
+            if (operation.Syntax.SpanStart >= write.Syntax.SpanStart)
+                break;
+            if (operation.Kind is CacheOperationKind.Read or CacheOperationKind.Exists
+                && EnclosingFunction(operation.Invocation) == function
+                && CacheKeys.AreSame(operation.Key, write.Key))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool AreRelatedFunctions(IOperation fa, IOperation fb)
+    {
+        if (fa == fb)
+            return true;
+        var nestedA = fa is IAnonymousFunctionOperation or ILocalFunctionOperation;
+        var nestedB = fb is IAnonymousFunctionOperation or ILocalFunctionOperation;
+        if (!nestedA && !nestedB)
+            return true; // two blocks of one member (initializer and body)
+        return OperationFacts.IsInside(fa, fb) || OperationFacts.IsInside(fb, fa);
+    }
+
+    /// <summary><c>db.Invalidate(key)</c> / <c>db.InvalidateAsync(key)</c> from CacheGuard.Runtime, as a delete of that key.</summary>
+    private static CacheOperation? RuntimeInvalidation(IInvocationOperation invocation, CacheApi api)
+    {
+        var method = invocation.TargetMethod;
+        if (method.Name is not ("Invalidate" or "InvalidateAsync")
+            || !SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, api.RuntimeExtensions))
+        {
+            return null;
+        }
+        var keyArgument = OperationFacts.ArgumentOfType(invocation, api.RedisKey);
+        return keyArgument is null
+            ? null
+            : new CacheOperation(invocation, CacheOperationKind.Delete, CacheFamily.Redis, OperationFacts.Unwrap(keyArgument.Value), null, null, false);
+    }
+
+    /// <summary>True when <paramref name="key"/> is built from a fresh <c>Guid.NewGuid()</c>: a new entry no reader can hold stale.</summary>
+    public static bool IsFreshKey(IOperation? key)
+    {
+        if (key is null)
+            return false;
+        var pending = new Stack<IOperation>();
+        pending.Push(key);
+        var depth = 0;
+        while (pending.Count > 0 && depth++ < 64)
+        {
+            var current = pending.Pop();
+            foreach (var node in current.DescendantsAndSelf())
+            {
+                if (node is IInvocationOperation { TargetMethod: { Name: "NewGuid", ContainingType.SpecialType: SpecialType.None } target }
+                    && target.ContainingType.ToDisplayString() == "System.Guid")
+                {
+                    return true;
+                }
+                if (node is ILocalReferenceOperation local && LocalInitializer(local.Local, node) is { } initializer)
+                    pending.Push(initializer);
+            }
+        }
+        return false;
+    }
+
+    private static IOperation? LocalInitializer(ILocalSymbol local, IOperation from)
+    {
+        foreach (var node in OperationFacts.Root(from).DescendantsAndSelf())
+        {
+            if (node is IVariableDeclaratorOperation declarator
+                && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local)
+                && declarator.Initializer is { } initializer)
+            {
+                return initializer.Value;
+            }
+        }
+        return null;
+    }
+}

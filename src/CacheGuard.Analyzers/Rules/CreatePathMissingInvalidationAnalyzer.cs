@@ -1,0 +1,386 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using CacheGuard.Analyzers.Configuration;
+using CacheGuard.Analyzers.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Rules;
+
+/// <summary>
+/// CG0003: somewhere a lookup caches "not found" for a key, and a method that creates that
+/// entity does not delete or invalidate a key of the same shape, so the new entity stays
+/// invisible until the negative entry expires. Facts are collected per method and correlated
+/// across the compilation at its end.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Diagnostic property: the keys to invalidate, rebuilt from the created entity, one per line.</summary>
+    public const string KeysProperty = "Keys";
+
+    /// <summary>Diagnostic property: the expression that reaches the <c>IDatabase</c> (<c>_cache</c>).</summary>
+    public const string DatabaseProperty = "Database";
+
+    /// <summary>Diagnostic property: "true" when the method is async (the fix awaits <c>InvalidateAsync</c>).</summary>
+    public const string AsyncProperty = "Async";
+
+    // Key parts too common to tie a create path to a negative entry by name alone.
+    private static readonly ImmutableHashSet<string> GenericNames =
+        ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, "id", "key", "name", "value", "type", "kind", "code", "text", "item", "entity", "model", "request", "input", "dto", "command");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CreatePathMissingInvalidation);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (CacheApi.TryCreate(start.Compilation) is not { HasRedis: true } api)
+                return;
+            var state = new CompilationState(api);
+            start.RegisterOperationBlockAction(state.Collect);
+            start.RegisterCompilationEndAction(state.Report);
+        });
+    }
+
+    /// <summary>What one method contributes: negative writes, cleared keys, calls, and its create path.</summary>
+    private sealed class MethodRecord
+    {
+        public MethodRecord(IMethodSymbol method) => Method = method;
+
+        public IMethodSymbol Method { get; }
+        public List<NegativeCacheWrite> Negatives { get; } = new();
+
+        /// <summary>Keys the method deletes, invalidates or overwrites; null for a key of unknown shape.</summary>
+        public List<KeyShape?> Clears { get; } = new();
+
+        public List<IMethodSymbol> Calls { get; } = new();
+        public bool Publishes { get; set; }
+        public CreatePath? CreatePath { get; set; }
+        public Location? NameLocation { get; set; }
+        public bool Excluded { get; set; }
+    }
+
+    private sealed class CompilationState
+    {
+        private readonly CacheApi _api;
+        private readonly ConcurrentBag<MethodRecord> _records = new();
+
+        public CompilationState(CacheApi api) => _api = api;
+
+        public void Collect(OperationBlockAnalysisContext context)
+        {
+            if (context.OperationBlocks.IsEmpty || context.OwningSymbol is not IMethodSymbol method)
+                return;
+            var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.CreatePathMissingInvalidation);
+            var facts = MethodCacheFacts.Build(method, context.OperationBlocks, _api, settings.WriteVerbs);
+            var record = new MethodRecord(method.OriginalDefinition) { Excluded = settings.IsExcluded(method) };
+
+            var reads = new List<KeyShape?>();
+            var overwrites = new List<KeyShape?>();
+            foreach (var operation in facts.CacheOperations)
+            {
+                switch (operation.Kind)
+                {
+                    case CacheOperationKind.Write:
+                        if (NegativeCacheWrites.Recognize(operation, method, _api) is { } negative)
+                        {
+                            if (negative.Key is not null)
+                                record.Negatives.Add(negative);
+                        }
+                        else
+                        {
+                            overwrites.Add(KeyShape.Of(operation.Key));
+                        }
+                        break;
+                    case CacheOperationKind.Read:
+                    case CacheOperationKind.Exists:
+                        reads.Add(KeyShape.Of(operation.Key));
+                        break;
+                    case CacheOperationKind.Delete:
+                        record.Clears.Add(KeyShape.Of(operation.Key));
+                        break;
+                }
+            }
+
+            // An overwrite clears the negative entry too, unless it is the populate of a read-through
+            // (it only runs on a miss, and the negative entry is a hit).
+            foreach (var overwrite in overwrites)
+            {
+                if (!reads.Any(r => r is null || overwrite is null || r.Matches(overwrite)))
+                    record.Clears.Add(overwrite);
+            }
+
+            foreach (var block in context.OperationBlocks)
+            {
+                foreach (var operation in block.Descendants())
+                {
+                    if (operation is not IInvocationOperation invocation)
+                        continue;
+                    var target = invocation.TargetMethod;
+                    if (IsOtherInvalidation(invocation, out var key))
+                        record.Clears.Add(key);
+                    else if (IsPublish(invocation))
+                        record.Publishes = true;
+                    if (target.DeclaringSyntaxReferences.Length > 0 && target.MethodKind is MethodKind.Ordinary)
+                        record.Calls.Add(target.OriginalDefinition);
+                }
+            }
+
+            if (!record.Excluded)
+            {
+                record.CreatePath = CreatePath.TryCreate(method, context.OperationBlocks, facts, _api, settings.CreateVerbs);
+                if (record.CreatePath is not null && method.Locations.Length > 0 && method.Locations[0].IsInSource)
+                    record.NameLocation = method.Locations[0];
+            }
+
+            if (record.Negatives.Count > 0 || record.Clears.Count > 0 || record.Calls.Count > 0 || record.Publishes || record.CreatePath is not null)
+                _records.Add(record);
+        }
+
+        /// <summary>
+        /// The runtime's <c>Invalidate(Async)</c>, and removals through other caches and the
+        /// project's own cache wrappers (<c>_cache.RemoveAsync(key)</c>): each clears a key.
+        /// </summary>
+        private bool IsOtherInvalidation(IInvocationOperation invocation, out KeyShape? key)
+        {
+            key = null;
+            var method = invocation.TargetMethod;
+            if (CacheOperations.Recognize(invocation, _api) is not null)
+                return false;
+            var name = method.Name;
+            var clearing = name.StartsWith("Invalidate", StringComparison.Ordinal)
+                || name.StartsWith("Evict", StringComparison.Ordinal)
+                || ((name.StartsWith("Remove", StringComparison.Ordinal) || name.StartsWith("Delete", StringComparison.Ordinal) || name.StartsWith("Clear", StringComparison.Ordinal))
+                    && (name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0
+                        || (invocation.Instance?.Type ?? method.ContainingType)?.Name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0
+                        || (method.IsExtensionMethod && method.Parameters.Length > 0 && method.Parameters[0].Type.Name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0)));
+            if (!clearing)
+                return false;
+            foreach (var argument in invocation.Arguments)
+            {
+                var type = argument.Parameter?.Type;
+                if (type is null)
+                    continue;
+                if (type.SpecialType == SpecialType.System_String || SymbolEqualityComparer.Default.Equals(type, _api.RedisKey))
+                {
+                    key = KeyShape.Of(OperationFacts.Unwrap(argument.Value));
+                    return true;
+                }
+            }
+            return true;
+        }
+
+        private static bool IsPublish(IInvocationOperation invocation)
+        {
+            var name = invocation.TargetMethod.Name;
+            if (name.StartsWith("Publish", StringComparison.Ordinal) || name.StartsWith("Raise", StringComparison.Ordinal) || name.StartsWith("Dispatch", StringComparison.Ordinal))
+                return true;
+            var receiver = invocation.Instance?.Type?.Name ?? "";
+            return name.StartsWith("Send", StringComparison.Ordinal)
+                && (receiver.IndexOf("Mediator", StringComparison.Ordinal) >= 0 || receiver.IndexOf("Bus", StringComparison.Ordinal) >= 0 || receiver.IndexOf("Sender", StringComparison.Ordinal) >= 0);
+        }
+
+        public void Report(CompilationAnalysisContext context)
+        {
+            var records = _records.ToArray();
+            var negatives = new List<(NegativeCacheWrite Write, IMethodSymbol Owner)>();
+            // In source order, so messages and fixes don't depend on the order methods were analyzed in.
+            var allNegatives = records
+                .SelectMany(r => r.Negatives.Select(n => (Write: n, Owner: r.Method)))
+                .OrderBy(n => n.Write.Write.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
+                .ThenBy(n => n.Write.Write.Syntax.SpanStart);
+            foreach (var (negative, owner) in allNegatives)
+            {
+                {
+                    if (!negatives.Any(n => n.Write.Key!.Matches(negative.Key!) && SameType(n.Write.EntityType, negative.EntityType)))
+                        negatives.Add((negative, owner));
+                }
+            }
+            if (negatives.Count == 0)
+                return;
+
+            // Who calls whom: a call to an interface or base method reaches its implementations.
+            var byMethod = new Dictionary<IMethodSymbol, List<MethodRecord>>(SymbolEqualityComparer.Default);
+            foreach (var record in records)
+            {
+                foreach (var alias in Aliases(record.Method))
+                {
+                    if (!byMethod.TryGetValue(alias, out var list))
+                        byMethod[alias] = list = new List<MethodRecord>();
+                    list.Add(record);
+                }
+            }
+            var callers = new Dictionary<MethodRecord, List<MethodRecord>>();
+            foreach (var record in records)
+            {
+                foreach (var call in record.Calls)
+                {
+                    if (!byMethod.TryGetValue(call, out var callees))
+                        continue;
+                    foreach (var callee in callees)
+                    {
+                        if (callee == record)
+                            continue;
+                        if (!callers.TryGetValue(callee, out var list))
+                            callers[callee] = list = new List<MethodRecord>();
+                        list.Add(record);
+                    }
+                }
+            }
+
+            foreach (var record in records)
+            {
+                if (record.CreatePath is not { } create || record.NameLocation is null)
+                    continue;
+                context.CancellationToken.ThrowIfCancellationRequested();
+
+                var uncleared = new List<NegativeCacheWrite>();
+                foreach (var (negative, owner) in negatives)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(owner, record.Method) || !IsRelevant(create, negative))
+                        continue;
+                    var shape = negative.Key!;
+                    if (Clears(record, shape, byMethod, 0, new HashSet<MethodRecord>()))
+                        continue;
+                    // An event whose handler invalidates the key elsewhere.
+                    if (record.Publishes && records.Any(r => r != record && r.Clears.Any(c => c is not null && c.Matches(shape))))
+                        continue;
+                    // The caller is responsible: it clears the key or is itself a create path (reported there).
+                    if (callers.TryGetValue(record, out var callerList)
+                        && callerList.Any(c => c.CreatePath is not null || Clears(c, shape, byMethod, 0, new HashSet<MethodRecord>())))
+                    {
+                        continue;
+                    }
+                    if (!uncleared.Any(u => u.Key!.Matches(shape)))
+                        uncleared.Add(negative);
+                }
+                if (uncleared.Count == 0)
+                    continue;
+
+                var first = uncleared[0];
+                var entity = first.EntityType is { } type ? $"'{type.Name}'" : "the value its key is built from";
+                var properties = FixProperties(create, uncleared, out var insertAfter);
+                var additional = insertAfter is null ? ImmutableArray<Location>.Empty : ImmutableArray.Create(insertAfter);
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.CreatePathMissingInvalidation, record.NameLocation, additional, properties,
+                    record.Method.Name, entity, first.Key!.Text));
+            }
+        }
+
+        /// <summary>The create path writes the negative lookup's entity type, or the value its key is built from.</summary>
+        private static bool IsRelevant(CreatePath create, NegativeCacheWrite negative)
+        {
+            if (negative.EntityType is { } type)
+                return create.Entities.Any(e => SameType(e.Type, type));
+
+            foreach (var hole in negative.Key!.Holes)
+            {
+                if (GenericNames.Contains(hole.Name))
+                    continue;
+                if (create.WrittenNames.Contains(hole.Name))
+                    return true;
+                if (create.Entities.Any(e => CreatePath.MemberFor(e.Type, hole.Name) is not null))
+                    return true;
+            }
+            return false;
+        }
+
+        /// <summary>The method (or a method it calls, three levels deep) deletes, invalidates or overwrites a key of this shape, or a key of unknown shape.</summary>
+        private static bool Clears(MethodRecord record, KeyShape shape, Dictionary<IMethodSymbol, List<MethodRecord>> byMethod, int depth, HashSet<MethodRecord> seen)
+        {
+            if (!seen.Add(record))
+                return false;
+            if (record.Clears.Any(c => c is null || c.Matches(shape)))
+                return true;
+            if (depth >= 3)
+                return false;
+            foreach (var call in record.Calls)
+            {
+                if (!byMethod.TryGetValue(call, out var callees))
+                    continue;
+                foreach (var callee in callees)
+                {
+                    if (Clears(callee, shape, byMethod, depth + 1, seen))
+                        return true;
+                }
+            }
+            return false;
+        }
+
+        /// <summary>The keys rebuilt from the created entity, where to put the invalidation, and through what.</summary>
+        private static ImmutableDictionary<string, string?> FixProperties(CreatePath create, List<NegativeCacheWrite> uncleared, out Location? insertAfter)
+        {
+            insertAfter = null;
+            var properties = ImmutableDictionary<string, string?>.Empty;
+            // A Task-returning method that isn't async can't await the invalidation.
+            if (create.Database is null || create.LastWriteStatement is null || (!create.Method.IsAsync && IsTaskLike(create.Method.ReturnType)))
+                return properties;
+
+            var keys = new List<string>();
+            foreach (var negative in uncleared)
+            {
+                var rebuilt = negative.Key!.Rebuild(hole => ValueFor(create, negative, hole));
+                if (rebuilt is null)
+                    return properties;
+                keys.Add(rebuilt);
+            }
+            insertAfter = create.LastWriteStatement;
+            return properties
+                .Add(KeysProperty, string.Join("\n", keys))
+                .Add(DatabaseProperty, create.Database)
+                .Add(AsyncProperty, create.Method.IsAsync ? "true" : "false");
+        }
+
+        /// <summary>What fills a key part in the create path: the created entity's member, or a parameter of the same name.</summary>
+        private static string? ValueFor(CreatePath create, NegativeCacheWrite negative, KeyHole hole)
+        {
+            foreach (var entity in create.Entities.OrderBy(e => negative.EntityType is { } t && SameType(e.Type, t) ? 0 : 1))
+            {
+                if (negative.EntityType is { } type && !SameType(entity.Type, type))
+                    continue;
+                if (CreatePath.MemberFor(entity.Type, hole.Name) is { } member)
+                    return entity.Name + "." + member;
+            }
+            foreach (var parameter in create.Method.Parameters)
+            {
+                if (string.Equals(parameter.Name, hole.Name, StringComparison.OrdinalIgnoreCase))
+                    return parameter.Name;
+            }
+            return null;
+        }
+
+        private static bool IsTaskLike(ITypeSymbol type) =>
+            type.Name is "Task" or "ValueTask" && type.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+
+        private static IEnumerable<IMethodSymbol> Aliases(IMethodSymbol method)
+        {
+            yield return method;
+            for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+                yield return overridden.OriginalDefinition;
+            if (method.ContainingType is { } type)
+            {
+                foreach (var @interface in type.AllInterfaces)
+                {
+                    foreach (var member in @interface.GetMembers(method.Name))
+                    {
+                        if (member is IMethodSymbol candidate
+                            && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(candidate)?.OriginalDefinition, method))
+                        {
+                            yield return candidate.OriginalDefinition;
+                        }
+                    }
+                }
+            }
+        }
+
+        private static bool SameType(ITypeSymbol? a, ITypeSymbol? b) =>
+            (a is null && b is null) || (a is not null && b is not null && SymbolEqualityComparer.Default.Equals(a.OriginalDefinition, b.OriginalDefinition));
+    }
+}

@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+using CacheGuard.Analyzers.Configuration;
+using CacheGuard.Analyzers.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace CacheGuard.Analyzers.Rules;
+
+/// <summary>
+/// CG0006: a method deletes or invalidates a cache key and afterwards writes the database. A read
+/// between the two repopulates the old row, which then lives until its TTL.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class InvalidateBeforeWriteAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.InvalidateBeforeWrite);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (CacheApi.TryCreate(start.Compilation) is not { } api)
+                return;
+            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
+        });
+    }
+
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, CacheApi api)
+    {
+        if (context.OperationBlocks.IsEmpty)
+            return;
+        var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.InvalidateBeforeWrite);
+        if (settings.IsExcluded(context.OwningSymbol))
+            return;
+
+        var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
+        if (WritePathFacts.Build(facts, context.OperationBlocks, api) is not { } writePath)
+            return;
+
+        foreach (var invalidation in writePath.Invalidations)
+        {
+            // A lock's release, a counter's or a flag's reset is no cache invalidation.
+            if (writePath.IsLockCounterOrFlagKey(invalidation.Key))
+                continue;
+            var writes = writePath.WritesRelatedTo(invalidation);
+            if (writes.IsEmpty)
+                continue;
+            var last = writes[writes.Length - 1].Invocation.Syntax;
+            if (last.SpanStart <= invalidation.Syntax.Span.End)
+                continue; // nothing written after it
+            if (IsInvalidatedAgainAfter(invalidation, last.Span.End, writePath))
+                continue; // delete, write, delete: the second delete clears what a read put back
+
+            var plan = InvalidationPlan.For(invalidation, writes, context.OwningSymbol, api);
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.InvalidateBeforeWrite, invalidation.Syntax.GetLocation(), plan.ToProperties(), CacheKeys.Describe(invalidation.Key)));
+        }
+    }
+
+    private static bool IsInvalidatedAgainAfter(CacheOperation invalidation, int position, WritePathFacts writePath)
+    {
+        foreach (var other in writePath.Invalidations)
+        {
+            if (other != invalidation
+                && other.Syntax.SpanStart >= position
+                && CacheKeys.AreSame(other.Key, invalidation.Key)
+                && WritePathFacts.AreRelated(other.Invocation, invalidation.Invocation))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,99 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using CacheGuard.Analyzers.Configuration;
+using CacheGuard.Analyzers.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Rules;
+
+/// <summary>
+/// CG0005: a negative ("not found") cache entry whose TTL is longer than the negative-TTL limit,
+/// including the implicit form: a nullable lookup result cached with the positive TTL.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class NegativeTtlTooLongAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Diagnostic property: the limit in seconds (invariant culture) the fix's TTL must respect.</summary>
+    public const string LimitSecondsProperty = "LimitSeconds";
+
+    /// <summary>
+    /// Diagnostic property: <see cref="ReplaceFix"/> (the whole write is negative: replace the TTL) or
+    /// <see cref="SplitFix"/> (hits and misses share the write: choose the TTL by the lookup result,
+    /// which is the diagnostic's additional location).
+    /// </summary>
+    public const string FixProperty = "Fix";
+
+    public const string ReplaceFix = "Replace";
+    public const string SplitFix = "Split";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.NegativeTtlTooLong);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (CacheApi.TryCreate(start.Compilation) is not { HasRedis: true } api)
+                return;
+            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
+        });
+    }
+
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, CacheApi api)
+    {
+        if (context.OperationBlocks.IsEmpty)
+            return;
+        var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.NegativeTtlTooLong);
+        if (settings.IsExcluded(context.OwningSymbol))
+            return;
+
+        var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (operation.Kind != CacheOperationKind.Write || operation.Expiry is not { } expiry || !operation.HasExpiry)
+                continue;
+            if (NegativeCacheWrites.Recognize(operation, context.OwningSymbol, api) is not { } negative)
+                continue;
+            if (TtlValue.LowerBound(expiry.Value, api) is not { } ttl || ttl <= settings.NegativeTtlLimit)
+                continue;
+
+            var properties = ImmutableDictionary<string, string?>.Empty
+                .Add(LimitSecondsProperty, settings.NegativeTtlLimit.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
+            var additional = ImmutableArray<Location>.Empty;
+            if (IsFixable(expiry, api))
+            {
+                if (!negative.IsImplicit)
+                {
+                    properties = properties.Add(FixProperty, ReplaceFix);
+                }
+                else if (negative.Lookup is ILocalReferenceOperation lookup && !lookup.Syntax.ContainsDiagnostics)
+                {
+                    properties = properties.Add(FixProperty, SplitFix);
+                    additional = ImmutableArray.Create(lookup.Syntax.GetLocation());
+                }
+            }
+
+            var location = expiry.Syntax is ArgumentSyntax argument ? argument.Expression.GetLocation() : expiry.Syntax.GetLocation();
+            var what = negative.IsImplicit ? TtlValue.Describe(ttl) + " (the positive TTL, with no null check)" : TtlValue.Describe(ttl);
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.NegativeTtlTooLong, location, additional, properties, what, TtlValue.Describe(settings.NegativeTtlLimit)));
+        }
+    }
+
+    /// <summary>The expiry is an explicit TimeSpan (or Expiration built from one) argument the fix can replace.</summary>
+    private static bool IsFixable(IArgumentOperation expiry, CacheApi api)
+    {
+        if (api.RuntimeCacheTtl is null || expiry.ArgumentKind != ArgumentKind.Explicit || expiry.Syntax is not ArgumentSyntax || expiry.Syntax.ContainsDiagnostics)
+            return false;
+        var parameter = expiry.Parameter?.Type;
+        if (parameter is null)
+            return false;
+        var stripped = OperationFacts.StripNullable(parameter);
+        return SymbolEqualityComparer.Default.Equals(stripped, api.TimeSpan)
+            || SymbolEqualityComparer.Default.Equals(stripped, api.RedisExpiration);
+    }
+}

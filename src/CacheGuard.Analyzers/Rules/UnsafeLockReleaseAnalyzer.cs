@@ -1,0 +1,127 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using CacheGuard.Analyzers.Configuration;
+using CacheGuard.Analyzers.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Rules;
+
+/// <summary>
+/// CG0007: a Redis lock taken with <c>SET NX</c> (or <c>LockTake</c>) and released with a plain
+/// <c>KeyDelete</c> of the same key in the same method. Once the lease lapses and another caller
+/// takes the lock, the delete frees that caller's lock.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class UnsafeLockReleaseAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Diagnostic property: <c>Stable</c> (release with the acquisition's value) or <c>Shared</c> (introduce a token).</summary>
+    public const string TokenProperty = "Token";
+
+    /// <summary>
+    /// Additional locations: [0] the acquisition call, [1] the value it writes, then every other
+    /// plain release of the same lock in the method (the fix rewrites them together).
+    /// </summary>
+    public const int AcquisitionLocation = 0;
+
+    /// <inheritdoc cref="AcquisitionLocation"/>
+    public const int ValueLocation = 1;
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.UnsafeLockRelease);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (CacheApi.TryCreate(start.Compilation) is not { HasRedis: true } api)
+                return;
+            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
+        });
+    }
+
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, CacheApi api)
+    {
+        if (context.OperationBlocks.IsEmpty)
+            return;
+        var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.UnsafeLockRelease);
+        if (settings.IsExcluded(context.OwningSymbol))
+            return;
+
+        var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
+        if (!HasLockAndDelete(facts))
+            return;
+
+        // Group the plain releases by the lock they release, so every diagnostic knows its siblings.
+        var releases = new List<(CacheOperation Delete, IReadOnlyList<CacheOperation> Acquisitions)>();
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (operation.Kind != CacheOperationKind.Delete)
+                continue;
+            var acquisitions = LockRelease.AcquisitionsReleasedBy(operation, facts);
+            if (acquisitions.Count > 0)
+                releases.Add((operation, acquisitions));
+        }
+
+        foreach (var (delete, acquisitions) in releases)
+        {
+            var properties = ImmutableDictionary<string, string?>.Empty;
+            var additional = new List<Location>();
+
+            // One acquisition with an explicit value: the fix knows which token to release with.
+            if (acquisitions.Count == 1
+                && acquisitions[0] is { Value: { } value } acquisition
+                && ValueArgument(acquisition) is { } valueSyntax)
+            {
+                properties = properties.Add(TokenProperty, LockRelease.TokenKind(value).ToString());
+                additional.Add(acquisition.Syntax.GetLocation());
+                additional.Add(valueSyntax.GetLocation());
+                foreach (var (other, otherAcquisitions) in releases)
+                {
+                    if (other != delete && otherAcquisitions.Count == 1 && otherAcquisitions[0] == acquisition)
+                        additional.Add(other.Syntax.GetLocation());
+                }
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.UnsafeLockRelease,
+                delete.Syntax.GetLocation(),
+                additional,
+                properties,
+                DescribeLock(delete.Key!)));
+        }
+    }
+
+    private static bool HasLockAndDelete(MethodCacheFacts facts)
+    {
+        bool sawLock = false, sawDelete = false;
+        foreach (var operation in facts.CacheOperations)
+        {
+            sawLock |= operation.Kind == CacheOperationKind.LockAcquire;
+            sawDelete |= operation.Kind == CacheOperationKind.Delete;
+        }
+        return sawLock && sawDelete;
+    }
+
+    /// <summary>A literal key by its value (<c>lock:sitemap</c>), anything else by its expression.</summary>
+    private static string DescribeLock(IOperation key) =>
+        key.ConstantValue is { HasValue: true, Value: string text } && key is ILiteralOperation ? text : CacheKeys.Describe(key);
+
+    /// <summary>The value expression as written in the acquisition's argument list, or null when it isn't there.</summary>
+    private static ExpressionSyntax? ValueArgument(CacheOperation acquisition)
+    {
+        foreach (var argument in acquisition.Invocation.Arguments)
+        {
+            if (argument.ArgumentKind == ArgumentKind.Explicit
+                && argument.Syntax is ArgumentSyntax syntax
+                && OperationFacts.Unwrap(argument.Value) == acquisition.Value)
+            {
+                return syntax.Expression;
+            }
+        }
+        return null;
+    }
+}

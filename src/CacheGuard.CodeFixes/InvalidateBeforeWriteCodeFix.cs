@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Threading.Tasks;
+using CacheGuard.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+
+namespace CacheGuard.CodeFixes;
+
+/// <summary>CG0006: moves the invalidation after the last database write, as the runtime's fenced invalidation.</summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InvalidateBeforeWriteCodeFix)), Shared]
+public sealed class InvalidateBeforeWriteCodeFix : CodeFixProvider
+{
+    private const string Title = "Invalidate after the database write";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.InvalidateBeforeWrite);
+
+    // Edits of one document interact (several invalidations after one write): apply them together.
+    public override FixAllProvider GetFixAllProvider() =>
+        FixAllProvider.Create((context, document, diagnostics) => InvalidationRewriter.FixAsync(document, diagnostics, context.CancellationToken)!);
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || semanticModel is null)
+            return;
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (!InvalidationRewriter.CanFix(root, semanticModel.Compilation, diagnostic))
+                continue;
+            context.RegisterCodeFix(
+                CodeAction.Create(Title, ct => InvalidationRewriter.FixAsync(context.Document, new[] { diagnostic }, ct), equivalenceKey: nameof(InvalidateBeforeWriteCodeFix)),
+                diagnostic);
+        }
+    }
+}

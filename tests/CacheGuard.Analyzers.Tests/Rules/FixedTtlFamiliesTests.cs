@@ -1,0 +1,348 @@
+using Microsoft.CodeAnalysis.CSharp;
+using Verify = CacheGuard.Analyzers.Tests.Verifiers.CSharpVerifier<CacheGuard.Analyzers.Rules.FixedTtlAnalyzer, CacheGuard.CodeFixes.FixedTtlCodeFix>;
+
+namespace CacheGuard.Analyzers.Tests.Rules;
+
+/// <summary>CG0001 over IDistributedCache, IMemoryCache and HybridCache: expiries in options objects and entries.</summary>
+public class FixedTtlFamiliesTests
+{
+    private const string Usings = """
+        using System;
+        using System.Threading.Tasks;
+        using Microsoft.Extensions.Caching.Distributed;
+        using Microsoft.Extensions.Caching.Hybrid;
+        using Microsoft.Extensions.Caching.Memory;
+
+        """;
+
+    private const string FixedUsings = """
+        using System;
+        using System.Threading.Tasks;
+        using CacheGuard;
+        using Microsoft.Extensions.Caching.Distributed;
+        using Microsoft.Extensions.Caching.Hybrid;
+        using Microsoft.Extensions.Caching.Memory;
+
+        """;
+
+    public static TheoryData<LanguageVersion> Versions => new() { LanguageVersion.Latest, LanguageVersion.CSharp9 };
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task DistributedCache_InitializerExpiry_IsFlaggedOnTheAssignment_AndJittered(LanguageVersion version) =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                IDistributedCache _cache = null!;
+                Task M(string key, string json) =>
+                    _cache.SetStringAsync(key, json, new DistributedCacheEntryOptions { {|CG0001:AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5)|} });
+            }
+            """, FixedUsings + """
+            class C
+            {
+                IDistributedCache _cache = null!;
+                Task M(string key, string json) =>
+                    _cache.SetStringAsync(key, json, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheTtl.Jitter(TimeSpan.FromMinutes(5)) });
+            }
+            """, version);
+
+    [Fact]
+    public Task DistributedCache_SharedStaticOptions_AreFlaggedWhereBuilt() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                static readonly DistributedCacheEntryOptions Options = new() { {|CG0001:SlidingExpiration = TimeSpan.FromMinutes(20)|} };
+                IDistributedCache _cache = null!;
+                void M(string key, byte[] data) => _cache.Set(key, data, Options);
+            }
+            """, FixedUsings + """
+            class C
+            {
+                static readonly DistributedCacheEntryOptions Options = new() { SlidingExpiration = CacheTtl.Jitter(TimeSpan.FromMinutes(20)) };
+                IDistributedCache _cache = null!;
+                void M(string key, byte[] data) => _cache.Set(key, data, Options);
+            }
+            """);
+
+    [Fact]
+    public Task DistributedCache_FluentExpiry_IsFlaggedOnTheArgument() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                const int Minutes = 10;
+                IDistributedCache _cache = null!;
+                async Task M(string key, string json)
+                {
+                    var options = new DistributedCacheEntryOptions().SetAbsoluteExpiration({|CG0001:TimeSpan.FromMinutes(Minutes)|});
+                    await _cache.SetStringAsync(key, json, options);
+                }
+            }
+            """, FixedUsings + """
+            class C
+            {
+                const int Minutes = 10;
+                IDistributedCache _cache = null!;
+                async Task M(string key, string json)
+                {
+                    var options = new DistributedCacheEntryOptions().SetAbsoluteExpiration(CacheTtl.Jitter(TimeSpan.FromMinutes(Minutes)));
+                    await _cache.SetStringAsync(key, json, options);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task DistributedCache_PropertyAssignedLater_IsFlagged() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                IDistributedCache _cache = null!;
+                void M(string key, string json, TimeSpan ttl)
+                {
+                    var options = new DistributedCacheEntryOptions();
+                    {|CG0001:options.AbsoluteExpirationRelativeToNow = ttl|};
+                    _cache.SetString(key, json, options);
+                }
+            }
+            """, FixedUsings + """
+            class C
+            {
+                IDistributedCache _cache = null!;
+                void M(string key, string json, TimeSpan ttl)
+                {
+                    var options = new DistributedCacheEntryOptions();
+                    options.AbsoluteExpirationRelativeToNow = CacheTtl.Jitter(ttl);
+                    _cache.SetString(key, json, options);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task FixedAbsoluteDateTimeOffset_IsFlagged_WithoutAFix()
+    {
+        var source = Usings + """
+            class C
+            {
+                static readonly DateTimeOffset EndOfSale = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+                IDistributedCache _cache = null!;
+                Task M(string key, string json) =>
+                    _cache.SetStringAsync(key, json, new DistributedCacheEntryOptions { {|CG0001:AbsoluteExpiration = EndOfSale|} });
+            }
+            """;
+        return Verify.VerifyCodeFixAsync(source, source);
+    }
+
+    [Fact]
+    public Task MemoryCache_SetWithTimeSpan_IsFlaggedOnTheArgument() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                IMemoryCache _cache = null!;
+                void M(string key, string value) => _cache.Set(key, value, {|CG0001:TimeSpan.FromMinutes(5)|});
+            }
+            """, FixedUsings + """
+            class C
+            {
+                IMemoryCache _cache = null!;
+                void M(string key, string value) => _cache.Set(key, value, CacheTtl.Jitter(TimeSpan.FromMinutes(5)));
+            }
+            """);
+
+    [Fact]
+    public Task MemoryCache_EntryOptions_AreFlagged() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                static readonly TimeSpan Ttl = TimeSpan.FromMinutes(5);
+                IMemoryCache _cache = null!;
+                void Put(string key, string value) =>
+                    _cache.Set(key, value, new MemoryCacheEntryOptions { {|CG0001:SlidingExpiration = Ttl|} });
+            }
+            """, FixedUsings + """
+            class C
+            {
+                static readonly TimeSpan Ttl = TimeSpan.FromMinutes(5);
+                IMemoryCache _cache = null!;
+                void Put(string key, string value) =>
+                    _cache.Set(key, value, new MemoryCacheEntryOptions { SlidingExpiration = CacheTtl.Jitter(Ttl) });
+            }
+            """);
+
+    [Fact]
+    public Task MemoryCache_GetOrCreateAsync_EntryAssignment_IsFlagged() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                IMemoryCache _cache = null!;
+                Task<string?> GetAsync(string key, Func<Task<string>> load) =>
+                    _cache.GetOrCreateAsync(key, async entry =>
+                    {
+                        {|CG0001:entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5)|};
+                        return await load();
+                    });
+            }
+            """, FixedUsings + """
+            class C
+            {
+                IMemoryCache _cache = null!;
+                Task<string?> GetAsync(string key, Func<Task<string>> load) =>
+                    _cache.GetOrCreateAsync(key, async entry =>
+                    {
+                        entry.AbsoluteExpirationRelativeToNow = CacheTtl.Jitter(TimeSpan.FromMinutes(5));
+                        return await load();
+                    });
+            }
+            """);
+
+    [Fact]
+    public Task MemoryCache_GetOrCreate_FluentEntryExpiry_IsFlagged() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                IMemoryCache _cache = null!;
+                string? Get(string key, Func<string> load) =>
+                    _cache.GetOrCreate(key, entry =>
+                    {
+                        entry.SetSlidingExpiration({|CG0001:TimeSpan.FromMinutes(1)|});
+                        return load();
+                    });
+            }
+            """, FixedUsings + """
+            class C
+            {
+                IMemoryCache _cache = null!;
+                string? Get(string key, Func<string> load) =>
+                    _cache.GetOrCreate(key, entry =>
+                    {
+                        entry.SetSlidingExpiration(CacheTtl.Jitter(TimeSpan.FromMinutes(1)));
+                        return load();
+                    });
+            }
+            """);
+
+    [Fact]
+    public Task HybridCache_FixedExpirations_AreFlagged() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                HybridCache _cache = null!;
+                ValueTask<string> M(string key, Func<System.Threading.CancellationToken, ValueTask<string>> load) =>
+                    _cache.GetOrCreateAsync(key, load, new HybridCacheEntryOptions
+                    {
+                        {|CG0001:Expiration = TimeSpan.FromMinutes(5)|},
+                        {|CG0001:LocalCacheExpiration = TimeSpan.FromMinutes(1)|},
+                    });
+            }
+            """, FixedUsings + """
+            class C
+            {
+                HybridCache _cache = null!;
+                ValueTask<string> M(string key, Func<System.Threading.CancellationToken, ValueTask<string>> load) =>
+                    _cache.GetOrCreateAsync(key, load, new HybridCacheEntryOptions
+                    {
+                        Expiration = CacheTtl.Jitter(TimeSpan.FromMinutes(5)),
+                        LocalCacheExpiration = CacheTtl.Jitter(TimeSpan.FromMinutes(1)),
+                    });
+            }
+            """);
+
+    [Theory]
+    [InlineData("new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheTtl.Jitter(TimeSpan.FromMinutes(5)) }")]
+    [InlineData("new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(300 + Random.Shared.Next(30)) }")]
+    [InlineData("new DistributedCacheEntryOptions { AbsoluteExpiration = token.ExpiresAt }")]
+    [InlineData("new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = token.ExpiresAt - DateTimeOffset.UtcNow }")]
+    [InlineData("new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = null }")]
+    [InlineData("new DistributedCacheEntryOptions()")]
+    [InlineData("new DistributedCacheEntryOptions().SetAbsoluteExpiration(Jittered())")]
+    [InlineData("options")]
+    public Task JitteredComputedOrAbsentExpiries_AreNotFlagged(string options) =>
+        Verify.VerifyAnalyzerAsync("using CacheGuard;\n" + Usings + $$"""
+            class Token { public DateTimeOffset ExpiresAt { get; set; } }
+            class C
+            {
+                IDistributedCache _cache = null!;
+                static TimeSpan Jittered() => TimeSpan.FromSeconds(300 + Random.Shared.Next(30));
+                Task M(string key, string json, Token token, DistributedCacheEntryOptions options) =>
+                    _cache.SetStringAsync(key, json, {{options}});
+            }
+            """);
+
+    [Fact]
+    public Task WritesWithoutExpiry_AndHybridDefaults_AreNotFlagged() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class C
+            {
+                IDistributedCache _distributed = null!;
+                IMemoryCache _memory = null!;
+                HybridCache _hybrid = null!;
+                async Task M(string key, string json, Func<System.Threading.CancellationToken, ValueTask<string>> load)
+                {
+                    await _distributed.SetStringAsync(key, json);
+                    _memory.Set(key, json);
+                    _memory.GetOrCreate(key, entry => json);
+                    await _hybrid.GetOrCreateAsync(key, load);
+                    await _hybrid.SetAsync(key, json);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task MarkersAndCooldowns_AreNotFlagged_ButCachedValuesNextToThemAre() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class C
+            {
+                IDistributedCache _cache = null!;
+                async Task M(string key, string json)
+                {
+                    // "don't send again for an hour": a flag whose TTL is the point
+                    var cooldown = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1) };
+                    await _cache.SetAsync("sent:" + key, new byte[1], cooldown);
+                    await _cache.SetAsync("seen:" + key, new byte[] { 1 }, new DistributedCacheEntryOptions
+                    {
+                        AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(24),
+                    });
+                    await _cache.SetAsync("mark:" + key, [1], new DistributedCacheEntryOptions().SetAbsoluteExpiration(TimeSpan.FromMinutes(5)));
+                    await _cache.SetStringAsync(key, json, new DistributedCacheEntryOptions { {|CG0001:AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1)|} });
+                }
+            }
+            """);
+
+    [Fact]
+    public Task CacheImplementations_OwnDefaults_AreNotFlagged() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            using System.Threading;
+            abstract class SqlCache : IDistributedCache
+            {
+                static readonly TimeSpan DefaultSliding = TimeSpan.FromMinutes(20);
+                protected DistributedCacheEntryOptions Resolve(DistributedCacheEntryOptions options) =>
+                    options.SlidingExpiration is null && options.AbsoluteExpirationRelativeToNow is null
+                        ? new DistributedCacheEntryOptions { SlidingExpiration = DefaultSliding }
+                        : options;
+                public abstract byte[]? Get(string key);
+                public abstract Task<byte[]?> GetAsync(string key, CancellationToken token = default);
+                public abstract void Set(string key, byte[] value, DistributedCacheEntryOptions options);
+                public abstract Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default);
+                public abstract void Refresh(string key);
+                public abstract Task RefreshAsync(string key, CancellationToken token = default);
+                public abstract void Remove(string key);
+                public abstract Task RemoveAsync(string key, CancellationToken token = default);
+            }
+            """);
+
+    [Fact]
+    public Task WrapperOverDistributedCache_IsFlaggedInside_NotAtCallSites() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class CacheService
+            {
+                private readonly IDistributedCache _cache;
+                public CacheService(IDistributedCache cache) => _cache = cache;
+                public Task<string?> GetAsync(string key) => _cache.GetStringAsync(key);
+                public Task SetAsync(string key, string value, TimeSpan ttl) =>
+                    _cache.SetStringAsync(key, value, new DistributedCacheEntryOptions { {|CG0001:AbsoluteExpirationRelativeToNow = ttl|} });
+            }
+            class Caller
+            {
+                CacheService _cache = null!;
+                Task M(string key) => _cache.SetAsync(key, "v", TimeSpan.FromMinutes(5));
+            }
+            """);
+}

@@ -1,0 +1,615 @@
+using Microsoft.CodeAnalysis.CSharp;
+using Verify = CacheGuard.Analyzers.Tests.Verifiers.CSharpVerifier<CacheGuard.Analyzers.Rules.InvalidateBeforeWriteAnalyzer, CacheGuard.CodeFixes.InvalidateBeforeWriteCodeFix>;
+
+namespace CacheGuard.Analyzers.Tests.Rules;
+
+public class InvalidateBeforeWriteAnalyzerTests
+{
+    private const string Usings = """
+        using System;
+        using System.Data.Common;
+        using System.Threading.Tasks;
+        using Dapper;
+        using StackExchange.Redis;
+
+        """;
+
+    private const string FixedUsings = """
+        using System;
+        using System.Data.Common;
+        using System.Threading.Tasks;
+        using CacheGuard;
+        using Dapper;
+        using StackExchange.Redis;
+
+        """;
+
+    private const string Domain = """
+
+        public class Post { public int Id { get; set; } public string Slug { get; set; } = ""; public string Body { get; set; } = ""; }
+        public class BlogDb : Microsoft.EntityFrameworkCore.DbContext { public Microsoft.EntityFrameworkCore.DbSet<Post> Posts => Set<Post>(); }
+        public interface IPostRepository { Task<Post?> GetAsync(int id); Task UpdateAsync(Post post); void Delete(int id); }
+        public interface IPostStore { Task<Post?> LoadAsync(int id); Task EditAsync(Post post); }
+        """;
+
+    public static TheoryData<LanguageVersion> Versions => new() { LanguageVersion.Latest, LanguageVersion.CSharp9 };
+
+    private static Task VerifyFix(string source, string fixedSource, LanguageVersion version = LanguageVersion.Latest) =>
+        Verify.VerifyCodeFixAsync(Usings + source + Domain, FixedUsings + fixedSource + Domain, version);
+
+    private static Task VerifyNoFix(string source) =>
+        Verify.VerifyCodeFixAsync(Usings + source + Domain, Usings + source + Domain);
+
+    private static Task VerifyNotFlagged(string source) =>
+        Verify.VerifyAnalyzerAsync(Usings + source + Domain);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task EfCore_SyncDeleteInAsyncMethod_MovesAfterSaveChangesAsync(LanguageVersion version) =>
+        VerifyFix("""
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public async Task UpdateBodyAsync(int id, string body)
+                {
+                    {|CG0006:_cache.KeyDelete($"post:{id}")|}; // drop the cached copy
+                    var post = (await _db.Posts.FindAsync(id))!;
+                    post.Body = body;
+                    await _db.SaveChangesAsync();
+                }
+            }
+            """, """
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public async Task UpdateBodyAsync(int id, string body)
+                {
+                    var post = (await _db.Posts.FindAsync(id))!;
+                    post.Body = body;
+                    await _db.SaveChangesAsync();
+                    await _cache.InvalidateAsync($"post:{id}"); // drop the cached copy
+                }
+            }
+            """, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task EfCore_Sync_MovesAfterSaveChanges(LanguageVersion version) =>
+        VerifyFix("""
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public void UpdateBody(Post post, string body)
+                {
+                    {|CG0006:_cache.KeyDelete("post:" + post.Id)|};
+                    post.Body = body;
+                    _db.SaveChanges();
+                }
+            }
+            """, """
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public void UpdateBody(Post post, string body)
+                {
+                    post.Body = body;
+                    _db.SaveChanges();
+                    _cache.Invalidate("post:" + post.Id);
+                }
+            }
+            """, version);
+
+    [Fact]
+    public Task Dapper_AwaitedDelete_MovesAfterExecuteAsync() =>
+        VerifyFix("""
+            class Publisher
+            {
+                DbConnection _conn = null!;
+                IDatabase _cache = null!;
+                public async Task UpdateBodyAsync(int id, string body)
+                {
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:{id}")|}.ConfigureAwait(false);
+                    await _conn.ExecuteAsync("update posts set body = @body where id = @id", new { id, body }).ConfigureAwait(false);
+                }
+            }
+            """, """
+            class Publisher
+            {
+                DbConnection _conn = null!;
+                IDatabase _cache = null!;
+                public async Task UpdateBodyAsync(int id, string body)
+                {
+                    await _conn.ExecuteAsync("update posts set body = @body where id = @id", new { id, body }).ConfigureAwait(false);
+                    await _cache.InvalidateAsync($"post:{id}").ConfigureAwait(false);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task AdoNet_Sync_MovesAfterExecuteNonQuery() =>
+        VerifyFix("""
+            class Publisher
+            {
+                IDatabase _cache = null!;
+                public int Delete(DbCommand command, int id)
+                {
+                    var key = $"post:{id}";
+                    {|CG0006:_cache.KeyDelete(key)|};
+                    command.CommandText = "delete from posts where id = @id";
+                    var rows = command.ExecuteNonQuery();
+                    return rows;
+                }
+            }
+            """, """
+            class Publisher
+            {
+                IDatabase _cache = null!;
+                public int Delete(DbCommand command, int id)
+                {
+                    var key = $"post:{id}";
+                    command.CommandText = "delete from posts where id = @id";
+                    var rows = command.ExecuteNonQuery();
+                    _cache.Invalidate(key);
+                    return rows;
+                }
+            }
+            """);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task Repository_MovesAfterTheWrite(LanguageVersion version) =>
+        VerifyFix("""
+            class Publisher
+            {
+                IPostRepository _posts = null!;
+                IDatabase _cache = null!;
+                public async Task RewriteAsync(Post post, string body)
+                {
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:{post.Id}")|};
+                    post.Body = body;
+                    await _posts.UpdateAsync(post);
+                }
+            }
+            """, """
+            class Publisher
+            {
+                IPostRepository _posts = null!;
+                IDatabase _cache = null!;
+                public async Task RewriteAsync(Post post, string body)
+                {
+                    post.Body = body;
+                    await _posts.UpdateAsync(post);
+                    await _cache.InvalidateAsync($"post:{post.Id}");
+                }
+            }
+            """, version);
+
+    [Fact]
+    public Task StoreShapedWrite_IsADatabaseWrite() =>
+        VerifyFix("""
+            class Publisher
+            {
+                IPostStore _store = null!;
+                IDatabase _cache = null!;
+                public async Task RewriteAsync(Post post)
+                {
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:{post.Id}")|};
+                    await _store.EditAsync(post);
+                }
+            }
+            """, """
+            class Publisher
+            {
+                IPostStore _store = null!;
+                IDatabase _cache = null!;
+                public async Task RewriteAsync(Post post)
+                {
+                    await _store.EditAsync(post);
+                    await _cache.InvalidateAsync($"post:{post.Id}");
+                }
+            }
+            """);
+
+    [Fact]
+    public Task RuntimeInvalidation_BeforeTheWrite_IsMovedAsIs() =>
+        Verify.VerifyCodeFixAsync("using CacheGuard;\n" + Usings + """
+            class Publisher
+            {
+                IPostRepository _posts = null!;
+                IDatabase _cache = null!;
+                public async Task RewriteAsync(Post post)
+                {
+                    await {|CG0006:_cache.InvalidateAsync($"post:{post.Id}")|};
+                    await _posts.UpdateAsync(post);
+                }
+            }
+            """ + Domain, "using CacheGuard;\n" + Usings + """
+            class Publisher
+            {
+                IPostRepository _posts = null!;
+                IDatabase _cache = null!;
+                public async Task RewriteAsync(Post post)
+                {
+                    await _posts.UpdateAsync(post);
+                    await _cache.InvalidateAsync($"post:{post.Id}");
+                }
+            }
+            """ + Domain);
+
+    [Fact]
+    public Task EarlyReturnBeforeAnyWrite_StillFixes() =>
+        VerifyFix("""
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public async Task<bool> UpdateBodyAsync(int id, string body)
+                {
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:{id}")|};
+                    var post = await _db.Posts.FindAsync(id) ?? throw new InvalidOperationException("no post");
+                    if (post.Body == body)
+                        return false;
+                    post.Body = body;
+                    await _db.SaveChangesAsync();
+                    return true;
+                }
+            }
+            """, """
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public async Task<bool> UpdateBodyAsync(int id, string body)
+                {
+                    var post = await _db.Posts.FindAsync(id) ?? throw new InvalidOperationException("no post");
+                    if (post.Body == body)
+                        return false;
+                    post.Body = body;
+                    await _db.SaveChangesAsync();
+                    await _cache.InvalidateAsync($"post:{id}");
+                    return true;
+                }
+            }
+            """);
+
+    [Fact]
+    public Task FixAll_TwoDeletes_BothMovedInOrder() =>
+        VerifyFix("""
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public async Task RewriteAsync(int id, string slug, string body)
+                {
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:{id}")|};
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:slug:{slug}")|};
+                    var post = (await _db.Posts.FindAsync(id))!;
+                    post.Body = body;
+                    await _db.SaveChangesAsync();
+                }
+            }
+            """, """
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public async Task RewriteAsync(int id, string slug, string body)
+                {
+                    var post = (await _db.Posts.FindAsync(id))!;
+                    post.Body = body;
+                    await _db.SaveChangesAsync();
+                    await _cache.InvalidateAsync($"post:{id}");
+                    await _cache.InvalidateAsync($"post:slug:{slug}");
+                }
+            }
+            """);
+
+    [Fact]
+    public Task LoopBody_DeleteAndWriteInTheSameIteration_IsFixedInsideTheLoop() =>
+        VerifyFix("""
+            using System.Collections.Generic;
+            class Publisher
+            {
+                IPostRepository _posts = null!;
+                IDatabase _cache = null!;
+                public void DeleteAll(IEnumerable<int> ids)
+                {
+                    foreach (var id in ids)
+                    {
+                        {|CG0006:_cache.KeyDelete($"post:{id}")|};
+                        _posts.Delete(id);
+                    }
+                }
+            }
+            """, """
+            using System.Collections.Generic;
+            class Publisher
+            {
+                IPostRepository _posts = null!;
+                IDatabase _cache = null!;
+                public void DeleteAll(IEnumerable<int> ids)
+                {
+                    foreach (var id in ids)
+                    {
+                        _posts.Delete(id);
+                        _cache.Invalidate($"post:{id}");
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task ExplicitTransaction_MovesAfterTheCommit() =>
+        VerifyFix("""
+            using Microsoft.EntityFrameworkCore;
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public async Task UpdateBodyAsync(Post post, string body)
+                {
+                    await using var transaction = await _db.Database.BeginTransactionAsync();
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:{post.Id}")|};
+                    post.Body = body;
+                    await _db.SaveChangesAsync();
+                    await transaction.CommitAsync();
+                }
+            }
+            """, """
+            using Microsoft.EntityFrameworkCore;
+            class Publisher
+            {
+                BlogDb _db = null!;
+                IDatabase _cache = null!;
+                public async Task UpdateBodyAsync(Post post, string body)
+                {
+                    await using var transaction = await _db.Database.BeginTransactionAsync();
+                    post.Body = body;
+                    await _db.SaveChangesAsync();
+                    await transaction.CommitAsync();
+                    await _cache.InvalidateAsync($"post:{post.Id}");
+                }
+            }
+            """);
+
+    [Fact]
+    public async Task Message_NamesTheKey()
+    {
+        var test = new Verify.Test
+        {
+            TestCode = Usings + """
+                class Publisher
+                {
+                    BlogDb _db = null!;
+                    IDatabase _cache = null!;
+                    public void Save(int id)
+                    {
+                        {|#0:_cache.KeyDelete($"post:{id}")|};
+                        _db.SaveChanges();
+                    }
+                }
+                """ + Domain,
+            FixedCode = FixedUsings + """
+                class Publisher
+                {
+                    BlogDb _db = null!;
+                    IDatabase _cache = null!;
+                    public void Save(int id)
+                    {
+                        _db.SaveChanges();
+                        _cache.Invalidate($"post:{id}");
+                    }
+                }
+                """ + Domain,
+        };
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CG0006").WithLocation(0).WithArguments("$\"post:{id}\""));
+        await test.RunAsync();
+    }
+
+    // ---- not flagged ----
+
+    [Fact]
+    public Task DeleteAfterTheWrite_IsNotFlagged() =>
+        VerifyNotFlagged("""
+            class Publisher
+            {
+                IPostStore _store = null!;
+                IDatabase _db = null!;
+                public async Task EditAsync(Post p)
+                {
+                    await _store.EditAsync(p);
+                    await _db.KeyDeleteAsync($"post:{p.Id}");
+                }
+            }
+            """);
+
+    [Fact]
+    public Task DoubleDelete_AroundTheWrite_IsNotFlagged() =>
+        VerifyNotFlagged("""
+            class Publisher
+            {
+                BlogDb _ef = null!;
+                IDatabase _db = null!;
+                public async Task EditAsync(Post p)
+                {
+                    await _db.KeyDeleteAsync($"post:{p.Id}");
+                    await _ef.SaveChangesAsync();
+                    await _db.KeyDeleteAsync($"post:{p.Id}");
+                }
+            }
+            """);
+
+    [Fact]
+    public Task DeleteWithNoDatabaseWrite_IsNotFlagged() =>
+        VerifyNotFlagged("""
+            class Publisher
+            {
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public async Task<Post?> RefreshAsync(int id)
+                {
+                    await _db.KeyDeleteAsync($"post:{id}");
+                    return await _posts.GetAsync(id);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task LockReleaseAndCounterReset_AreNotInvalidations() =>
+        VerifyNotFlagged("""
+            class Job
+            {
+                BlogDb _ef = null!;
+                IDatabase _db = null!;
+                public async Task RunAsync(string token)
+                {
+                    if (!await _db.StringSetAsync("lock:reindex", token, TimeSpan.FromSeconds(30), When.NotExists))
+                        return;
+                    try { await Task.Delay(1); }
+                    finally { await _db.KeyDeleteAsync("lock:reindex"); }
+                    await _db.StringIncrementAsync("reindex:runs");
+                    await _db.KeyDeleteAsync("reindex:runs");
+                    await _ef.SaveChangesAsync();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task BookkeepingKeys_AreNotInvalidations() =>
+        VerifyNotFlagged("""
+            class Checkout
+            {
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public async Task CompleteAsync(Post post, string sessionId)
+                {
+                    await _db.KeyDeleteAsync($"session:{sessionId}");
+                    await _db.KeyDeleteAsync("idempotency:" + post.Id);
+                    await _posts.UpdateAsync(post);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task SiblingLambdas_DoNotShareAWritePath() =>
+        VerifyNotFlagged("""
+            class Endpoints
+            {
+                public void Map(Action<string, Delegate> map, IDatabase db, IPostRepository posts)
+                {
+                    map("POST /posts/{id}/refresh", async (int id) => await db.KeyDeleteAsync($"post:{id}"));
+                    map("PUT /posts/{id}", async (Post post) => await posts.UpdateAsync(post));
+                }
+            }
+            """);
+
+    // ---- flagged, but no fix ----
+
+    [Fact]
+    public Task WriteInALoop_IsReportedWithoutFix() =>
+        VerifyNoFix("""
+            using System.Collections.Generic;
+            class Publisher
+            {
+                IPostRepository _posts = null!;
+                IDatabase _cache = null!;
+                public async Task SaveAllAsync(int listId, IEnumerable<Post> posts)
+                {
+                    await {|CG0006:_cache.KeyDeleteAsync($"list:{listId}")|};
+                    foreach (var post in posts)
+                        await _posts.UpdateAsync(post);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task EarlyReturnAfterAWrite_IsReportedWithoutFix() =>
+        VerifyNoFix("""
+            class Publisher
+            {
+                IPostRepository _posts = null!;
+                BlogDb _ef = null!;
+                IDatabase _cache = null!;
+                public async Task SaveAsync(Post post, bool alsoTrack)
+                {
+                    await _posts.UpdateAsync(post);
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:{post.Id}")|};
+                    if (!alsoTrack) return;
+                    await _ef.SaveChangesAsync();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task WriteInsideTryFinally_IsReportedWithoutFix() =>
+        VerifyNoFix("""
+            class Publisher
+            {
+                BlogDb _ef = null!;
+                IDatabase _cache = null!;
+                public async Task SaveAsync(Post post, Action done)
+                {
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:{post.Id}")|};
+                    try { await _ef.SaveChangesAsync(); }
+                    finally { done(); }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task WriteInsideALambda_IsReportedWithoutFix() =>
+        VerifyNoFix("""
+            class Publisher
+            {
+                BlogDb _ef = null!;
+                IDatabase _cache = null!;
+                public async Task SaveAsync(Post post, Func<Func<Task>, Task> retry)
+                {
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:{post.Id}")|};
+                    await retry(() => _ef.SaveChangesAsync());
+                }
+            }
+            """);
+
+    [Fact]
+    public Task DeleteResultUsed_OrKeyChanged_IsReportedWithoutFix() =>
+        VerifyNoFix("""
+            class Publisher
+            {
+                BlogDb _ef = null!;
+                IDatabase _cache = null!;
+                public async Task<bool> SaveAsync(Post post, string slug)
+                {
+                    var key = $"post:slug:{post.Slug}";
+                    var existed = await {|CG0006:_cache.KeyDeleteAsync($"post:{post.Id}")|};
+                    {|CG0006:_cache.KeyDelete(key)|};
+                    key = $"post:slug:{slug}";
+                    post.Slug = slug;
+                    await _ef.SaveChangesAsync();
+                    return existed;
+                }
+            }
+            """);
+
+    [Fact]
+    public Task DeleteInsideAnIf_WithTheWriteOutside_IsReportedWithoutFix() =>
+        VerifyNoFix("""
+            class Publisher
+            {
+                BlogDb _ef = null!;
+                IDatabase _cache = null!;
+                public async Task SaveAsync(Post post, bool changed)
+                {
+                    if (changed)
+                    {
+                        await {|CG0006:_cache.KeyDeleteAsync($"post:{post.Id}")|};
+                    }
+                    await _ef.SaveChangesAsync();
+                }
+            }
+            """);
+}

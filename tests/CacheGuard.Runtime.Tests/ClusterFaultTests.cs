@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using CacheGuard.Testing.Redis;
+using StackExchange.Redis;
+
+namespace CacheGuard.Runtime.Tests;
+
+/// <summary>A master of a dedicated local cluster dies under load; its replica takes over.</summary>
+public class ClusterFaultTests
+{
+    [Fact]
+    public async Task ClusterMasterKilledMidRun_CallersGetAnswersThroughout_AndRedisIsUsedAgainAfterFailover()
+    {
+        await using var cluster = await RedisClusterProcess.StartAsync();
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(cluster.ConfigurationString, timeoutMs: 1000));
+        CacheGuardDatabaseExtensions.Configure(mux, new CacheGuardOptions
+        {
+            CircuitBreakerThreshold = 3,
+            CircuitBreakerDuration = TimeSpan.FromMilliseconds(200),
+            PollInterval = TimeSpan.FromMilliseconds(20),
+        });
+        var db = mux.GetDatabase();
+        var prefix = Guid.NewGuid().ToString("N");
+        var errors = new ConcurrentQueue<Exception>();
+        var answered = 0;
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            var i = w;
+            while (!stop.IsCancellationRequested)
+            {
+                var id = i++ % 30;
+                try
+                {
+                    var v = await db.GetOrSetAsync($"{prefix}:{id}", ct => Task.FromResult(id), TimeSpan.FromMinutes(5));
+                    if (v != id) throw new InvalidOperationException($"wrong value {v} for {id}");
+                    Interlocked.Increment(ref answered);
+                }
+                catch (Exception ex)
+                {
+                    errors.Enqueue(ex);
+                }
+            }
+        })).ToArray();
+
+        async Task AnsweredAtLeast(int more, string phase)
+        {
+            var target = Volatile.Read(ref answered) + more;
+            await Bounded.UntilAsync(() => Task.FromResult(Volatile.Read(ref answered) >= target), phase);
+        }
+
+        await AnsweredAtLeast(300, "answers before the failure");
+        var victimKey = $"{prefix}:0";
+        var victimEndpoint = (System.Net.IPEndPoint)mux.GetServer((RedisKey)victimKey).EndPoint; // the master owning key 0
+        var victim = cluster.Nodes.Single(n => n.Port == victimEndpoint.Port);
+        victim.Kill();
+        await AnsweredAtLeast(300, "answers while a master is down");
+
+        Exception? lastError = null;
+        // After failover, a new key in the dead master's slot is written to the promoted replica.
+        var probe = 0;
+        await Bounded.UntilAsync(async () =>
+        {
+            try
+            {
+                var probeKey = $"{{{victimKey}}}:probe:{probe++}";
+                await db.GetOrSetAsync(probeKey, ct => Task.FromResult(1), TimeSpan.FromMinutes(5));
+                return (await db.TryGetAsync<int>(probeKey)).IsHit;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
+            {
+                lastError = ex;
+                return false;
+            }
+        }, "the replica was promoted and key 0 is cached again").ContinueWith(async t =>
+        {
+            if (t.IsFaulted)
+            {
+                var nodes = await cluster.Nodes.First(n => n.IsRunning).CommandAsync("CLUSTER", "NODES");
+                throw new TimeoutException($"{t.Exception!.InnerException!.Message}; victim {victim.Port}; key 0 maps to {mux.GetServer((RedisKey)victimKey).EndPoint}; cluster nodes: {nodes}; SE.Redis sees: {string.Join(" | ", mux.GetServers().Select(x => $"{x.EndPoint} connected={x.IsConnected} replica={x.IsReplica}"))}; last error: {lastError}");
+            }
+        }).Unwrap();
+        await AnsweredAtLeast(300, "answers after failover");
+        stop.Cancel();
+        await Task.WhenAll(workers).Within();
+
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task MultiKeyInvalidation_WithAMasterDown_FailsExactlyTheKeysOfItsSlots_WithPerKeyErrors()
+    {
+        await using var cluster = await RedisClusterProcess.StartAsync(masters: 3, replicasPerMaster: 0);
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(cluster.ConfigurationString, timeoutMs: 1000));
+        CacheGuardDatabaseExtensions.Configure(mux, new CacheGuardOptions { InvalidationRetryDelay = TimeSpan.FromMilliseconds(10) });
+        var db = mux.GetDatabase();
+        var prefix = Guid.NewGuid().ToString("N");
+        RedisKey[] keys = Enumerable.Range(0, 30).Select(i => (RedisKey)$"{prefix}:{i}").ToArray();
+        var owner = keys.ToDictionary(k => (string)k!, k => ((System.Net.IPEndPoint)mux.GetServer(k).EndPoint).Port);
+        var victim = cluster.Nodes.First(n => owner.ContainsValue(n.Port));
+        var expectedFailed = owner.Where(o => o.Value == victim.Port).Select(o => o.Key).ToHashSet();
+        Assert.NotEmpty(expectedFailed);
+        Assert.NotEqual(keys.Length, expectedFailed.Count);
+
+        victim.Kill();
+        var result = await db.InvalidateAsync(keys).Within();
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(keys, result.Keys.Select(k => k.Key));
+        Assert.Equal(expectedFailed, result.FailedKeys.Select(k => (string)k.Key!).ToHashSet());
+        Assert.All(result.FailedKeys, k => { Assert.NotNull(k.Error); Assert.Equal(3, k.Attempts); });
+        Assert.All(result.Keys.Where(k => k.Succeeded), k => Assert.Equal(1, k.Attempts));
+    }
+}
