@@ -135,10 +135,14 @@ internal static class InvalidationRewriter
         if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node
             || node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { Expression: MemberAccessExpressionSyntax access } invocation
             || invocation.Span != diagnostic.Location.SourceSpan
-            || invocation.FirstAncestorOrSelf<ExpressionStatementSyntax>() is not { } statement)
+            || invocation.FirstAncestorOrSelf<StatementSyntax>() is not { } statement
+            || statement is not (ExpressionStatementSyntax or ReturnStatementSyntax))
         {
             return null;
         }
+        var returns = properties.TryGetValue(InvalidationPlan.ReturnProperty, out var r) && r == "true";
+        if (returns != statement is ReturnStatementSyntax)
+            return null;
         var keyNode = root.FindNode(keySpan, getInnermostNodeForTie: true);
         var key = keyNode as ExpressionSyntax ?? (keyNode as ArgumentSyntax)?.Expression;
         if (key is null || !invocation.ArgumentList.Span.Contains(key.Span))
@@ -164,6 +168,12 @@ internal static class InvalidationRewriter
         var asIs = properties.TryGetValue(InvalidationPlan.AsIsProperty, out var asIsValue) && asIsValue == "true";
         var replacement = asIs
             ? statement
+            : returns
+            ? SyntaxFactory.ReturnStatement(
+                    SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.ReturnKeyword, SyntaxFactory.TriviaList(SyntaxFactory.Space)),
+                    InvalidationCall(access.Expression, key),
+                    SyntaxFactory.Token(SyntaxKind.SemicolonToken))
+                .WithTriviaFrom(statement)
             : Invalidation(
                 access.Expression,
                 key,
@@ -176,12 +186,7 @@ internal static class InvalidationRewriter
     /// <summary><c>await db.InvalidateAsync(key)[.ConfigureAwait(false)];</c> or <c>db.Invalidate(key);</c></summary>
     private static StatementSyntax Invalidation(ExpressionSyntax receiver, ExpressionSyntax key, bool await, bool configureAwait)
     {
-        ExpressionSyntax call = SyntaxFactory.InvocationExpression(
-            SyntaxFactory.MemberAccessExpression(
-                SyntaxKind.SimpleMemberAccessExpression,
-                receiver.WithoutTrivia(),
-                SyntaxFactory.IdentifierName(await ? "InvalidateAsync" : "Invalidate")),
-            SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(key.WithoutTrivia()))));
+        ExpressionSyntax call = InvalidationCall(receiver, key, await ? "InvalidateAsync" : "Invalidate");
         if (await)
         {
             if (configureAwait)
@@ -196,6 +201,11 @@ internal static class InvalidationRewriter
         }
         return SyntaxFactory.ExpressionStatement(call);
     }
+
+    private static InvocationExpressionSyntax InvalidationCall(ExpressionSyntax receiver, ExpressionSyntax key, string method = "InvalidateAsync") =>
+        SyntaxFactory.InvocationExpression(
+            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, receiver.WithoutTrivia(), SyntaxFactory.IdentifierName(method)),
+            SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(key.WithoutTrivia()))));
 
     /// <summary>Adds <c>using CacheGuard;</c>: after the System usings, in order among the others.</summary>
     private static CompilationUnitSyntax AddRuntimeUsing(CompilationUnitSyntax unit)

@@ -96,7 +96,11 @@ public static class CacheGuardDatabaseExtensions
     public static InvalidationResult Invalidate(this IDatabase db, RedisKey key) =>
         CacheEngine.For(db).InvalidateAsync(db, new[] { key }, CancellationToken.None).GetAwaiter().GetResult();
 
-    /// <summary>Tries to take the cross-process lease on <paramref name="key"/>; null when another holder has it.</summary>
+    /// <summary>
+    /// Tries to take the cross-process lease on <paramref name="key"/>; null when another holder has it.
+    /// The lease renews itself every third of <paramref name="ttl"/> until it is released or disposed;
+    /// watch <see cref="RedisLease.LeaseLost"/> for a takeover.
+    /// </summary>
     public static async Task<RedisLease?> TryAcquireLeaseAsync(this IDatabase db, RedisKey key, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);

@@ -170,4 +170,32 @@ public class ApiShapeTests(RedisNodeFixture fixture)
         Assert.True(asObject.IsHit);
         Assert.IsType<System.Text.Json.JsonElement>(asObject.Value);
     }
+
+    /// <summary>A UI-style context: work posted to it runs only on its own thread, which here is blocked.</summary>
+    private sealed class BlockedThreadContext : SynchronizationContext
+    {
+        public int Posts;
+        public override void Post(SendOrPostCallback d, object? state) => Interlocked.Increment(ref Posts); // never runs: the thread is blocked
+        public override void Send(SendOrPostCallback d, object? state) => throw new InvalidOperationException("Send on a blocked context");
+    }
+
+    [Fact]
+    public async Task SyncCall_UnderASingleThreadedSynchronizationContext_DoesNotDeadlock()
+    {
+        var mux = await fixture.ConnectAsync();
+        var db = mux.GetDatabase();
+        var key = Nodes.Key("syncctx");
+        var context = new BlockedThreadContext();
+        int? result = null;
+        var thread = new Thread(() =>
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+            result = db.GetOrSet(key, ct => (int?)5, TimeSpan.FromMinutes(1));
+            db.Invalidate(key);
+        });
+        thread.Start();
+        Assert.True(thread.Join(Bounded.Timeout), "GetOrSet deadlocked on the caller's SynchronizationContext");
+        Assert.Equal(5, result);
+        Assert.Equal(0, context.Posts);
+    }
 }

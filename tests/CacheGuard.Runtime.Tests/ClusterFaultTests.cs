@@ -11,7 +11,7 @@ public class ClusterFaultTests
     public async Task ClusterMasterKilledMidRun_CallersGetAnswersThroughout_AndRedisIsUsedAgainAfterFailover()
     {
         await using var cluster = await RedisClusterProcess.StartAsync();
-        await using var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(cluster.ConfigurationString));
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(cluster.ConfigurationString, timeoutMs: 1000));
         CacheGuardDatabaseExtensions.Configure(mux, new CacheGuardOptions
         {
             CircuitBreakerThreshold = 3,
@@ -90,7 +90,7 @@ public class ClusterFaultTests
     public async Task MultiKeyInvalidation_WithAMasterDown_FailsExactlyTheKeysOfItsSlots_WithPerKeyErrors()
     {
         await using var cluster = await RedisClusterProcess.StartAsync(masters: 3, replicasPerMaster: 0);
-        await using var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(cluster.ConfigurationString));
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(cluster.ConfigurationString, timeoutMs: 1000));
         CacheGuardDatabaseExtensions.Configure(mux, new CacheGuardOptions { InvalidationRetryDelay = TimeSpan.FromMilliseconds(10) });
         var db = mux.GetDatabase();
         var prefix = Guid.NewGuid().ToString("N");

@@ -39,6 +39,22 @@ public class DependencyInjectionTests(RedisNodeFixture fixture)
     }
 
     [Fact]
+    public async Task AddCacheGuard_AppliesItsOptionsAtHostStart_WithoutAnyoneResolvingTheService()
+    {
+        var mux = await fixture.ConnectAsync();
+        var services = new ServiceCollection()
+            .AddSingleton<IConnectionMultiplexer>(mux)
+            .AddCacheGuard(o => o.WaitDeadline = TimeSpan.FromSeconds(3));
+        await using var provider = services.BuildServiceProvider();
+        Assert.NotEqual(TimeSpan.FromSeconds(3), CacheGuardDatabaseExtensions.GetOptions(mux).WaitDeadline);
+
+        foreach (var hosted in provider.GetServices<IHostedService>())
+            await hosted.StartAsync(CancellationToken.None);
+
+        Assert.Equal(TimeSpan.FromSeconds(3), CacheGuardDatabaseExtensions.GetOptions(mux).WaitDeadline);
+    }
+
+    [Fact]
     public void InvalidOptions_AreRejected()
     {
         var services = new ServiceCollection().AddCacheGuard(o => o.FenceTtl = TimeSpan.FromSeconds(1));

@@ -11,7 +11,7 @@ public class FaultTests
     private static async Task<(RedisServerProcess Server, ConnectionMultiplexer Mux, IDatabase Db)> StartAsync(Action<CacheGuardOptions>? configure = null)
     {
         var server = await RedisServerProcess.StartAsync();
-        var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(server.Endpoint));
+        var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(server.Endpoint, timeoutMs: 1000));
         var options = new CacheGuardOptions
         {
             CircuitBreakerThreshold = 3,

@@ -30,13 +30,15 @@ internal sealed class InvalidationPlan
     public const string AwaitProperty = "Await";
     public const string ConfigureAwaitProperty = "ConfigureAwait";
     public const string AsIsProperty = "AsIs";
+    public const string ReturnProperty = "Return";
     public const string KeySpanProperty = "KeySpan";
     public const string AnchorSpanProperty = "AnchorSpan";
 
     private static readonly InvalidationPlan NoFix = new(InvalidationPlacement.None, false, false, false, default, default);
 
-    private InvalidationPlan(InvalidationPlacement placement, bool await, bool configureAwait, bool asIs, TextSpan keySpan, TextSpan anchorSpan)
+    private InvalidationPlan(InvalidationPlacement placement, bool await, bool configureAwait, bool asIs, TextSpan keySpan, TextSpan anchorSpan, bool returns = false)
     {
+        Returns = returns;
         Placement = placement;
         Await = await;
         ConfigureAwait = configureAwait;
@@ -56,6 +58,9 @@ internal sealed class InvalidationPlan
     /// <summary>The statement already is the runtime's invalidation: move it unchanged.</summary>
     public bool AsIs { get; }
 
+    /// <summary>The statement is <c>return db.XAsync(...);</c> in a non-async <c>Task</c> method: it becomes <c>return db.InvalidateAsync(key);</c>.</summary>
+    public bool Returns { get; }
+
     /// <summary>The key expression to invalidate.</summary>
     public TextSpan KeySpan { get; }
 
@@ -74,6 +79,8 @@ internal sealed class InvalidationPlan
             .Add(KeySpanProperty, Format(KeySpan));
         if (AsIs)
             properties = properties.Add(AsIsProperty, "true");
+        if (Returns)
+            properties = properties.Add(ReturnProperty, "true");
         if (Placement == InvalidationPlacement.Move)
             properties = properties.Add(AnchorSpanProperty, Format(AnchorSpan));
         return properties;
@@ -115,11 +122,21 @@ internal sealed class InvalidationPlan
         {
             return NoFix;
         }
-        if (StatementOf(invocation) is not { Parent: BlockSyntax block } statement)
+        var function = WritePathFacts.EnclosingFunction(operation.Invocation);
+        var isAsync = WritePathFacts.IsAsync(function, owner);
+        StatementSyntax? statement = StatementOf(invocation);
+        var returns = false;
+        if (statement is null && !asIs && !isAsync && operation.IsAsync && ReturnsPlainTask(function, owner)
+            && SkipParentheses(invocation).Parent is ReturnStatementSyntax returnStatement)
+        {
+            // `return db.StringSetAsync(...);` in a Task method: `return db.InvalidateAsync(key);` where it is.
+            statement = returnStatement;
+            returns = true;
+        }
+        if (statement is not { Parent: BlockSyntax block })
             return NoFix;
 
         // Every related write in the same body: a write inside a lambda runs who knows when.
-        var function = WritePathFacts.EnclosingFunction(operation.Invocation);
         foreach (var write in writes)
         {
             if (WritePathFacts.EnclosingFunction(write.Invocation) != function || statement.Span.Contains(write.Invocation.Syntax.Span))
@@ -130,14 +147,15 @@ internal sealed class InvalidationPlan
         if (keyArgument?.Syntax is not ArgumentSyntax { Expression: { } keySyntax } || !IsMovableExpression(keySyntax) || !IsMovableExpression(access.Expression))
             return NoFix;
 
-        var isAsync = WritePathFacts.IsAsync(function, owner);
         if (isAsync && IsInsideLock(statement))
             return NoFix; // no await inside lock
 
         var last = writes[writes.Length - 1];
         var configureAwait = HasConfigureAwaitFalse(invocation) || HasConfigureAwaitFalse(last.Invocation.Syntax);
         if (last.Invocation.Syntax.SpanStart < invocation.SpanStart)
-            return new InvalidationPlan(InvalidationPlacement.Replace, isAsync, configureAwait, asIs, keySyntax.Span, default);
+            return new InvalidationPlan(InvalidationPlacement.Replace, isAsync, configureAwait, asIs, keySyntax.Span, default, returns);
+        if (returns)
+            return NoFix;
 
         var anchor = StatementIn(block, last.Invocation.Syntax);
         if (anchor is not (ExpressionStatementSyntax or LocalDeclarationStatementSyntax) || anchor.SpanStart <= statement.SpanStart)
@@ -147,6 +165,18 @@ internal sealed class InvalidationPlan
         if (IsReassignedBetween(operation, keyArgument, statement, anchor))
             return NoFix;
         return new InvalidationPlan(InvalidationPlacement.Move, isAsync, configureAwait, asIs, keySyntax.Span, anchor.Span);
+    }
+
+    private static bool ReturnsPlainTask(IOperation function, ISymbol owner)
+    {
+        var returnType = function switch
+        {
+            IAnonymousFunctionOperation lambda => lambda.Symbol.ReturnType,
+            ILocalFunctionOperation local => local.Symbol.ReturnType,
+            _ => (owner as IMethodSymbol)?.ReturnType,
+        };
+        return returnType is INamedTypeSymbol { Name: "Task", IsGenericType: false } task
+            && task.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
     }
 
     private static bool IsRedisDatabaseCall(CacheOperation operation, CacheApi api) =>

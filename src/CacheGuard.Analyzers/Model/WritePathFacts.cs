@@ -59,14 +59,22 @@ internal sealed class WritePathFacts
     /// <summary>True for an invalidation through CacheGuard.Runtime (already fenced; only its place can be wrong).</summary>
     public static bool IsRuntimeInvalidation(CacheOperation operation) => CacheApi.IsRuntimeSymbol(operation.Method);
 
-    /// <summary>The database writes that belong with <paramref name="operation"/>, in source order.</summary>
+    /// <summary>
+    /// The database writes that belong with <paramref name="operation"/>, in source order: in a
+    /// related body, and on a path through it (not in an exclusive branch, not past a return).
+    /// </summary>
     public ImmutableArray<DatabaseWrite> WritesRelatedTo(CacheOperation operation)
     {
         var function = EnclosingFunction(operation.Invocation);
         var builder = ImmutableArray.CreateBuilder<DatabaseWrite>();
         foreach (var write in Facts.DatabaseWrites)
         {
-            if (AreRelatedFunctions(function, EnclosingFunction(write.Invocation)))
+            if (!AreRelatedFunctions(function, EnclosingFunction(write.Invocation)))
+                continue;
+            var (first, second) = write.Invocation.Syntax.SpanStart < operation.Syntax.SpanStart
+                ? (write.Invocation.Syntax, operation.Syntax)
+                : (operation.Syntax, write.Invocation.Syntax);
+            if (ExecutionOrder.CanFollow(first, second))
                 builder.Add(write);
         }
         return builder.ToImmutable();

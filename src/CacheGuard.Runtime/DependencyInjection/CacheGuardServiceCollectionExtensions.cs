@@ -1,4 +1,5 @@
 using CacheGuard;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,9 @@ public static class CacheGuardServiceCollectionExtensions
             options.LoggerFactory ??= sp.GetService<ILoggerFactory>();
             return new CacheGuardCache(sp.GetRequiredService<IConnectionMultiplexer>(), options);
         });
+        // Rewritten call sites use the IDatabase extensions and never resolve ICacheGuard; this
+        // applies the options to the connection when the host starts.
+        services.AddHostedService<CacheGuardConfigurationService>();
         return services;
     }
 
@@ -49,4 +53,16 @@ public static class CacheGuardServiceCollectionExtensions
         services.AddHostedService<OutboxReplayerService>();
         return services;
     }
+}
+
+/// <summary>Applies the registered <see cref="CacheGuardOptions"/> to the connection at host start.</summary>
+internal sealed class CacheGuardConfigurationService(IServiceProvider services) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<ICacheGuard>();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -20,7 +20,7 @@ internal sealed partial class CacheEngine
             entries[i] = (keys[i], KeyText(keys[i]), new EntryKeys(keys[i]));
 
         var outcomes = new KeyInvalidation[keys.Length];
-        var groups = IsCluster(db)
+        var groups = IsClusterConnection()
             ? Enumerable.Range(0, keys.Length).GroupBy(i => HashSlots.Of(entries[i].Keys.Tag)).Select(g => g.ToArray()).ToList()
             : new List<int[]> { Enumerable.Range(0, keys.Length).ToArray() };
 
@@ -91,13 +91,5 @@ internal sealed partial class CacheEngine
         }
         foreach (var i in group)
             outcomes[i] = new KeyInvalidation(entries[i].Key, false, attempt, last);
-    }
-
-    private static bool IsCluster(IDatabase db)
-    {
-        foreach (var server in db.Multiplexer.GetServers())
-            if (server.ServerType == ServerType.Cluster)
-                return true;
-        return false;
     }
 }

@@ -48,6 +48,9 @@ internal readonly record struct ResolvedEntryOptions(
         var negativeCap = TimeSpan.FromTicks((long)(ttl.Ticks * d.NegativeTtlMaxRatio));
         if (negative > negativeCap) negative = negativeCap;
         if (negative < TimeSpan.FromMilliseconds(1)) negative = TimeSpan.FromMilliseconds(1);
+        var factoryTimeout = o?.FactoryTimeout ?? d.FactoryTimeout;
+        if (factoryTimeout <= TimeSpan.Zero || factoryTimeout >= d.FenceTtl)
+            throw new ArgumentOutOfRangeException(nameof(o), factoryTimeout, "FactoryTimeout must be positive and shorter than CacheGuardOptions.FenceTtl, or its populate would always be refused as too old.");
         return new ResolvedEntryOptions(
             ttl,
             stale < TimeSpan.Zero ? TimeSpan.Zero : stale,
@@ -56,7 +59,7 @@ internal readonly record struct ResolvedEntryOptions(
             o?.LeaseTtl ?? d.LeaseTtl,
             o?.WaitDeadline ?? d.WaitDeadline,
             o?.OnWaitDeadline ?? d.OnWaitDeadline,
-            o?.FactoryTimeout ?? d.FactoryTimeout,
+            factoryTimeout,
             o?.JitterFraction ?? d.JitterFraction ?? TtlJitter.Shared.Fraction);
     }
 }

@@ -18,7 +18,7 @@ public sealed class OutboxReplayer
     private readonly OutboxOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, byte> _groups = new();
-    private long _lag;
+    private long _lag = -1;
 
     /// <summary>Creates a replayer.</summary>
     public OutboxReplayer(IConnectionMultiplexer multiplexer, IOutboxWriter writer, OutboxOptions? options = null, ILogger? logger = null)
@@ -29,8 +29,11 @@ public sealed class OutboxReplayer
         _logger = logger ?? NullLogger.Instance;
     }
 
-    /// <summary>Outbox entries not yet applied, as of the last pass (also the <c>cacheguard.outbox.lag</c> gauge).</summary>
-    public long Lag => Interlocked.Read(ref _lag);
+    /// <summary>
+    /// Outbox entries not yet applied (pending ones included), as measured at the end of the last
+    /// completed pass; null before the first pass completes. Also the <c>cacheguard.outbox.lag</c> gauge.
+    /// </summary>
+    public long? Lag => Interlocked.Read(ref _lag) is var lag and >= 0 ? lag : null;
 
     /// <summary>One pass over every outbox stream: reclaim, read, apply, acknowledge; then measure the lag.</summary>
     /// <returns>How many entries were applied and acknowledged.</returns>

@@ -65,8 +65,9 @@ internal sealed class FlightTable
 
     private async Task StartAsync<T>(FlightKey key, Flight flight, Func<CancellationToken, Task<T>> work)
     {
-        // Leave the caller's stack first so a synchronous factory never runs under a lock or on the caller's frame.
-        await Task.Yield();
+        // Leave the caller's stack for the thread pool (never the caller's SynchronizationContext:
+        // a synchronous GetOrSet blocking that context would deadlock).
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         try
         {
             var value = await work(flight.Cancellation.Token).ConfigureAwait(false);

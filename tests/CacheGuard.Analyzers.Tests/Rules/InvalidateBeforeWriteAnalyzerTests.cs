@@ -410,6 +410,25 @@ public class InvalidateBeforeWriteAnalyzerTests
         await test.RunAsync();
     }
 
+    [Fact]
+    public Task OtherCacheFamilies_AreReported_WithoutARedisFix() =>
+        VerifyNoFix("""
+            using Microsoft.Extensions.Caching.Distributed;
+            using Microsoft.Extensions.Caching.Memory;
+            class Publisher
+            {
+                BlogDb _ef = null!;
+                IDistributedCache _distributed = null!;
+                IMemoryCache _memory = null!;
+                public async Task SaveAsync(Post post)
+                {
+                    await {|CG0006:_distributed.RemoveAsync($"post:{post.Id}")|};
+                    {|CG0006:_memory.Remove($"post:{post.Id}")|};
+                    await _ef.SaveChangesAsync();
+                }
+            }
+            """);
+
     // ---- not flagged ----
 
     [Fact]
@@ -474,6 +493,41 @@ public class InvalidateBeforeWriteAnalyzerTests
                     await _db.StringIncrementAsync("reindex:runs");
                     await _db.KeyDeleteAsync("reindex:runs");
                     await _ef.SaveChangesAsync();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task DeleteOnAPathThatNeverWrites_IsNotFlagged() =>
+        VerifyNotFlagged("""
+            class Publisher
+            {
+                IPostRepository _posts = null!;
+                IDatabase _cache = null!;
+                public async Task SaveAsync(Post post, bool evictOnly, int mode)
+                {
+                    if (evictOnly)
+                    {
+                        await _cache.KeyDeleteAsync($"post:{post.Id}");
+                        return;
+                    }
+                    switch (mode)
+                    {
+                        case 2:
+                            await _cache.KeyDeleteAsync($"post:{post.Id}:preview");
+                            break;
+                        case 3:
+                            await _posts.UpdateAsync(post);
+                            break;
+                    }
+                }
+
+                public async Task PublishAsync(Post post, int mode)
+                {
+                    if (mode == 1)
+                        await _cache.KeyDeleteAsync($"post:{post.Id}:draft");
+                    else
+                        await _posts.UpdateAsync(post);
                 }
             }
             """);

@@ -292,6 +292,48 @@ public class SetOnWriteAnalyzerTests
             }
             """);
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task ReturnedSetInATaskMethod_ReturnsTheInvalidation(LanguageVersion version) =>
+        VerifyFix("""
+            class Editor
+            {
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public Task RetitleAsync(Post post)
+                {
+                    _posts.Update(post);
+                    return {|CG0002:_db.StringSetAsync($"post:{post.Id}", JsonSerializer.Serialize(post))|};
+                }
+            }
+            """, """
+            class Editor
+            {
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public Task RetitleAsync(Post post)
+                {
+                    _posts.Update(post);
+                    return _db.InvalidateAsync($"post:{post.Id}");
+                }
+            }
+            """, version);
+
+    [Fact]
+    public Task ReturnedSetInATaskOfBoolMethod_IsReportedWithoutFix() =>
+        VerifyNoFix("""
+            class Editor
+            {
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public Task<bool> RetitleAsync(Post post)
+                {
+                    _posts.Update(post);
+                    return {|CG0002:_db.StringSetAsync($"post:{post.Id}", JsonSerializer.Serialize(post))|};
+                }
+            }
+            """);
+
     [Fact]
     public Task SetBetweenTwoWrites_MovesAfterTheLast() =>
         VerifyFix("""
@@ -442,6 +484,25 @@ public class SetOnWriteAnalyzerTests
         await test.RunAsync();
     }
 
+    [Fact]
+    public Task OtherCacheFamilies_AreReported_WithoutARedisFix() =>
+        VerifyNoFix("""
+            using Microsoft.Extensions.Caching.Distributed;
+            using Microsoft.Extensions.Caching.Memory;
+            class Editor
+            {
+                BlogDb _ef = null!;
+                IDistributedCache _distributed = null!;
+                IMemoryCache _memory = null!;
+                public async Task SaveAsync(Post post)
+                {
+                    await _ef.SaveChangesAsync();
+                    await {|CG0002:_distributed.SetStringAsync($"post:{post.Id}", JsonSerializer.Serialize(post))|};
+                    {|CG0002:_memory.Set($"post:{post.Id}", post)|};
+                }
+            }
+            """);
+
     // ---- not flagged ----
 
     [Fact]
@@ -535,6 +596,25 @@ public class SetOnWriteAnalyzerTests
                     await _ef.SaveChangesAsync(); // an audit row, a view count
                     await _db.StringSetAsync($"post:{id}", JsonSerializer.Serialize(post), TimeSpan.FromSeconds(300 + Random.Shared.Next(30)));
                     return post;
+                }
+            }
+            """);
+
+    [Fact]
+    public Task SetOnABranchThatNeverWrites_IsNotFlagged() =>
+        VerifyNotFlagged("""
+            class Editor
+            {
+                IPostRepository _posts = null!;
+                IDatabase _db = null!;
+                public async Task SaveAsync(Post post, bool previewOnly)
+                {
+                    if (previewOnly)
+                    {
+                        await _db.StringSetAsync($"preview:{post.Id}", JsonSerializer.Serialize(post), TimeSpan.FromSeconds(60 + Random.Shared.Next(6)));
+                        return;
+                    }
+                    await _posts.UpdateAsync(post);
                 }
             }
             """);

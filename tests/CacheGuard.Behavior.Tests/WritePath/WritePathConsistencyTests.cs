@@ -16,7 +16,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
 /// <summary>
 /// Hole 2 end to end (CG0002): a write path that sets the new value into the cache against the
-/// same code after CacheGuard's fixes, with concurrent writers and readers on a real redis-server
+/// same code after CacheGuard's fixes (CG0002's and CG0004's, applied through the code-fix API), with concurrent writers and readers on a real redis-server
 /// and a real SQLite database. A read is stale when it returns a version older than one a writer
 /// had already committed and returned before the read started.
 /// </summary>
@@ -48,8 +48,26 @@ public sealed class WritePathConsistencyTests(RedisServerFixture redis, ITestOut
         _posts.Dispose();
     }
 
-    private IPostService Service(bool fixedCode) =>
-        fixedCode ? new InvalidatingPostService(_connection.GetDatabase(), _posts) : new SetOnWritePostService(_connection.GetDatabase(), _posts);
+    private async Task<IPostService> Service(bool fixedCode)
+    {
+        var sample = await WritePathSample.BuildAsync();
+        return WritePathSample.Create(fixedCode ? sample.Fixed : sample.Original, _connection.GetDatabase(), _posts);
+    }
+
+    /// <summary>The fixed sample is what CacheGuard's fixes produce: the write path invalidates after the commit, the read path is GetOrSet.</summary>
+    [Fact]
+    public async Task FixedSample_IsTheCodeFixesOutput()
+    {
+        var (_, _, fixedSource) = await WritePathSample.BuildAsync();
+        output.WriteLine(fixedSource);
+        Assert.Contains("""
+                    await afterCommit(version);
+                    await _cache.InvalidateAsync($"post:{id}");
+                    return version;
+            """.Replace("\r\n", "\n"), fixedSource.Replace("\r\n", "\n"));
+        Assert.Contains("GetOrSetAsync", fixedSource);
+        Assert.DoesNotContain("StringSetAsync", fixedSource);
+    }
 
     /// <summary>
     /// Writer A commits, pauses; writer B commits a newer version, updates the cache and returns;
@@ -61,7 +79,7 @@ public sealed class WritePathConsistencyTests(RedisServerFixture redis, ITestOut
     [InlineData(true)]
     public async Task TwoWriters_OneDelayedAfterItsCommit(bool fixedCode)
     {
-        var service = Service(fixedCode);
+        var service = await Service(fixedCode);
         Assert.Equal(1, (await service.GetAsync(PostId))!.Version); // cached before the writes
 
         var aCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -103,7 +121,7 @@ public sealed class WritePathConsistencyTests(RedisServerFixture redis, ITestOut
     public async Task ConcurrentReadersAndWriters_StaleReadsAfterTheWriterReturned(bool fixedCode)
     {
         const int writers = 4, writesPerWriter = 60, readers = 4;
-        var service = Service(fixedCode);
+        var service = await Service(fixedCode);
         long returned = 0, reads = 0, stale = 0;
         var writersDone = new CancellationTokenSource();
 
