@@ -46,6 +46,7 @@ internal readonly struct ExpiryOrigin
     {
         private const int MaxDepth = 8;
         private readonly CacheApi _api;
+        private readonly System.Collections.Generic.HashSet<ISymbol> _parametersInProgress = new(SymbolEqualityComparer.Default);
 
         public Tracer(CacheApi api) => _api = api;
 
@@ -71,7 +72,7 @@ internal readonly struct ExpiryOrigin
                     return TraceProperty(property, depth);
 
                 case IParameterReferenceOperation parameter:
-                    return Fixed($"the TTL parameter '{parameter.Parameter.Name}', passed straight through,");
+                    return TraceParameter(parameter, depth);
 
                 case ILocalReferenceOperation local:
                     return TraceLocal(local, depth);
@@ -143,6 +144,33 @@ internal readonly struct ExpiryOrigin
             }
             // Options and configuration objects: the same value for every entry.
             return Fixed($"the TTL '{Short(property)}'");
+        }
+
+        /// <summary>
+        /// A parameter is passed straight through unless the body reassigns it: then what it is
+        /// assigned counts too (<c>expiration = expiration.Add(TimeSpan.FromSeconds(random))</c>).
+        /// </summary>
+        private ExpiryOrigin TraceParameter(IParameterReferenceOperation parameter, int depth)
+        {
+            var description = $"the TTL parameter '{parameter.Parameter.Name}', passed straight through,";
+            var result = Fixed(description);
+            // Inside its own reassignment (ttl = ttl + x) the parameter is the value passed in.
+            if (!_parametersInProgress.Add(parameter.Parameter))
+                return result;
+            try
+            {
+                foreach (var assigned in AssignmentsTo(OperationFacts.Root(parameter), parameter.Parameter))
+                {
+                    result = Merge(result, Trace(assigned, depth + 1), description);
+                    if (result.Kind != ExpiryOriginKind.Fixed)
+                        return result;
+                }
+                return result;
+            }
+            finally
+            {
+                _parametersInProgress.Remove(parameter.Parameter);
+            }
         }
 
         private ExpiryOrigin TraceLocal(ILocalReferenceOperation local, int depth)
@@ -223,8 +251,8 @@ internal readonly struct ExpiryOrigin
             return Fixed(description);
         }
 
-        /// <summary>Every value assigned to <paramref name="local"/> in the body: initializer and assignments.</summary>
-        private static System.Collections.Generic.IEnumerable<IOperation> AssignmentsTo(IOperation root, ILocalSymbol local)
+        /// <summary>Every value assigned to <paramref name="local"/> (a local or a parameter) in the body: initializer and assignments.</summary>
+        private static System.Collections.Generic.IEnumerable<IOperation> AssignmentsTo(IOperation root, ISymbol local)
         {
             foreach (var descendant in root.DescendantsAndSelf())
             {
@@ -234,15 +262,22 @@ internal readonly struct ExpiryOrigin
                         if (declarator.Initializer is { } init)
                             yield return init.Value;
                         break;
-                    case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    case ISimpleAssignmentOperation assignment when SymbolEqualityComparer.Default.Equals(AssignedSymbol(assignment.Target), local):
                         yield return assignment.Value;
                         break;
-                    case ICompoundAssignmentOperation compound when compound.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    case ICompoundAssignmentOperation compound when SymbolEqualityComparer.Default.Equals(AssignedSymbol(compound.Target), local):
                         yield return compound.Value;
                         break;
                 }
             }
         }
+
+        private static ISymbol? AssignedSymbol(IOperation target) => target switch
+        {
+            ILocalReferenceOperation l => l.Local,
+            IParameterReferenceOperation p => p.Parameter,
+            _ => null,
+        };
 
         private bool IsRandomSymbol(ITypeSymbol? type) =>
             type is not null
@@ -260,9 +295,17 @@ internal readonly struct ExpiryOrigin
             symbol.Name is "UtcNow" or "Now" or "Today" or "GetUtcNow" or "GetTimestamp" or "GetElapsedTime"
             || (symbol.ContainingType is { } t && (IsClockType(t) || t.Name is "TimeProvider" or "Stopwatch") && symbol.Name.StartsWith("Subtract", System.StringComparison.Ordinal));
 
+        /// <summary>
+        /// Values that mean "no expiry" rather than a TTL: Expiration's sentinels, and the
+        /// MaxValue / InfiniteTimeSpan of TimeSpan, DateTime, DateTimeOffset and Timeout.
+        /// </summary>
         private bool IsExpirationSentinel(ISymbol symbol) =>
-            SymbolEqualityComparer.Default.Equals(symbol.ContainingType, _api.RedisExpiration)
-            && symbol.Name is "Default" or "KeepTtl" or "Persist";
+            (SymbolEqualityComparer.Default.Equals(symbol.ContainingType, _api.RedisExpiration)
+                && symbol.Name is "Default" or "KeepTtl" or "Persist")
+            || (symbol.Name is "MaxValue" or "InfiniteTimeSpan"
+                && (SymbolEqualityComparer.Default.Equals(symbol.ContainingType, _api.TimeSpan)
+                    || IsClockType(symbol.ContainingType)
+                    || symbol.ContainingType?.Name == "Timeout"));
 
         private static bool InitializerMentionsRandom(ISymbol symbol)
         {

@@ -9,7 +9,7 @@ namespace CacheGuard.Analyzers.Tests.Robustness;
 /// <summary>
 /// One C# file the robustness tests mutate, with the files it compiles beside (left intact).
 /// </summary>
-public sealed record RobustnessInput(string Name, string Path, string Text, IReadOnlyList<(string Path, string Text)> Context)
+public sealed record RobustnessInput(string Name, string Path, string Text, IReadOnlyList<(string Path, string Text)> Context, bool IsRuleSnippet = false)
 {
     public IEnumerable<(string Path, string Text)> FilesWith(string text) => Context.Append((Path, text));
 }
@@ -70,17 +70,20 @@ public static class RobustnessInputs
     private static readonly Regex Markup = new(@"\{\|(?:[A-Z]{2}\d{4}|#\d+)(?::)?|\|\}|\[\||\|\]", RegexOptions.Compiled);
 
     /// <summary>
-    /// Usings a rule test's snippet may take for granted when it was concatenated to a constant the
-    /// extraction could not resolve.
+    /// Usings a rule test's snippet may take for granted when the extraction could not tell which
+    /// constant it was concatenated to.
     /// </summary>
     private const string RuleSnippetUsings =
-        "global using StackExchange.Redis;\nglobal using CacheGuard;\nglobal using System.Text.Json;\n" +
-        "global using Microsoft.Extensions.Caching.Distributed;\nglobal using Microsoft.Extensions.Caching.Memory;\n" +
-        "global using Microsoft.Extensions.Caching.Hybrid;\nglobal using Microsoft.EntityFrameworkCore;\nglobal using Dapper;\n";
+        "global using StackExchange.Redis;\nglobal using CacheGuard;\nglobal using System.Text.Json;\nglobal using System.Data.Common;\n" +
+        "global using System.Collections.Concurrent;\nglobal using Microsoft.Extensions.Caching.Distributed;\n" +
+        "global using Microsoft.Extensions.Caching.Memory;\nglobal using Microsoft.Extensions.Caching.Hybrid;\n";
+
+    private static readonly Regex DeclaredType = new(@"\b(?:class|interface|record|struct|enum)\s+(\w+)", RegexOptions.Compiled);
 
     /// <summary>
-    /// The C# sources in the rule tests' string literals, markup stripped; <c>Usings + """..."""</c>
-    /// gets the constant's text in front.
+    /// The C# sources in the rule tests' string literals, markup stripped, rebuilt as the tests
+    /// build them: a constant of using directives in front (<c>Usings + source</c>) and the
+    /// constants declaring the domain types behind (<c>+ Domain</c>).
     /// </summary>
     private static void AddRuleTestSources(List<RobustnessInput> inputs, string folder)
     {
@@ -92,26 +95,43 @@ public static class RobustnessInputs
             var constants = root.DescendantNodes().OfType<VariableDeclaratorSyntax>()
                 .Where(v => v.Initializer?.Value is LiteralExpressionSyntax { Token.Value: string })
                 .GroupBy(v => v.Identifier.ValueText)
-                .ToDictionary(g => g.Key, g => (string)((LiteralExpressionSyntax)g.First().Initializer!.Value).Token.Value!);
+                .ToDictionary(g => g.Key, g => (LiteralExpressionSyntax)g.First().Initializer!.Value);
+            var usings = constants.Where(c => IsUsings((string)c.Value.Token.Value!)).OrderBy(c => c.Key == "Usings" ? 0 : 1).ThenBy(c => c.Key, StringComparer.Ordinal).ToList();
+            var declarations = constants.Where(c => !IsUsings((string)c.Value.Token.Value!) && DeclaredType.IsMatch((string)c.Value.Token.Value!)).OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
+            var parts = usings.Concat(declarations).Select(c => c.Value.Token).ToHashSet();
+
             var n = 0;
             foreach (var token in root.DescendantTokens())
             {
                 if (!token.IsKind(SyntaxKind.MultiLineRawStringLiteralToken) && !token.IsKind(SyntaxKind.StringLiteralToken))
                     continue;
-                var source = token.ValueText;
-                if (!source.Contains("class ", StringComparison.Ordinal) && !source.Contains("record ", StringComparison.Ordinal))
+                if (parts.Contains(token))
                     continue;
-                if (token.Parent?.Parent is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression, Left: IdentifierNameSyntax prefix } add
-                    && add.Right == token.Parent
-                    && constants.TryGetValue(prefix.Identifier.ValueText, out var usings))
+                var source = token.ValueText;
+                if (!DeclaredType.IsMatch(source))
+                    continue;
+
+                if (!source.Contains("using ", StringComparison.Ordinal) && usings.Count > 0)
+                    source = (string)usings[0].Value.Token.Value! + source;
+                var declared = DeclaredType.Matches(source).Select(m => m.Groups[1].Value).ToHashSet();
+                foreach (var declaration in declarations)
                 {
-                    source = usings + source;
+                    var text = (string)declaration.Value.Token.Value!;
+                    if (!DeclaredType.Matches(text).Any(m => declared.Contains(m.Groups[1].Value)))
+                        source += "\n" + text;
                 }
                 source = Markup.Replace(source, "");
+
                 var line = token.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
                 var name = $"{System.IO.Path.GetRelativePath(Repository.Root, file)}:{line}";
-                inputs.Add(new RobustnessInput(name, $"/rules/{System.IO.Path.GetFileNameWithoutExtension(file)}_{n++}.cs", source, new[] { ("/rules/GlobalUsings.Rules.g.cs", RuleSnippetUsings) }));
+                inputs.Add(new RobustnessInput(name, $"/rules/{System.IO.Path.GetFileNameWithoutExtension(file)}_{n++}.cs", source, new[] { ("/rules/GlobalUsings.Rules.g.cs", RuleSnippetUsings) }, IsRuleSnippet: true));
             }
         }
+    }
+
+    private static bool IsUsings(string text)
+    {
+        var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        return lines.Count > 0 && lines.All(l => l.StartsWith("using ", StringComparison.Ordinal) || l.StartsWith("//", StringComparison.Ordinal));
     }
 }

@@ -53,13 +53,18 @@ public class RobustnessTests
         Assert.Equal(Enum.GetValues<MutationKind>().Length, kinds);
     }
 
-    /// <summary>The inputs as they are, every fix and Fix All applied: the baseline the mutations vary.</summary>
+    /// <summary>
+    /// The inputs as they are, every analyzer together and every fix and Fix All applied: the
+    /// baseline the mutations vary. The rule tests' own sources are left to their verifiers here
+    /// (they check each fix's output already) and only join the mutations.
+    /// </summary>
     [Fact]
     public async Task IntactInputs_NoCrash_AndNoFixBreaksTheBuild()
     {
         var failures = new List<string>();
         var stats = new Stats();
-        foreach (var input in RobustnessInputs.All)
+        var intact = RobustnessInputs.All.Where(i => !i.IsRuleSnippet).ToList();
+        foreach (var input in intact)
         {
             var (found, firstError) = await CheckAsync(input.FilesWith(input.Text), input.Path, stats, fixAll: true);
             if (firstError is not null)
@@ -67,7 +72,7 @@ public class RobustnessTests
             if (found.Count > 0)
                 failures.Add($"{input.Name}:\n  " + string.Join("\n  ", found));
         }
-        _output.WriteLine($"inputs {RobustnessInputs.All.Count}, {stats}");
+        _output.WriteLine($"inputs {intact.Count}, {stats}");
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
     }
 
