@@ -51,8 +51,22 @@ public class ClusterFaultTests(ITestOutputHelper output)
 
         await AnsweredAtLeast(300 * Soak.Factor, "answers before the failure");
         var victimKey = $"{prefix}:0";
-        var victimEndpoint = (System.Net.IPEndPoint)mux.GetServer((RedisKey)victimKey).EndPoint; // the master owning key 0
-        var victim = cluster.Nodes.Single(n => n.Port == victimEndpoint.Port);
+        // The master owning key 0. Under load the client's slot map can still be loading (GetServer
+        // then throws "not possible to resolve a connection"), so ask until it knows.
+        System.Net.IPEndPoint? victimEndpoint = null;
+        await Bounded.UntilAsync(() =>
+        {
+            try
+            {
+                victimEndpoint = (System.Net.IPEndPoint)mux.GetServer((RedisKey)victimKey).EndPoint;
+                return Task.FromResult(true);
+            }
+            catch (InvalidOperationException)
+            {
+                return Task.FromResult(false);
+            }
+        }, "the client knows which master owns key 0");
+        var victim = cluster.Nodes.Single(n => n.Port == victimEndpoint!.Port);
         victim.Kill();
         var killed = System.Diagnostics.Stopwatch.StartNew();
         var beforeKill = Volatile.Read(ref answered);
