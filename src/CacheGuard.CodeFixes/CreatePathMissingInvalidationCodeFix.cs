@@ -48,7 +48,8 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
             }
             var isAsync = diagnostic.Properties.TryGetValue(CreatePathMissingInvalidationAnalyzer.AsyncProperty, out var a) && a == "true";
             if (root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan) is not StatementSyntax { Parent: BlockSyntax } anchor
-                || anchor.Span != diagnostic.AdditionalLocations[0].SourceSpan)
+                || anchor.Span != diagnostic.AdditionalLocations[0].SourceSpan
+                || anchor.ContainsDiagnostics)
             {
                 continue;
             }
@@ -65,8 +66,11 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
     private static ImmutableArray<StatementSyntax>? Build(string[] keys, string database, bool isAsync, StatementSyntax anchor, SemanticModel semanticModel, CancellationToken cancellationToken)
     {
         var builder = ImmutableArray.CreateBuilder<StatementSyntax>();
+        // On its own line with the anchor's indentation, or on the anchor's line when it shares one ({ a; }).
+        var endsLine = anchor.GetTrailingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
         var indentation = anchor.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
-        var endOfLine = EndOfLine(anchor.SyntaxTree.GetRoot(cancellationToken));
+        var leading = endsLine && indentation.IsKind(SyntaxKind.WhitespaceTrivia) ? SyntaxFactory.TriviaList(indentation) : SyntaxFactory.TriviaList();
+        var trailing = endsLine ? SyntaxFactory.TriviaList(EndOfLine(anchor.SyntaxTree.GetRoot(cancellationToken))) : SyntaxFactory.TriviaList(SyntaxFactory.Space);
         foreach (var key in keys)
         {
             // Validate with the static form (binds without the using directive the fix adds).
@@ -86,8 +90,8 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
             statement = statement.ReplaceNodes(
                     statement.DescendantNodes().OfType<AliasQualifiedNameSyntax>(),
                     (_, name) => name.WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation))
-                .WithLeadingTrivia(indentation.IsKind(SyntaxKind.WhitespaceTrivia) ? SyntaxFactory.TriviaList(indentation) : SyntaxFactory.TriviaList())
-                .WithTrailingTrivia(endOfLine);
+                .WithLeadingTrivia(leading)
+                .WithTrailingTrivia(trailing);
             builder.Add(statement);
         }
         return builder.ToImmutable();

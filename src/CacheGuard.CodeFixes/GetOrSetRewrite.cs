@@ -69,7 +69,8 @@ internal sealed class GetOrSetRewrite
 
         private ExpressionSyntax _database = null!;
         private ExpressionSyntax _key = null!;
-        private ILocalSymbol _holder = null!;
+        private ILocalSymbol? _holder;
+        private bool _existsMode;
         private bool _holderIsString;
         private readonly List<object> _sentinels = new();
 
@@ -83,9 +84,10 @@ internal sealed class GetOrSetRewrite
 
         public GetOrSetRewrite? Plan()
         {
-            // 1. The read: db.StringGet(key) / await db.StringGetAsync(key)[.ConfigureAwait(x)], into a local.
+            // 1. The read: db.StringGet(key) / await db.StringGetAsync(key)[.ConfigureAwait(x)], into a local;
+            //    or if (db.KeyExists(key)) return ...db.StringGet(key)...;
             if (_read.Expression is not MemberAccessExpressionSyntax { Name: IdentifierNameSyntax name } access
-                || name.Identifier.ValueText is not ("StringGet" or "StringGetAsync")
+                || name.Identifier.ValueText is not ("StringGet" or "StringGetAsync" or "KeyExists" or "KeyExistsAsync")
                 || _read.ArgumentList.Arguments.Count != 1 || _read.ArgumentList.Arguments[0].NameColon is not null
                 || !IsStableReceiver(access.Expression)
                 || _model.GetTypeInfo(access.Expression, _ct).Type?.ToDisplayString() != "StackExchange.Redis.IDatabase")
@@ -94,7 +96,8 @@ internal sealed class GetOrSetRewrite
             }
             _database = access.Expression;
             _key = _read.ArgumentList.Arguments[0].Expression;
-            var readIsAsync = name.Identifier.ValueText == "StringGetAsync";
+            var readIsAsync = name.Identifier.ValueText.EndsWith("Async", System.StringComparison.Ordinal);
+            _existsMode = name.Identifier.ValueText.StartsWith("KeyExists", System.StringComparison.Ordinal);
 
             SyntaxNode node = _read;
             ExpressionSyntax? configureAwait = null;
@@ -110,45 +113,70 @@ internal sealed class GetOrSetRewrite
                     return null;
                 node = awaitExpression;
             }
-            if (node.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
-                || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 }
-                || declarator.Parent.Parent is not LocalDeclarationStatementSyntax readStatement
-                || readStatement.UsingKeyword != default || readStatement.IsConst
-                || readStatement.Parent is not BlockSyntax body
-                || _model.GetDeclaredSymbol(declarator, _ct) is not ILocalSymbol holder)
+            StatementSyntax readStatement;
+            BlockSyntax body;
+            int firstHitStatement;
+            if (_existsMode)
             {
-                return null;
+                // if (exists) ... / if (!exists) ...: the region starts at the if.
+                if (node.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression } not)
+                    node = not;
+                if (node.Parent is not IfStatementSyntax existsCheck || existsCheck.Condition != node || existsCheck.Parent is not BlockSyntax existsBody)
+                    return null;
+                readStatement = existsCheck;
+                body = existsBody;
+                firstHitStatement = body.Statements.IndexOf(existsCheck);
             }
-            _holder = holder;
-            var holderType = holder.Type.ToDisplayString();
-            _holderIsString = holder.Type.SpecialType == SpecialType.System_String;
-            if (!_holderIsString && holderType != "StackExchange.Redis.RedisValue")
-                return null;
+            else
+            {
+                if (node.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
+                    || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 }
+                    || declarator.Parent.Parent is not LocalDeclarationStatementSyntax declaration
+                    || declaration.UsingKeyword != default || declaration.IsConst
+                    || declaration.Parent is not BlockSyntax declarationBody
+                    || _model.GetDeclaredSymbol(declarator, _ct) is not ILocalSymbol holder)
+                {
+                    return null;
+                }
+                _holder = holder;
+                var holderType = holder.Type.ToDisplayString();
+                _holderIsString = holder.Type.SpecialType == SpecialType.System_String;
+                if (!_holderIsString && holderType != "StackExchange.Redis.RedisValue")
+                    return null;
+                readStatement = declaration;
+                body = declarationBody;
+                firstHitStatement = body.Statements.IndexOf(declaration) + 1;
+            }
 
             // 2. The method: its value type, async or not.
             TypeSyntax? returnTypeSyntax;
             bool methodIsAsync;
-            ParameterListSyntax parameters;
+            IMethodSymbol? methodSymbol;
             switch (body.Parent)
             {
                 case MethodDeclarationSyntax method:
                     returnTypeSyntax = method.ReturnType;
                     methodIsAsync = method.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                    parameters = method.ParameterList;
+                    methodSymbol = _model.GetDeclaredSymbol(method, _ct);
                     break;
                 case LocalFunctionStatementSyntax local:
                     returnTypeSyntax = local.ReturnType;
                     methodIsAsync = local.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                    parameters = local.ParameterList;
+                    methodSymbol = _model.GetDeclaredSymbol(local, _ct) as IMethodSymbol;
+                    break;
+                case AnonymousFunctionExpressionSyntax enclosing when enclosing.Block == body:
+                    // A lambda (minimal API handler, pipeline step): its return type is inferred, name it.
+                    methodSymbol = _model.GetSymbolInfo(enclosing, _ct).Symbol as IMethodSymbol;
+                    methodIsAsync = enclosing.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword);
+                    returnTypeSyntax = methodSymbol is null || methodSymbol.ReturnsVoid
+                        ? null
+                        : SyntaxFactory.ParseTypeName(methodSymbol.ReturnType.ToMinimalDisplayString(_model, enclosing.SpanStart));
                     break;
                 default:
                     return null;
             }
-            if (_model.GetDeclaredSymbol(body.Parent, _ct) is not IMethodSymbol methodSymbol
-                || methodSymbol.ContainingType is { TypeKind: TypeKind.Struct })
-            {
+            if (methodSymbol is null || returnTypeSyntax is null || methodSymbol.ContainingType is { TypeKind: TypeKind.Struct })
                 return null;
-            }
             TypeSyntax valueTypeSyntax;
             ITypeSymbol valueType;
             if (methodIsAsync)
@@ -171,7 +199,7 @@ internal sealed class GetOrSetRewrite
 
             // 3. The hit handling and the miss path.
             var index = body.Statements.IndexOf(readStatement);
-            var rest = body.Statements.Skip(index + 1).ToList();
+            var rest = body.Statements.Skip(firstHitStatement).ToList();
             ExpressionSyntax? decode = null;
             List<StatementSyntax>? miss = null;
             BlockSyntax? missContainer = null;
@@ -246,7 +274,7 @@ internal sealed class GetOrSetRewrite
                 SyntaxFactory.Argument(lambda),
                 SyntaxFactory.Argument(ttl ?? PopulateWithoutExpiryCodeFix.TimeSpanFromSeconds(_defaultTtlSeconds)),
             };
-            if (CancellationParameter(parameters, methodSymbol) is { } tokenName)
+            if (CancellationParameter(methodSymbol) is { } tokenName)
                 arguments.Add(SyntaxFactory.Argument(SyntaxFactory.IdentifierName(tokenName)));
 
             ExpressionSyntax call = SyntaxFactory.InvocationExpression(
@@ -291,8 +319,10 @@ internal sealed class GetOrSetRewrite
             }
             var polarity = ReadResult.Of(readOperation).Classify(conditionOperation);
             // The test must be on the read's own local (not a value derived from it).
-            var testsHolder = condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
-                .Any(id => SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(id, _ct).Symbol, _holder));
+            var testsHolder = _existsMode
+                ? condition.DescendantNodesAndSelf().Contains(_read)
+                : condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+                    .Any(id => SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(id, _ct).Symbol, _holder));
             return testsHolder ? polarity : MissPolarity.None;
         }
 
@@ -308,8 +338,22 @@ internal sealed class GetOrSetRewrite
             return true;
         }
 
-        private bool IsHolder(ExpressionSyntax expression) =>
-            Strip(expression) is IdentifierNameSyntax id && SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(id, _ct).Symbol, _holder);
+        private bool IsHolder(ExpressionSyntax expression)
+        {
+            expression = Strip(expression);
+            if (!_existsMode)
+                return expression is IdentifierNameSyntax id && SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(id, _ct).Symbol, _holder);
+
+            // After KeyExists: the value read again, db.StringGet(key) / await db.StringGetAsync(key)[.ConfigureAwait(x)].
+            if (expression is AwaitExpressionSyntax awaited)
+                expression = Strip(awaited.Expression);
+            if (expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait" } configured })
+                expression = Strip(configured.Expression);
+            return expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "StringGet" or "StringGetAsync" } get } call
+                   && call.ArgumentList.Arguments.Count == 1
+                   && SyntaxFactory.AreEquivalent(Strip(get.Expression), Strip(_database))
+                   && SyntaxFactory.AreEquivalent(Strip(call.ArgumentList.Arguments[0].Expression), Strip(_key));
+        }
 
         private Encoding? DecodeEncoding(ExpressionSyntax decode, ITypeSymbol valueType)
         {
@@ -329,10 +373,13 @@ internal sealed class GetOrSetRewrite
             {
                 CastExpressionSyntax cast when !_holderIsString && IsHolder(cast.Expression) => true,
                 InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ToString" } m, ArgumentList.Arguments.Count: 0 } when IsHolder(m.Expression) => true,
-                IdentifierNameSyntax when _holderIsString && IsHolder(expression) => true,
+                _ when (_holderIsString || _existsMode) && IsHolder(expression) => true,
                 _ => false,
             };
-            if (!primitive || _model.GetTypeInfo(expression, _ct).Type is not { } decodedType || !IsPrimitive(decodedType))
+            // A bare RedisValue returned as the method's string/number converts implicitly: take the converted type.
+            var typeInfo = _model.GetTypeInfo(Strip(decode), _ct);
+            var decodedType = IsPrimitive(typeInfo.Type) ? typeInfo.Type : typeInfo.ConvertedType;
+            if (!primitive || decodedType is null || !IsPrimitive(decodedType))
                 return null;
             return SameValueType(decodedType, valueType) ? Encoding.Primitive : null;
         }
@@ -403,13 +450,22 @@ internal sealed class GetOrSetRewrite
                         continue;
                     }
                     if (method.Name is not ("StringSet" or "StringSetAsync")
-                        || WriteStatement(invocation) is not { } writeStatement
-                        || writeStatement.Parent is not BlockSyntax block)
+                        || WriteStatement(invocation) is not { } writeStatement)
                     {
                         return false;
                     }
-                    var next = block.Statements.IndexOf(writeStatement) + 1;
+                    // The statement that goes with the write: the write itself, or `if (x != null) { write }`
+                    // when that is all the if does (the runtime caches a null itself, briefly).
+                    StatementSyntax removed = writeStatement;
+                    var guard = NullGuardAround(writeStatement);
+                    if (guard is not null)
+                        removed = guard.Statement;
+                    if (removed.Parent is not BlockSyntax block)
+                        return false;
+                    var next = block.Statements.IndexOf(removed) + 1;
                     if (next >= block.Statements.Count || block.Statements[next] is not ReturnStatementSyntax { Expression: { } returned } returnStatement)
+                        return false;
+                    if (guard is not null && !SyntaxFactory.AreEquivalent(Strip(guard.Subject), Strip(returned)))
                         return false;
                     if (!WriteArguments(invocation, out var value, out var expiry))
                         return false;
@@ -446,7 +502,7 @@ internal sealed class GetOrSetRewrite
                         }
                         positive++;
                     }
-                    removedWrites.Add(writeStatement);
+                    removedWrites.Add(removed);
                     mappedReturns.Add(returnStatement);
                 }
             }
@@ -474,6 +530,40 @@ internal sealed class GetOrSetRewrite
 
             ttl = firstTtl?.WithoutTrivia();
             return true;
+        }
+
+        private sealed class NullGuard
+        {
+            public NullGuard(IfStatementSyntax statement, ExpressionSyntax subject)
+            {
+                Statement = statement;
+                Subject = subject;
+            }
+
+            public IfStatementSyntax Statement { get; }
+            public ExpressionSyntax Subject { get; }
+        }
+
+        /// <summary><c>if (x != null) { write; }</c> / <c>if (x is not null) write;</c> with nothing else in it: the guard and x.</summary>
+        private static NullGuard? NullGuardAround(StatementSyntax write)
+        {
+            var guard = write.Parent switch
+            {
+                IfStatementSyntax direct when direct.Statement == write => direct,
+                BlockSyntax { Statements.Count: 1, Parent: IfStatementSyntax viaBlock } => viaBlock,
+                _ => null,
+            };
+            if (guard is null || guard.Else is not null)
+                return null;
+            var subject = Strip(guard.Condition) switch
+            {
+                BinaryExpressionSyntax { RawKind: (int)SyntaxKind.NotEqualsExpression } notEquals when IsNullLiteral(notEquals.Right) => notEquals.Left,
+                BinaryExpressionSyntax { RawKind: (int)SyntaxKind.NotEqualsExpression } notEquals when IsNullLiteral(notEquals.Left) => notEquals.Right,
+                IsPatternExpressionSyntax { Pattern: UnaryPatternSyntax { Pattern: ConstantPatternSyntax { Expression: var constant } } } isNot when IsNullLiteral(constant) => isNot.Expression,
+                IsPatternExpressionSyntax { Pattern: RecursivePatternSyntax { PositionalPatternClause: null, PropertyPatternClause.Subpatterns.Count: 0, Designation: null, Type: null } } isObject => isObject.Expression,
+                _ => null,
+            };
+            return subject is null ? null : new NullGuard(guard, subject);
         }
 
         private sealed class LocalValue
@@ -585,6 +675,8 @@ internal sealed class GetOrSetRewrite
         /// </summary>
         private bool IsFactoryStatement(StatementSyntax statement, Microsoft.CodeAnalysis.Text.TextSpan missSpan, List<SyntaxNode> removed)
         {
+            if (removed.Contains(statement))
+                return true;
             switch (statement)
             {
                 case BlockSyntax block:
@@ -699,10 +791,10 @@ internal sealed class GetOrSetRewrite
             return "_";
         }
 
-        private static string? CancellationParameter(ParameterListSyntax parameters, IMethodSymbol method)
+        private static string? CancellationParameter(IMethodSymbol method)
         {
             var tokens = method.Parameters.Where(p => p.RefKind == RefKind.None && p.Type.ToDisplayString() == "System.Threading.CancellationToken").ToList();
-            return tokens.Count == 1 && parameters.Parameters.Count == method.Parameters.Length ? tokens[0].Name : null;
+            return tokens.Count == 1 && !string.IsNullOrEmpty(tokens[0].Name) && tokens[0].Name != "_" ? tokens[0].Name : null;
         }
 
         private static StatementSyntax WrapReturns(StatementSyntax statement, TypeSyntax valueType) =>
@@ -765,8 +857,8 @@ internal sealed class GetOrSetRewrite
                 : name is IdentifierNameSyntax { Identifier.ValueText: "Task" or "ValueTask" } ? type : null;
         }
 
-        private static bool IsPrimitive(ITypeSymbol type) =>
-            OperationFacts.StripNullable(type).SpecialType is SpecialType.System_String or SpecialType.System_Int32 or SpecialType.System_Int64
+        private static bool IsPrimitive(ITypeSymbol? type) =>
+            type is not null && OperationFacts.StripNullable(type).SpecialType is SpecialType.System_String or SpecialType.System_Int32 or SpecialType.System_Int64
                 or SpecialType.System_Double or SpecialType.System_Boolean or SpecialType.System_Single;
 
         private static bool SameValueType(ITypeSymbol decoded, ITypeSymbol valueType) =>

@@ -72,7 +72,7 @@ public sealed class UnguardedPopulateCodeFix : CodeFixProvider
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (root is null || model is null || GetOrSetRewrite.FindRewritten(root) is not { } statement)
             return false;
-        var member = statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax or LocalFunctionStatementSyntax) ?? statement;
+        var member = statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) ?? statement;
         if (model.GetDiagnostics(member.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
             return false;
         var call = statement.DescendantNodes().OfType<InvocationExpressionSyntax>()

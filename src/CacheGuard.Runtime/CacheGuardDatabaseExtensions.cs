@@ -22,8 +22,15 @@ public static class CacheGuardDatabaseExtensions
     /// A null result is cached as a short negative entry.
     /// </summary>
     /// <example><code>var post = await _db.GetOrSetAsync($"post:{id}", async ct => await _store.LoadAsync(id), TimeSpan.FromMinutes(5));</code></example>
-    public static Task<T> GetOrSetAsync<T>(this IDatabase db, RedisKey key, Func<CancellationToken, Task<T>> factory, TimeSpan ttl, CancellationToken cancellationToken = default) =>
-        CacheEngine.For(db).GetOrSetAsync(db, key, factory, CacheEntryOptions.FromTtl(ttl), null, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="key"/> is null or empty.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="db"/> or <paramref name="factory"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ttl"/> is zero, negative or longer than ten years.</exception>
+    /// <exception cref="CacheSerializationException">The factory's value can't be serialized (nothing is written).</exception>
+    public static Task<T> GetOrSetAsync<T>(this IDatabase db, RedisKey key, Func<CancellationToken, Task<T>> factory, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        ResolvedEntryOptions.ValidateTtl(ttl, nameof(ttl));
+        return CacheEngine.For(db).GetOrSetAsync(db, key, factory, CacheEntryOptions.FromTtl(ttl), null, cancellationToken);
+    }
 
     /// <summary>As <see cref="GetOrSetAsync{T}(IDatabase, RedisKey, Func{CancellationToken, Task{T}}, TimeSpan, CancellationToken)"/>, with per-call options.</summary>
     public static Task<T> GetOrSetAsync<T>(this IDatabase db, RedisKey key, Func<CancellationToken, Task<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -40,8 +47,11 @@ public static class CacheGuardDatabaseExtensions
     }
 
     /// <summary>Synchronous get-or-set for synchronous call sites (blocks the calling thread while Redis answers).</summary>
-    public static T GetOrSet<T>(this IDatabase db, RedisKey key, Func<CancellationToken, T> factory, TimeSpan ttl, CancellationToken cancellationToken = default) =>
-        GetOrSet(db, key, factory, CacheEntryOptions.FromTtl(ttl), cancellationToken);
+    public static T GetOrSet<T>(this IDatabase db, RedisKey key, Func<CancellationToken, T> factory, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        ResolvedEntryOptions.ValidateTtl(ttl, nameof(ttl));
+        return GetOrSet(db, key, factory, CacheEntryOptions.FromTtl(ttl), cancellationToken);
+    }
 
     /// <summary>Synchronous get-or-set with per-call options.</summary>
     public static T GetOrSet<T>(this IDatabase db, RedisKey key, Func<CancellationToken, T> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)

@@ -1,12 +1,22 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using CacheGuard.Analyzers.Rules;
+using CacheGuard.CodeFixes;
 using CacheGuard.Testing.Redis;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
 using StackExchange.Redis;
 
 namespace CacheGuard.Behavior.Tests;
 
 /// <summary>
 /// CG0007 against a real redis-server: a lock taken with SET NX and released with a plain DEL lets a
-/// third worker in once a slow holder's lease has lapsed; the code fix's release (LockRelease with the
-/// caller's token) does not. The lease lapses on Redis's own clock; the test waits for Redis's
+/// third worker in once a slow holder's lease has lapsed; the code fix's output (applied through the
+/// code-fix API and compiled: a fresh token, LockRelease with it) does not. The lease lapses on Redis's own clock; the test waits for Redis's
 /// "expired" keyspace event, not for time to pass.
 /// </summary>
 public sealed class UnsafeLockReleaseBehaviorTests : IAsyncLifetime
@@ -35,7 +45,8 @@ public sealed class UnsafeLockReleaseBehaviorTests : IAsyncLifetime
     {
         var key = "lock:sitemap:" + Guid.NewGuid().ToString("N");
         var db = _mux.GetDatabase();
-        var outcome = await RaceAsync(key, lease => new FlaggedSitemapJob(db, key, lease));
+        var type = Compile(FlaggedSource, "FlaggedJob").GetType("Jobs.SitemapJob")!;
+        var outcome = await RaceAsync(key, lease => new CompiledSitemapJob(type, db, key, lease));
 
         Assert.True(outcome.SecondAcquired, "the second worker takes the lock once the first one's lease lapsed");
         Assert.True(outcome.FirstReleased);
@@ -48,7 +59,10 @@ public sealed class UnsafeLockReleaseBehaviorTests : IAsyncLifetime
     {
         var key = "lock:sitemap:" + Guid.NewGuid().ToString("N");
         var db = _mux.GetDatabase();
-        var outcome = await RaceAsync(key, lease => new FixedSitemapJob(db, key, lease));
+        var fixedSource = await ApplyFixAsync(FlaggedSource);
+        Assert.Contains("LockReleaseAsync(_key, lockToken)", fixedSource);
+        var type = Compile(fixedSource, "FixedJob").GetType("Jobs.SitemapJob")!;
+        var outcome = await RaceAsync(key, lease => new CompiledSitemapJob(type, db, key, lease));
 
         Assert.True(outcome.SecondAcquired, "the second worker takes the lock once the first one's lease lapsed");
         Assert.True(outcome.FirstReleased);
@@ -56,6 +70,109 @@ public sealed class UnsafeLockReleaseBehaviorTests : IAsyncLifetime
         Assert.True(outcome.SecondStillWorking);
         Assert.True(outcome.LockHeldAfterThirdTried, "the second worker still holds the lock");
     }
+
+    /// <summary>The shape CG0007 flags (the public case p06): SET NX with a shared value, plain DEL.</summary>
+    private const string FlaggedSource = """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+
+        namespace Jobs;
+
+        public sealed class SitemapJob
+        {
+            private readonly IDatabase _db;
+            private readonly string _key;
+            private readonly TimeSpan _lease;
+            public SitemapJob(IDatabase db, string key, TimeSpan lease) { _db = db; _key = key; _lease = lease; }
+
+            public async Task<bool> RunAsync(Func<Task> build)
+            {
+                if (!await _db.StringSetAsync(_key, Environment.MachineName, _lease, When.NotExists)) return false;
+                try { await build(); }
+                finally { await _db.KeyDeleteAsync(_key); }
+                return true;
+            }
+        }
+        """;
+
+    /// <summary>Runs CG0007 on the source and applies the fix it offers, through the code-fix API.</summary>
+    private static async Task<string> ApplyFixAsync(string source)
+    {
+        using var workspace = new AdhocWorkspace();
+        var projectId = ProjectId.CreateNewId();
+        var solution = workspace.CurrentSolution
+            .AddProject(ProjectInfo.Create(projectId, VersionStamp.Default, "Jobs", "Jobs", LanguageNames.CSharp,
+                compilationOptions: CompilationOptions,
+                parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
+                metadataReferences: References.Value));
+        var documentId = DocumentId.CreateNewId(projectId);
+        solution = solution.AddDocument(documentId, "SitemapJob.cs", SourceText.From(source));
+        var document = solution.GetDocument(documentId)!;
+
+        var compilation = (await document.Project.GetCompilationAsync())!;
+        var diagnostics = await compilation
+            .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new UnsafeLockReleaseAnalyzer()))
+            .GetAnalyzerDiagnosticsAsync();
+        var diagnostic = Assert.Single(diagnostics, d => d.Id == "CG0007");
+
+        var actions = new List<CodeAction>();
+        var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
+        await new UnsafeLockReleaseCodeFix().RegisterCodeFixesAsync(context);
+        var action = Assert.Single(actions);
+        var apply = (await action.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single();
+        var fixedDocument = apply.ChangedSolution.GetDocument(documentId)!;
+
+        var fixedCompilation = (await fixedDocument.Project.GetCompilationAsync())!;
+        var after = await fixedCompilation
+            .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new UnsafeLockReleaseAnalyzer()))
+            .GetAnalyzerDiagnosticsAsync();
+        Assert.DoesNotContain(after, d => d.Id == "CG0007");
+        return (await fixedDocument.GetTextAsync()).ToString();
+    }
+
+    private static Assembly Compile(string source, string assemblyName)
+    {
+        var compilation = CSharpCompilation.Create(
+            assemblyName,
+            new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest)) },
+            References.Value,
+            CompilationOptions);
+        using var stream = new MemoryStream();
+        var result = compilation.Emit(stream);
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        return Assembly.Load(stream.ToArray());
+    }
+
+    private static readonly CSharpCompilationOptions CompilationOptions =
+        new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable);
+
+    /// <summary>.NET 10 reference assemblies and StackExchange.Redis (the very assembly this process runs).</summary>
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    {
+        var builder = ImmutableArray.CreateBuilder<MetadataReference>();
+        builder.AddRange(Basic.Reference.Assemblies.Net100.References.All);
+        var seen = new HashSet<string>(Basic.Reference.Assemblies.Net100.References.All.Select(r => Path.GetFileNameWithoutExtension(r.FilePath!)), StringComparer.OrdinalIgnoreCase);
+        var redis = typeof(IDatabase).Assembly;
+        if (seen.Add(redis.GetName().Name!))
+            builder.Add(MetadataReference.CreateFromFile(redis.Location));
+        foreach (var name in redis.GetReferencedAssemblies())
+        {
+            if (seen.Contains(name.Name!))
+                continue;
+            try
+            {
+                var referenced = Assembly.Load(name);
+                if (!string.IsNullOrEmpty(referenced.Location) && seen.Add(name.Name!))
+                    builder.Add(MetadataReference.CreateFromFile(referenced.Location));
+            }
+            catch (FileNotFoundException)
+            {
+                // Not needed to compile the sample.
+            }
+        }
+        return builder.ToImmutable();
+    });
 
     private sealed record Outcome(bool SecondAcquired, bool FirstReleased, bool ThirdAcquired, bool SecondStillWorking, bool LockHeldAfterThirdTried);
 
@@ -127,27 +244,10 @@ internal interface ISitemapJob
     Task<bool> RunAsync(Func<Task> build);
 }
 
-/// <summary>The shape CG0007 flags (the public case p06): SET NX with a shared value, plain DEL.</summary>
-internal sealed class FlaggedSitemapJob(IDatabase db, string key, TimeSpan lease) : ISitemapJob
+/// <summary>A job compiled from source (the flagged shape, or the code fix's output), called through reflection.</summary>
+internal sealed class CompiledSitemapJob(Type type, IDatabase db, string key, TimeSpan lease) : ISitemapJob
 {
-    public async Task<bool> RunAsync(Func<Task> build)
-    {
-        if (!await db.StringSetAsync(key, Environment.MachineName, lease, When.NotExists)) return false;
-        try { await build(); }
-        finally { await db.KeyDeleteAsync(key); }
-        return true;
-    }
-}
+    private readonly object _instance = Activator.CreateInstance(type, db, key, lease)!;
 
-/// <summary>The same method after CG0007's code fix: a fresh token, released with LockReleaseAsync.</summary>
-internal sealed class FixedSitemapJob(IDatabase db, string key, TimeSpan lease) : ISitemapJob
-{
-    public async Task<bool> RunAsync(Func<Task> build)
-    {
-        var lockToken = Guid.NewGuid().ToString();
-        if (!await db.StringSetAsync(key, lockToken, lease, When.NotExists)) return false;
-        try { await build(); }
-        finally { await db.LockReleaseAsync(key, lockToken); }
-        return true;
-    }
+    public Task<bool> RunAsync(Func<Task> build) => (Task<bool>)type.GetMethod("RunAsync")!.Invoke(_instance, new object[] { build })!;
 }

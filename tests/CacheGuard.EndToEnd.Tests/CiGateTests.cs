@@ -99,7 +99,7 @@ public sealed class CiGateTests
         var rulesBefore = AnyCacheGuardDiagnostic.Matches(before.Output).Select(m => m.Value).Distinct().Count();
         Assert.True(rulesBefore > 1, before.Output);
 
-        var format = sample.Format("--diagnostics CG0001,CG0002,CG0003,CG0004,CG0005,CG0006,CG0007,CG0008 --severity warn");
+        var format = sample.Format("--diagnostics CG0001 CG0002 CG0003 CG0004 CG0005 CG0006 CG0007 CG0008 --severity warn");
         Assert.True(format.ExitCode == 0, format.Output);
 
         var after = sample.Build();

@@ -2,11 +2,12 @@ using System.Collections.Concurrent;
 using CacheGuard.Testing.Redis;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 
 namespace CacheGuard.Runtime.Tests;
 
 /// <summary>Redis dies under the callers: each test owns its redis-server so it can kill it.</summary>
-public class FaultTests
+public class FaultTests(ITestOutputHelper output)
 {
     private static async Task<(RedisServerProcess Server, ConnectionMultiplexer Mux, IDatabase Db)> StartAsync(Action<CacheGuardOptions>? configure = null)
     {
@@ -31,21 +32,39 @@ public class FaultTests
         await using var _ = server;
         await using var __ = mux;
         var prefix = Guid.NewGuid().ToString("N");
+        const int Ids = 20;
+        // The "database": a version per row. A writer bumps a row, then invalidates; once an
+        // invalidation succeeded, a read that starts afterwards must never return an older version.
+        var dbVersion = new long[Ids];
+        var committed = new long[Ids];
         var errors = new ConcurrentQueue<Exception>();
         var answered = 0;
         var wrong = 0;
+        var staleAfterCommit = 0;
+        var failedInvalidations = 0;
+        var phase = 0; // 0 before, 1 outage, 2 after the restart
+        var staleByPhase = new int[3];
         using var stop = new CancellationTokenSource();
+
+        Task<Post> Load(int id) => Task.FromResult(new Post(id, Interlocked.Read(ref dbVersion[id]).ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         var workers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
         {
             var i = w;
             while (!stop.IsCancellationRequested)
             {
-                var id = i++ % 20;
+                var id = i++ % Ids;
+                var floor = Interlocked.Read(ref committed[id]);
+                var p = Volatile.Read(ref phase);
                 try
                 {
-                    var post = await db.GetOrSetAsync($"{prefix}:{id}", ct => Task.FromResult(new Post(id, "db")), TimeSpan.FromMinutes(5));
+                    var post = await db.GetOrSetAsync($"{prefix}:{id}", ct => Load(id), TimeSpan.FromMinutes(5));
                     if (post.Id != id) Interlocked.Increment(ref wrong);
+                    if (long.Parse(post.Title, System.Globalization.CultureInfo.InvariantCulture) < floor)
+                    {
+                        Interlocked.Increment(ref staleAfterCommit);
+                        Interlocked.Increment(ref staleByPhase[p]);
+                    }
                     Interlocked.Increment(ref answered);
                 }
                 catch (Exception ex)
@@ -54,26 +73,62 @@ public class FaultTests
                 }
             }
         })).ToArray();
-
-        async Task AnsweredAtLeast(int more, string phase)
+        var writer = Task.Run(async () =>
         {
-            var target = Volatile.Read(ref answered) + more;
-            await Bounded.UntilAsync(() => Task.FromResult(Volatile.Read(ref answered) >= target), phase);
+            var n = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var id = n++ % Ids;
+                var v = Interlocked.Increment(ref dbVersion[id]); // the commit
+                var result = await db.InvalidateAsync($"{prefix}:{id}");
+                if (result.Succeeded)
+                    InterlockedMax(ref committed[id], v);
+                else
+                    Interlocked.Increment(ref failedInvalidations);
+                await Task.Yield();
+            }
+        });
+
+        async Task AnsweredAtLeast(int more, string what)
+        {
+            var target = Volatile.Read(ref answered) + more * Soak.Factor;
+            await Bounded.UntilAsync(() => Task.FromResult(Volatile.Read(ref answered) >= target), what, Soak.Timeout);
         }
 
         await AnsweredAtLeast(500, "answers before the outage");
-        server.Kill();
-        await AnsweredAtLeast(500, "answers while Redis is down");
-        Assert.True(CacheEngine.For(mux).AnyBreakerOpen || !mux.IsConnected);
-        await server.RestartAsync(); // empty: persistence is off
-        await Bounded.UntilAsync(async () => mux.IsConnected && await db.KeyExistsAsync($"{prefix}:0"), "entries are written to the restarted Redis");
-        await AnsweredAtLeast(500, "answers after the restart");
+        var recoverySeconds = new List<double>();
+        var outageAnswers = 0;
+        for (var cycle = 0; cycle < Soak.Factor; cycle++)
+        {
+            Volatile.Write(ref phase, 1);
+            server.Kill();
+            var before = Volatile.Read(ref answered);
+            await AnsweredAtLeast(500, "answers while Redis is down");
+            outageAnswers += Volatile.Read(ref answered) - before;
+            Assert.True(CacheEngine.For(mux).AnyBreakerOpen || !mux.IsConnected);
+            var restarted = System.Diagnostics.Stopwatch.StartNew();
+            await server.RestartAsync(); // empty: persistence is off
+            await Bounded.UntilAsync(async () => mux.IsConnected && await db.KeyExistsAsync($"{prefix}:0"), "entries are written to the restarted Redis");
+            recoverySeconds.Add(restarted.Elapsed.TotalSeconds);
+            Volatile.Write(ref phase, 2);
+            await AnsweredAtLeast(500, "answers after the restart");
+        }
         stop.Cancel();
-        await Task.WhenAll(workers).Within();
+        await Task.WhenAll(workers.Append(writer)).Within();
 
+        output.WriteLine($"cycles {Soak.Factor}; callers served {answered} ({outageAnswers} while Redis was down); errors {errors.Count}; wrong values {wrong}; " +
+            $"stale reads after a successful invalidation: before {staleByPhase[0]}, during outages {staleByPhase[1]}, after restarts {staleByPhase[2]}; " +
+            $"failed invalidations (reported, not thrown) {failedInvalidations}; seconds from restart to Redis in use again: {string.Join(", ", recoverySeconds.Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
         Assert.Empty(errors);
         Assert.Equal(0, wrong);
+        Assert.Equal(0, staleAfterCommit);
         Assert.False(CacheEngine.For(mux).AnyBreakerOpen);
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        long current;
+        while ((current = Interlocked.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current) { }
     }
 
     [Fact]
@@ -100,6 +155,53 @@ public class FaultTests
         {
             server.Resume();
         }
+        var resumed = System.Diagnostics.Stopwatch.StartNew();
+        // Recovers: the breaker closes and the value is read from Redis again (no factory run).
+        await Bounded.UntilAsync(() => RedisInUseAgainAsync(mux, db, key, Factory), "the breaker closes after the pause");
+        Assert.Equal(1, runs);
+        output.WriteLine($"SIGSTOP pause: 5 callers served from the last known value, 0 errors, 0 extra factory runs; seconds from resume to Redis in use: {resumed.Elapsed.TotalSeconds:F2}");
+    }
+
+    private static async Task<bool> RedisInUseAgainAsync(ConnectionMultiplexer mux, IDatabase db, string key, Func<CancellationToken, Task<Post>> factory)
+    {
+        await db.GetOrSetAsync(key, factory, TimeSpan.FromMinutes(5));
+        try
+        {
+            return !CacheEngine.For(mux).AnyBreakerOpen && (await db.TryGetAsync<Post>(key)).IsHit;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or RedisUnavailableException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task RedisClientPauseLongerThanTheTimeouts_CallersFallBack_ThenRecoverOnTheirOwn()
+    {
+        var (server, mux, db) = await StartAsync();
+        await using var _ = server;
+        await using var __ = mux;
+        var key = Nodes.Key("client-pause");
+        var runs = 0;
+        Task<Post> Factory(CancellationToken ct) { Interlocked.Increment(ref runs); return Task.FromResult(new Post(runs, "db")); }
+        Assert.Equal(1, (await db.GetOrSetAsync(key, Factory, TimeSpan.FromMinutes(5))).Id);
+
+        // 1 s command timeout, breaker after 3 failures: a 6 s CLIENT PAUSE outlasts both; Redis ends it by itself.
+        var paused = System.Diagnostics.Stopwatch.StartNew();
+        Assert.StartsWith("+OK", await server.CommandAsync("CLIENT", "PAUSE", "6000", "ALL"));
+        var served = 0;
+        while (!CacheEngine.For(mux).AnyBreakerOpen && served < 1000)
+        {
+            Assert.Equal(1, (await db.GetOrSetAsync(key, Factory, TimeSpan.FromMinutes(5)).Within()).Id);
+            served++;
+        }
+        Assert.True(CacheEngine.For(mux).AnyBreakerOpen, "the timeouts during the pause open the breaker");
+        for (var i = 0; i < 100; i++, served++)
+            Assert.Equal(1, (await db.GetOrSetAsync(key, Factory, TimeSpan.FromMinutes(5)).Within()).Id);
+        var breakerOpenAfter = paused.Elapsed.TotalSeconds;
+        await Bounded.UntilAsync(() => RedisInUseAgainAsync(mux, db, key, Factory), "Redis is used again after the pause ends");
+        Assert.Equal(1, runs);
+        output.WriteLine($"CLIENT PAUSE 6 s: {served} callers served from the last known value, 0 errors, 0 extra factory runs; breaker open after {breakerOpenAfter:F2} s; Redis in use again {paused.Elapsed.TotalSeconds:F2} s after the pause began");
     }
 
     [Fact]

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 
 namespace CacheGuard.Runtime.Tests;
 
 /// <summary>Issue 3's behaviour, run against a single node and against the local cluster.</summary>
-public abstract class GetOrSetTests(IRedisTarget target)
+public abstract class GetOrSetTests(IRedisTarget target, ITestOutputHelper output)
 {
     [Fact]
     public async Task ColdKey_1000CallersOver4Connections_FactoryRunsExactlyOnce_AllGetTheSameValue()
@@ -130,9 +131,11 @@ public abstract class GetOrSetTests(IRedisTarget target)
         Assert.True(await nodes[1].KeyExistsAsync(new EntryKeys(key).Lease));
 
         var waiter = nodes[1].GetOrSetAsync(key, ct => Task.FromResult(new Post(1, "taker")), TimeSpan.FromMinutes(5));
+        var died = System.Diagnostics.Stopwatch.StartNew();
         await nodes[0].Multiplexer.CloseAsync(allowCommandsToComplete: false); // the holder's node dies
 
         Assert.Equal("taker", (await waiter.Within()).Title);
+        output.WriteLine($"holder's connection closed; the waiter took over after {died.Elapsed.TotalSeconds:F2} s (lease TTL 1 s), 0 errors");
         Assert.Equal("taker", (await nodes[1].TryGetAsync<Post>(key)).Value!.Title);
         never.Open();
         await Task.WhenAny(holder, Task.Delay(Bounded.Timeout)); // the dead node's caller ends however it ends
@@ -316,7 +319,7 @@ public abstract class GetOrSetTests(IRedisTarget target)
 }
 
 [Collection(RedisNodeCollection.Name)]
-public sealed class GetOrSetOnNodeTests(RedisNodeFixture fixture) : GetOrSetTests(new NodeTarget(fixture));
+public sealed class GetOrSetOnNodeTests(RedisNodeFixture fixture, ITestOutputHelper output) : GetOrSetTests(new NodeTarget(fixture), output);
 
 [Collection(RedisClusterCollection.Name)]
-public sealed class GetOrSetOnClusterTests(RedisClusterFixture fixture) : GetOrSetTests(new ClusterTarget(fixture));
+public sealed class GetOrSetOnClusterTests(RedisClusterFixture fixture, ITestOutputHelper output) : GetOrSetTests(new ClusterTarget(fixture), output);

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 
 namespace CacheGuard.Runtime.Tests;
 
 /// <summary>Write-behind: the replayer is stopped mid-batch and another one takes over.</summary>
-public abstract class OutboxTests(IRedisTarget target)
+public abstract class OutboxTests(IRedisTarget target, ITestOutputHelper output)
 {
     /// <summary>The "database": applies each idempotency key once, counts redeliveries.</summary>
     private sealed class IdempotentDb
@@ -66,6 +67,8 @@ public abstract class OutboxTests(IRedisTarget target)
 
         var second = new OutboxReplayer(mux, new Writer(db, prefix, dieAfter: int.MaxValue, died), Options("second"));
         var secondService = new OutboxReplayerService(second);
+        var appliedBeforeRestart = db.Applied.Keys.Count(expected.ContainsKey);
+        var restarted = System.Diagnostics.Stopwatch.StartNew();
         await secondService.StartAsync(CancellationToken.None);
         await Bounded.UntilAsync(() => Task.FromResult(expected.Keys.All(db.Applied.ContainsKey) && second.Lag == 0), "every write applied and the lag back to 0");
         await secondService.StopAsync(CancellationToken.None).Within();
@@ -75,6 +78,7 @@ public abstract class OutboxTests(IRedisTarget target)
         Assert.All(expected, e => Assert.Equal(e.Value, $"{prefix}:{db.Rows[e.Value].Id}"));
         Assert.True(db.Redeliveries >= 1, "the unacknowledged entry is delivered again and absorbed by the idempotent writer");
         Assert.Equal(0, second.Lag);
+        output.WriteLine($"{writes} writes; {appliedBeforeRestart} applied before the replayer died; {db.Redeliveries} redelivered and absorbed; 0 lost, 0 applied twice; seconds from restart to lag 0: {restarted.Elapsed.TotalSeconds:F2}");
     }
 
     [Fact]
@@ -94,7 +98,7 @@ public abstract class OutboxTests(IRedisTarget target)
 }
 
 [Collection(RedisNodeCollection.Name)]
-public sealed class OutboxOnNodeTests(RedisNodeFixture fixture) : OutboxTests(new NodeTarget(fixture));
+public sealed class OutboxOnNodeTests(RedisNodeFixture fixture, ITestOutputHelper output) : OutboxTests(new NodeTarget(fixture), output);
 
 [Collection(RedisClusterCollection.Name)]
-public sealed class OutboxOnClusterTests(RedisClusterFixture fixture) : OutboxTests(new ClusterTarget(fixture));
+public sealed class OutboxOnClusterTests(RedisClusterFixture fixture, ITestOutputHelper output) : OutboxTests(new ClusterTarget(fixture), output);

@@ -61,9 +61,9 @@ public static class Bounded
     public static Task Within(this Task task) => task.WaitAsync(Timeout);
 
     /// <summary>Polls a condition that depends on something outside the test's control (Redis expiry); fails after the timeout.</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + Timeout;
+        var deadline = DateTime.UtcNow + (timeout ?? Timeout);
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("Timed out waiting until " + what);
@@ -73,3 +73,16 @@ public static class Bounded
 }
 
 public sealed record Post(int Id, string Title);
+
+/// <summary>
+/// Scales the fault tests for longer runs: <c>CACHEGUARD_SOAK=20 dotnet test … --filter "FullyQualifiedName~FaultTests"</c>
+/// multiplies the load of each phase and the number of outage cycles by 20. Unset (the normal suite) = 1.
+/// </summary>
+public static class Soak
+{
+    public static int Factor { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("CACHEGUARD_SOAK"), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var f) && f > 1 ? f : 1;
+
+    /// <summary>Bounded waits grow with the load so a soak run isn't failed by the normal-run timeout.</summary>
+    public static TimeSpan Timeout => TimeSpan.FromTicks(Bounded.Timeout.Ticks * Factor);
+}

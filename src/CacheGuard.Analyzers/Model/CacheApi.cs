@@ -33,7 +33,7 @@ internal sealed class CacheApi
         MemoryCacheEntryFluentExtensions = compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Memory.CacheEntryExtensions");
         HybridCacheEntryOptions = compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Hybrid.HybridCacheEntryOptions");
         RedisConnection = compilation.GetTypeByMetadataName("StackExchange.Redis.IConnectionMultiplexer");
-        _wrappers = new System.Lazy<WrapperCatalog>(() => WrapperCatalog.Build(this));
+        _wrappers = new System.Lazy<WrapperCatalog>(() => WrapperCatalog.For(this));
 
         DbContext = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.DbContext");
         DbSet = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.DbSet`1");

@@ -231,6 +231,23 @@ internal sealed class CreatePath
                     multiplexer = member.Name + ".GetDatabase()";
             }
         }
+        // C# 12 primary constructor parameters are in scope in every instance member.
+        if (!method.IsStatic && method.ContainingType is { } containing)
+        {
+            foreach (var constructor in containing.InstanceConstructors)
+            {
+                if (constructor.DeclaringSyntaxReferences.Length == 0
+                    || constructor.DeclaringSyntaxReferences[0].GetSyntax() is not TypeDeclarationSyntax)
+                {
+                    continue;
+                }
+                foreach (var parameter in constructor.Parameters)
+                {
+                    if (OperationFacts.IsOrInherits(parameter.Type, api.RedisDatabase))
+                        return parameter.Name;
+                }
+            }
+        }
         return multiplexer;
     }
 

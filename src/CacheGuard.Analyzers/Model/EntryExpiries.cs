@@ -76,6 +76,84 @@ internal static class EntryExpiries
     }
 
     /// <summary>
+    /// The expiries that reach one cache operation through its options or its factory's entry: an
+    /// initializer or fluent chain at the call, a local built and configured in the same body, or
+    /// <c>entry.X = ...</c> inside a <c>GetOrCreate</c> factory. Empty when they can't be seen (options
+    /// passed in, a shared field): use <see cref="CacheOperation.HasExpiry"/> to know whether there is one.
+    /// For rules that judge the value of a TTL (CG0005) where <see cref="CacheOperation.Expiry"/> is null.
+    /// </summary>
+    public static ImmutableArray<EntryExpiry> Reaching(CacheOperation operation, CacheApi api)
+    {
+        var found = ImmutableArray.CreateBuilder<EntryExpiry>();
+        if (operation.Options is { } options)
+            CollectFromOptions(options.Value, api, found, depth: 0);
+        if (operation.Factory is { } factory)
+        {
+            var inner = OperationFacts.Unwrap(factory);
+            if (inner is IDelegateCreationOperation creation)
+                inner = creation.Target;
+            if (inner is IAnonymousFunctionOperation lambda)
+            {
+                foreach (var descendant in lambda.Body.DescendantsAndSelf())
+                {
+                    if (Of(descendant, api) is { } expiry)
+                        found.Add(expiry);
+                }
+            }
+        }
+        return found.ToImmutable();
+    }
+
+    private static void CollectFromOptions(IOperation options, CacheApi api, ImmutableArray<EntryExpiry>.Builder found, int depth)
+    {
+        if (depth > 4)
+            return;
+        switch (OperationFacts.Unwrap(options))
+        {
+            case IObjectCreationOperation { Initializer: { } initializer }:
+                foreach (var assignment in initializer.Initializers)
+                {
+                    if (Of(assignment, api) is { } expiry)
+                        found.Add(expiry);
+                }
+                break;
+
+            case IInvocationOperation invocation when IsFluentOptionsCall(invocation.TargetMethod, api):
+                if (Of(invocation, api) is { } fluent)
+                    found.Add(fluent);
+                if (OperationFacts.ArgumentAt(invocation, 0) is { } chained)
+                    CollectFromOptions(chained.Value, api, found, depth + 1);
+                break;
+
+            case ILocalReferenceOperation local:
+                foreach (var descendant in OperationFacts.Root(local).DescendantsAndSelf())
+                {
+                    switch (descendant)
+                    {
+                        case IVariableDeclaratorOperation { Initializer: { } init } d when SymbolEqualityComparer.Default.Equals(d.Symbol, local.Local):
+                            CollectFromOptions(init.Value, api, found, depth + 1);
+                            break;
+                        case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } a when SymbolEqualityComparer.Default.Equals(target.Local, local.Local):
+                            CollectFromOptions(a.Value, api, found, depth + 1);
+                            break;
+                        case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Instance: ILocalReferenceOperation receiver } }
+                            when SymbolEqualityComparer.Default.Equals(receiver.Local, local.Local) && Of(descendant, api) is { } set:
+                            found.Add(set);
+                            break;
+                        case IInvocationOperation call when IsFluentExpiry(call.TargetMethod, api)
+                            && OperationFacts.ArgumentAt(call, 0) is { Value: { } receiverValue }
+                            && OperationFacts.Unwrap(receiverValue) is ILocalReferenceOperation fluentReceiver
+                            && SymbolEqualityComparer.Default.Equals(fluentReceiver.Local, local.Local)
+                            && Of(call, api) is { } fluentSet:
+                            found.Add(fluentSet);
+                            break;
+                    }
+                }
+                break;
+        }
+    }
+
+    /// <summary>
     /// Whether an entry expiry is a cached value's lifetime, as CG0001 means it. Not: the expiry of a
     /// marker (a flag or cooldown written as <c>true</c>, <c>new byte[1]</c>, <c>[1]</c>) — every write
     /// the options reach in this body writes one — nor the defaults inside a class that implements a

@@ -15,6 +15,8 @@ internal enum NegativeValueKind
     NullJson,
     /// <summary>A <c>false</c> / <c>0</c> / <c>"0"</c> existence flag.</summary>
     ExistenceFlag,
+    /// <summary>CacheGuard's <c>GetOrSet</c> over a factory that may return null: the runtime caches the null briefly.</summary>
+    RuntimeNegative,
 }
 
 /// <summary>
@@ -25,8 +27,14 @@ internal enum NegativeValueKind
 internal sealed class NegativeCacheWrite
 {
     public NegativeCacheWrite(CacheOperation write, NegativeValueKind kind, bool isImplicit, IOperation? lookup, ITypeSymbol? entityType, KeyShape? key)
+        : this(write.Invocation.Syntax, kind, isImplicit, lookup, entityType, key)
     {
         Write = write;
+    }
+
+    public NegativeCacheWrite(SyntaxNode syntax, NegativeValueKind kind, bool isImplicit, IOperation? lookup, ITypeSymbol? entityType, KeyShape? key)
+    {
+        Syntax = syntax;
         Kind = kind;
         IsImplicit = isImplicit;
         Lookup = lookup;
@@ -34,7 +42,11 @@ internal sealed class NegativeCacheWrite
         Key = key;
     }
 
-    public CacheOperation Write { get; }
+    /// <summary>The raw cache write; null for the runtime's own negative entries.</summary>
+    public CacheOperation? Write { get; }
+
+    /// <summary>The call that writes the entry.</summary>
+    public SyntaxNode Syntax { get; }
 
     public NegativeValueKind Kind { get; }
 
@@ -103,6 +115,28 @@ internal static class NegativeCacheWrites
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// CacheGuard's <c>GetOrSet(Async)</c> whose value type is nullable (<c>GetOrSetAsync&lt;User?&gt;</c>):
+    /// a null factory result is cached as a short negative entry under that key, which a create
+    /// path must clear like any other.
+    /// </summary>
+    public static NegativeCacheWrite? RecognizeRuntime(IInvocationOperation invocation, CacheApi api)
+    {
+        var method = invocation.TargetMethod;
+        if (!CacheApi.IsRuntimeSymbol(method) || !method.Name.StartsWith("GetOrSet", StringComparison.Ordinal)
+            || method.TypeArguments.Length != 1
+            || method.TypeArguments[0].IsValueType
+            || method.TypeArgumentNullableAnnotations[0] != NullableAnnotation.Annotated)
+        {
+            return null;
+        }
+        var key = OperationFacts.ArgumentOfType(invocation, api.RedisKey);
+        if (key is null)
+            return null;
+        return new NegativeCacheWrite(invocation.Syntax, NegativeValueKind.RuntimeNegative, isImplicit: true, null,
+            EntityTypeOf(method.TypeArguments[0]), KeyShape.Of(OperationFacts.Unwrap(key.Value)));
     }
 
     /// <summary>The entity a lookup returns: the class or record behind <c>T?</c>, <c>Task&lt;T?&gt;</c>.</summary>
@@ -211,9 +245,10 @@ internal static class NegativeCacheWrites
             || normalized.IndexOf("tombstone", StringComparison.Ordinal) >= 0;
     }
 
+    // Only unambiguous markers: "none" or "empty" can be a real value of a status key.
     private static bool IsSentinelWord(string normalized) =>
-        normalized is "negative" or "missing" or "notfound" or "none" or "absent" or "nothing" or "tombstone"
-            or "sentinel" or "notexists" or "doesnotexist" or "nonexistent" or "nullmarker" or "nullvalue" or "nx";
+        normalized is "negative" or "missing" or "notfound" or "tombstone" or "sentinel"
+            or "notexists" or "doesnotexist" or "nonexistent" or "nullmarker" or "negativecache" or "negativeentry";
 
     private static string Normalize(string text)
     {
@@ -236,13 +271,69 @@ internal static class NegativeCacheWrites
         return OperationFacts.Unwrap(invocation.Arguments[0].Value);
     }
 
-    /// <summary>The nullable flow state says the value may be null at this point.</summary>
+    /// <summary>
+    /// The nullable flow state says the value may be null at this point; where nullable analysis is
+    /// off, the lookup it came from is declared to return null (<c>Task&lt;User?&gt;</c>, <c>FirstOrDefault</c>)
+    /// and nothing before the write tests it.
+    /// </summary>
     private static bool MayBeNull(IOperation operation)
     {
         if (operation.Type is null || operation.Type.IsValueType || operation.SemanticModel is null)
             return false;
         var info = operation.SemanticModel.GetTypeInfo(operation.Syntax);
-        return info.Nullability.FlowState == NullableFlowState.MaybeNull;
+        if (info.Nullability.FlowState != NullableFlowState.None)
+            return info.Nullability.FlowState == NullableFlowState.MaybeNull;
+        return operation is ILocalReferenceOperation local && FromNullableLookup(local) && !IsTestedBefore(local);
+    }
+
+    private static bool FromNullableLookup(ILocalReferenceOperation local)
+    {
+        foreach (var descendant in OperationFacts.Root(local).Descendants())
+        {
+            if (descendant is not IVariableDeclaratorOperation declarator
+                || !SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local)
+                || declarator.Initializer?.Value is not { } value)
+            {
+                continue;
+            }
+            value = OperationFacts.Unwrap(value);
+            if (value is IAwaitOperation awaited)
+                value = OperationFacts.Unwrap(awaited.Operation);
+            if (value is not IInvocationOperation { TargetMethod: { } method })
+                return false;
+            if (method.Name.IndexOf("OrDefault", StringComparison.Ordinal) >= 0)
+                return true;
+            var returned = method.ReturnType;
+            if (returned is INamedTypeSymbol { Name: "Task" or "ValueTask", TypeArguments.Length: 1 } task)
+                return task.TypeArgumentNullableAnnotations[0] == NullableAnnotation.Annotated;
+            return method.ReturnNullableAnnotation == NullableAnnotation.Annotated;
+        }
+        return false;
+    }
+
+    /// <summary>Any test or use of the local between its declaration and <paramref name="use"/> other than this one: assume it was checked.</summary>
+    private static bool IsTestedBefore(ILocalReferenceOperation use)
+    {
+        foreach (var descendant in OperationFacts.Root(use).Descendants())
+        {
+            if (descendant is ILocalReferenceOperation other
+                && other != use
+                && SymbolEqualityComparer.Default.Equals(other.Local, use.Local)
+                && other.Syntax.SpanStart < use.Syntax.SpanStart
+                && ParentSkippingConversions(other) is IBinaryOperation or IIsPatternOperation or ICoalesceOperation or IConditionalAccessOperation)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static IOperation? ParentSkippingConversions(IOperation operation)
+    {
+        var parent = operation.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation)
+            parent = parent.Parent;
+        return parent;
     }
 
     private static bool SameSymbol(IOperation a, IOperation b) =>

@@ -125,4 +125,21 @@ internal static class OperationFacts
         }
         return false;
     }
+
+    /// <summary>
+    /// True when a body calls a method with one of two names: a cheap test a rule makes before
+    /// building <see cref="MethodCacheFacts"/> for a body that cannot hold its pattern.
+    /// </summary>
+    public static bool CallsMethodNamed(System.Collections.Immutable.ImmutableArray<IOperation> blocks, string name, string otherName)
+    {
+        foreach (var block in blocks)
+        {
+            foreach (var operation in block.DescendantsAndSelf())
+            {
+                if (operation is IInvocationOperation { TargetMethod.Name: var called } && (called == name || called == otherName))
+                    return true;
+            }
+        }
+        return false;
+    }
 }

@@ -256,9 +256,39 @@ internal static class ValueFactories
             : invocation.Instance is null ? null : OperationFacts.Unwrap(invocation.Instance);
         if (method.IsStatic && !method.IsExtensionMethod)
             return null;
-        return receiver is IInstanceReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation or IParameterReferenceOperation
-            ? ValueFactoryKind.Call
-            : null;
+        switch (receiver)
+        {
+            case IInstanceReferenceOperation:
+            case IFieldReferenceOperation:
+            case IPropertyReferenceOperation:
+                return ValueFactoryKind.Call;
+            case IParameterReferenceOperation parameter:
+                // A service handed in (IProductStore store, HttpClient client) fetches; a data object
+                // handed in (User user) is what the caller already has: user.ToJson() only transforms it.
+                return IsServiceType(parameter.Type) ? ValueFactoryKind.Call : null;
+            default:
+                return null;
+        }
+    }
+
+    private static readonly string[] ServiceSuffixes =
+    {
+        "Repository", "Store", "Service", "Client", "Context", "Db", "Provider", "Source", "Api", "Gateway",
+        "Dao", "Loader", "Fetcher", "Handler", "Query", "Connection", "Proxy", "Invocation",
+    };
+
+    private static bool IsServiceType(ITypeSymbol? type)
+    {
+        if (type is null)
+            return false;
+        if (type.TypeKind is TypeKind.Interface or TypeKind.Delegate || type.IsAbstract)
+            return true;
+        foreach (var suffix in ServiceSuffixes)
+        {
+            if (type.Name.EndsWith(suffix, System.StringComparison.Ordinal))
+                return true;
+        }
+        return false;
     }
 
     /// <summary>Cache calls (a value copied from another cache entry is not fetched) and framework plumbing.</summary>

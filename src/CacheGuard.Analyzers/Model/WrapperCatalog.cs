@@ -39,7 +39,13 @@ internal sealed class WrapperCatalog
     public WrapperMethod? Find(IMethodSymbol method) =>
         _methods.TryGetValue(method.OriginalDefinition, out var found) ? found : null;
 
-    public static WrapperCatalog Build(CacheApi api)
+    // One catalog per compilation, shared by every rule's CacheApi.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, WrapperCatalog> PerCompilation = new();
+
+    /// <summary>The catalog of <paramref name="api"/>'s compilation, built on first use.</summary>
+    public static WrapperCatalog For(CacheApi api) => PerCompilation.GetValue(api.Compilation, _ => Build(api));
+
+    private static WrapperCatalog Build(CacheApi api)
     {
         var methods = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
         var conflicting = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);

@@ -124,7 +124,9 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
                     if (operation is not IInvocationOperation invocation)
                         continue;
                     var target = invocation.TargetMethod;
-                    if (IsOtherInvalidation(invocation, out var key))
+                    if (NegativeCacheWrites.RecognizeRuntime(invocation, _api) is { Key: not null } runtimeNegative)
+                        record.Negatives.Add(runtimeNegative);
+                    else if (IsOtherInvalidation(invocation, out var key))
                         record.Clears.Add(key);
                     else if (IsPublish(invocation))
                         record.Publishes = true;
@@ -194,8 +196,8 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
             // In source order, so messages and fixes don't depend on the order methods were analyzed in.
             var allNegatives = records
                 .SelectMany(r => r.Negatives.Select(n => (Write: n, Owner: r.Method)))
-                .OrderBy(n => n.Write.Write.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
-                .ThenBy(n => n.Write.Write.Syntax.SpanStart);
+                .OrderBy(n => n.Write.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
+                .ThenBy(n => n.Write.Syntax.SpanStart);
             foreach (var (negative, owner) in allNegatives)
             {
                 {

@@ -51,6 +51,8 @@ public sealed class UnsafeLockReleaseAnalyzer : DiagnosticAnalyzer
         if (settings.IsExcluded(context.OwningSymbol))
             return;
 
+        if (!OperationFacts.CallsMethodNamed(context.OperationBlocks, "KeyDelete", "KeyDeleteAsync"))
+            return; // most bodies: no delete, no need for the model
         var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
         if (!HasLockAndDelete(facts))
             return;

@@ -12,6 +12,7 @@ internal sealed partial class CacheEngine
     public async Task<InvalidationResult> InvalidateAsync(IDatabase db, RedisKey[] keys, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        cancellationToken.ThrowIfCancellationRequested();
         using var activity = CacheGuardTelemetry.ActivitySource.StartActivity("cacheguard.invalidate");
         activity?.SetTag("cacheguard.keys", keys.Length);
         var o = Options;

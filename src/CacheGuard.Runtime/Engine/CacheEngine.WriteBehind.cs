@@ -13,7 +13,7 @@ internal sealed partial class CacheEngine
         var text = KeyText(key);
         var keys = new EntryKeys(key);
         var o = ResolvedEntryOptions.Resolve(Options, entryOptions);
-        var payload = Options.Serializer.Serialize(value);
+        var payload = Serialize(value, text);
         var entry = CacheEntryCodec.Encode(EntryKind.Value, (long)o.StaleWindow.TotalMilliseconds, null, payload);
         var ttl = CacheTtl.Jitter(o.Ttl, o.JitterFraction) + o.StaleWindow;
         var stream = OutboxStreams.ForTag(keys.Tag);

@@ -180,9 +180,10 @@ internal sealed partial class CacheEngine
 
     public async Task<CacheLookup<T>> TryGetAsync<T>(IDatabase db, RedisKey key)
     {
+        var text = KeyText(key); // before Redis is touched
         var keys = new EntryKeys(key);
         var read = await ReadAsync(db, keys).ConfigureAwait(false);
-        return Decode<T>(read, KeyText(key));
+        return Decode<T>(read, text);
     }
 
     internal static string KeyText(RedisKey key)
@@ -396,7 +397,7 @@ internal sealed partial class CacheEngine
             return;
         }
         var version = value is null ? null : call.VersionOf?.Invoke(value);
-        var (entry, ttl) = Encode(value, o, version);
+        var (entry, ttl) = Encode(value, o, version, call.Text);
         try
         {
             var result = (long)await RedisAsync(BreakerFor(call.Db, call.Key), () => call.Db.ScriptEvaluateAsync(LuaScripts.Populate,
@@ -466,7 +467,7 @@ internal sealed partial class CacheEngine
         var keys = new EntryKeys(key);
         var o = ResolvedEntryOptions.Resolve(Options, entryOptions);
         if (version < 0) throw new ArgumentOutOfRangeException(nameof(version), version, "Versions are non-negative.");
-        var (entry, ttl) = Encode(value, o, version);
+        var (entry, ttl) = Encode(value, o, version, text);
         var stored = (long)await db.ScriptEvaluateAsync(LuaScripts.Set,
             new[] { keys.Value, keys.Fence },
             new RedisValue[]
@@ -480,11 +481,26 @@ internal sealed partial class CacheEngine
         return stored;
     }
 
-    private (byte[] Entry, TimeSpan Ttl) Encode<T>(T value, ResolvedEntryOptions o, long? version) =>
+    private (byte[] Entry, TimeSpan Ttl) Encode<T>(T value, ResolvedEntryOptions o, long? version, string key) =>
         value is null
             ? (CacheEntryCodec.Encode(EntryKind.Negative, 0, null, ReadOnlySpan<byte>.Empty), CacheTtl.Jitter(o.NegativeTtl, o.JitterFraction))
-            : (CacheEntryCodec.Encode(EntryKind.Value, (long)o.StaleWindow.TotalMilliseconds, version, Options.Serializer.Serialize(value)),
+            : (CacheEntryCodec.Encode(EntryKind.Value, (long)o.StaleWindow.TotalMilliseconds, version, Serialize(value, key)),
                CacheTtl.Jitter(o.Ttl, o.JitterFraction) + o.StaleWindow);
+
+    /// <summary>Serializes before anything is sent to Redis; a failure is one clear exception naming the key and type.</summary>
+    internal byte[] Serialize<T>(T value, string key)
+    {
+        try
+        {
+            return Options.Serializer.Serialize(value);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new CacheSerializationException($"The value for cache key '{Shorten(key)}' (type {value!.GetType().FullName}) could not be serialized; nothing was written to Redis. {Shorten(ex.Message)}", ex);
+        }
+    }
+
+    private static string Shorten(string key) => key.Length <= 200 ? key : string.Concat(key.AsSpan(0, 200), "…");
 
     /// <summary>Waits for a pub/sub wake-up on one channel, or a poll interval, whichever comes first.</summary>
     private sealed class WakeUp : IAsyncDisposable

@@ -13,10 +13,15 @@ internal readonly struct EntryKeys
     public EntryKeys(RedisKey key)
     {
         Value = key;
-        var tag = HashTagOf(key.ToString() ?? "");
-        Lease = tag + ":cg:lease";
-        Fence = tag + ":cg:fence";
-        Channel = tag + ":cg:ch";
+        var text = key.ToString() ?? "";
+        var tag = HashTagOf(text);
+        // A tag shared by several keys ("{user:1}:profile", "{user:1}:orders") or a precomputed
+        // slot tag must not make their leases, fences and channels one: such keys get their own
+        // suffix (the slot is decided by the leading tag alone).
+        var own = tag.Length == text.Length + 2 && tag.AsSpan(1, text.Length).SequenceEqual(text) ? "" : ":" + text;
+        Lease = tag + ":cg:lease" + own;
+        Fence = tag + ":cg:fence" + own;
+        Channel = tag + ":cg:ch" + own;
         Tag = tag;
     }
 

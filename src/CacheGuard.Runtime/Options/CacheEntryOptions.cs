@@ -39,10 +39,33 @@ internal readonly record struct ResolvedEntryOptions(
     TimeSpan Ttl, TimeSpan StaleWindow, TimeSpan NegativeTtl, bool CacheNegative, TimeSpan LeaseTtl,
     TimeSpan WaitDeadline, WaitDeadlineBehavior OnWaitDeadline, TimeSpan FactoryTimeout, double JitterFraction)
 {
-    public static ResolvedEntryOptions Resolve(CacheGuardOptions d, CacheEntryOptions? o)
+    /// <summary>The longest TTL (fresh or stale) CacheGuard accepts; longer ones would overflow TTL arithmetic.</summary>
+    public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(3650);
+
+    /// <summary>Checks a TTL given directly to a public method.</summary>
+    public static void ValidateTtl(TimeSpan ttl, string paramName)
+    {
+        if (ttl <= TimeSpan.Zero || ttl > MaxTtl)
+            throw new ArgumentOutOfRangeException(paramName, ttl, $"A cache TTL must be positive and at most {MaxTtl.TotalDays} days.");
+    }
+
+    public static ResolvedEntryOptions Resolve(CacheGuardOptions d, CacheEntryOptions? o, string paramName = "options")
     {
         var ttl = o?.Ttl ?? d.DefaultTtl;
-        if (ttl <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(o), ttl, "A cache TTL must be positive.");
+        if (ttl <= TimeSpan.Zero || ttl > MaxTtl)
+            throw new ArgumentOutOfRangeException(paramName, ttl, $"CacheEntryOptions.Ttl must be positive and at most {MaxTtl.TotalDays} days.");
+        if (o?.StaleWindow is { } s && (s < TimeSpan.Zero || s > MaxTtl))
+            throw new ArgumentOutOfRangeException(paramName, s, $"CacheEntryOptions.StaleWindow must be zero (no stale-while-revalidate) or positive, and at most {MaxTtl.TotalDays} days.");
+        if (o?.NegativeTtl is { } n && n <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(paramName, n, "CacheEntryOptions.NegativeTtl must be positive (set CacheNegativeResults = false to cache no negatives).");
+        if (o?.LeaseTtl is { } l && l <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(paramName, l, "CacheEntryOptions.LeaseTtl must be positive.");
+        if (o?.WaitDeadline is { } w && w <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(paramName, w, "CacheEntryOptions.WaitDeadline must be positive.");
+        if (o?.OnWaitDeadline is { } b && !Enum.IsDefined(b))
+            throw new ArgumentOutOfRangeException(paramName, b, "CacheEntryOptions.OnWaitDeadline is not a defined WaitDeadlineBehavior.");
+        if (o?.JitterFraction is { } j && (double.IsNaN(j) || j < 0 || j > TtlJitter.MaxFraction))
+            throw new ArgumentOutOfRangeException(paramName, j, $"CacheEntryOptions.JitterFraction must be between 0 and {TtlJitter.MaxFraction}.");
         var stale = o?.StaleWindow ?? TimeSpan.FromTicks((long)(ttl.Ticks * d.DefaultStaleRatio));
         var negative = o?.NegativeTtl ?? d.NegativeTtl;
         var negativeCap = TimeSpan.FromTicks((long)(ttl.Ticks * d.NegativeTtlMaxRatio));
@@ -50,10 +73,10 @@ internal readonly record struct ResolvedEntryOptions(
         if (negative < TimeSpan.FromMilliseconds(1)) negative = TimeSpan.FromMilliseconds(1);
         var factoryTimeout = o?.FactoryTimeout ?? d.FactoryTimeout;
         if (factoryTimeout <= TimeSpan.Zero || factoryTimeout >= d.FenceTtl)
-            throw new ArgumentOutOfRangeException(nameof(o), factoryTimeout, "FactoryTimeout must be positive and shorter than CacheGuardOptions.FenceTtl, or its populate would always be refused as too old.");
+            throw new ArgumentOutOfRangeException(paramName, factoryTimeout, "FactoryTimeout must be positive and shorter than CacheGuardOptions.FenceTtl, or its populate would always be refused as too old.");
         return new ResolvedEntryOptions(
             ttl,
-            stale < TimeSpan.Zero ? TimeSpan.Zero : stale,
+            stale < TimeSpan.Zero ? TimeSpan.Zero : stale > MaxTtl ? MaxTtl : stale,
             negative,
             o?.CacheNegativeResults ?? d.CacheNegativeResults,
             o?.LeaseTtl ?? d.LeaseTtl,

@@ -105,8 +105,14 @@ public sealed class CacheGuardOptions
         Positive(FactoryTimeout, nameof(FactoryTimeout));
         Positive(PollInterval, nameof(PollInterval));
         Positive(CircuitBreakerDuration, nameof(CircuitBreakerDuration));
-        if (DefaultStaleRatio < 0 || double.IsNaN(DefaultStaleRatio)) throw new ArgumentException("DefaultStaleRatio must be 0 or more.", nameof(DefaultStaleRatio));
-        if (NegativeTtlMaxRatio <= 0 || NegativeTtlMaxRatio > 1) throw new ArgumentException("NegativeTtlMaxRatio must be in (0, 1].", nameof(NegativeTtlMaxRatio));
+        if (DefaultTtl > ResolvedEntryOptions.MaxTtl) throw new ArgumentException($"DefaultTtl must be at most {ResolvedEntryOptions.MaxTtl.TotalDays} days.", nameof(DefaultTtl));
+        Positive(FenceTtl, nameof(FenceTtl));
+        if (InvalidationRetryDelay < TimeSpan.Zero) throw new ArgumentException("InvalidationRetryDelay must be zero or positive.", nameof(InvalidationRetryDelay));
+        if (!double.IsFinite(DefaultStaleRatio) || DefaultStaleRatio < 0) throw new ArgumentException("DefaultStaleRatio must be a finite number, 0 or more.", nameof(DefaultStaleRatio));
+        if (JitterFraction is { } j && (double.IsNaN(j) || j < 0 || j > TtlJitter.MaxFraction)) throw new ArgumentException($"JitterFraction must be between 0 and {TtlJitter.MaxFraction}.", nameof(JitterFraction));
+        if (!Enum.IsDefined(OnWaitDeadline)) throw new ArgumentException("OnWaitDeadline is not a defined WaitDeadlineBehavior.", nameof(OnWaitDeadline));
+        if (FailSafeMaxEntries < 0) throw new ArgumentException("FailSafeMaxEntries must be 0 or more.", nameof(FailSafeMaxEntries));
+        if (double.IsNaN(NegativeTtlMaxRatio) || NegativeTtlMaxRatio <= 0 || NegativeTtlMaxRatio > 1) throw new ArgumentException("NegativeTtlMaxRatio must be in (0, 1].", nameof(NegativeTtlMaxRatio));
         if (FenceTtl <= FactoryTimeout) throw new ArgumentException("FenceTtl must outlive FactoryTimeout, or a slow populate could land after its fence expired.", nameof(FenceTtl));
         if (InvalidationAttempts < 1) throw new ArgumentException("InvalidationAttempts must be at least 1.", nameof(InvalidationAttempts));
         if (CircuitBreakerThreshold < 1) throw new ArgumentException("CircuitBreakerThreshold must be at least 1.", nameof(CircuitBreakerThreshold));

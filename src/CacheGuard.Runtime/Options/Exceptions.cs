@@ -25,3 +25,13 @@ public sealed class CacheInvalidationException : Exception
     /// <summary>The per-key outcome.</summary>
     public InvalidationResult Result { get; }
 }
+
+/// <summary>
+/// Thrown when <see cref="CacheGuardOptions.Serializer"/> can't serialize a value (an object cycle,
+/// a property that throws, an unsupported type). Nothing was written to Redis.
+/// </summary>
+public sealed class CacheSerializationException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public CacheSerializationException(string message, Exception innerException) : base(message, innerException) { }
+}

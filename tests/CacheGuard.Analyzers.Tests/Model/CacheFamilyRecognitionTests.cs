@@ -67,6 +67,40 @@ public class CacheFamilyRecognitionTests
     }
 
     [Fact]
+    public void ExpiriesReachingAWrite_AreFoundThroughOptionsLocalsAndFactories()
+    {
+        var ops = Recognize("""
+            class C
+            {
+                IDistributedCache _cache = null!;
+                IMemoryCache _memory = null!;
+                async Task M(string key, DistributedCacheEntryOptions passed, Func<Task<string>> load)
+                {
+                    await _cache.SetStringAsync(key, "a", new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(30), SlidingExpiration = TimeSpan.FromSeconds(5) });
+                    await _cache.SetStringAsync(key, "b", new DistributedCacheEntryOptions().SetSlidingExpiration(TimeSpan.FromSeconds(5)).SetAbsoluteExpiration(TimeSpan.FromMinutes(1)));
+                    var options = new DistributedCacheEntryOptions();
+                    options.AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1);
+                    await _cache.SetStringAsync(key, "c", options);
+                    await _cache.SetStringAsync(key, "d", passed);
+                    await _memory.GetOrCreateAsync(key, entry => { entry.SetAbsoluteExpiration(TimeSpan.FromMinutes(2)); return load(); });
+                }
+            }
+            """, describe: o =>
+            {
+                var api = CacheApiOf(o);
+                return " reaching=" + string.Join("|", EntryExpiries.Reaching(o, api).Select(e => e.Member + ":" + e.Value.Syntax));
+            });
+        Assert.Equal(new[]
+        {
+            "Write DistributedCache key=key value=\"a\" expiry=yes reaching=AbsoluteExpirationRelativeToNow:TimeSpan.FromSeconds(30)|SlidingExpiration:TimeSpan.FromSeconds(5)",
+            "Write DistributedCache key=key value=\"b\" expiry=yes reaching=SetAbsoluteExpiration:TimeSpan.FromMinutes(1)|SetSlidingExpiration:TimeSpan.FromSeconds(5)",
+            "Write DistributedCache key=key value=\"c\" expiry=yes reaching=AbsoluteExpirationRelativeToNow:TimeSpan.FromHours(1)",
+            "Write DistributedCache key=key value=\"d\" expiry=yes reaching=",
+            "GetOrCreate MemoryCache key=key expiry=yes reaching=SetAbsoluteExpiration:TimeSpan.FromMinutes(2)",
+        }, ops);
+    }
+
+    [Fact]
     public void MemoryCache_GetOrCreate_IsNotSingleFlight()
     {
         var ops = Recognize("""
@@ -268,6 +302,9 @@ public class CacheFamilyRecognitionTests
             "Delete Redis key=key",
         }, ops);
     }
+
+    private static CacheApi CacheApiOf(CacheOperation operation) =>
+        CacheApi.TryCreate(operation.Invocation.SemanticModel!.Compilation)!;
 
     /// <summary>The cache operations of method <c>M</c> of class <c>C</c>, one line each.</summary>
     private static string[] Recognize(string source, Func<CacheOperation, string>? describe = null)

@@ -407,6 +407,118 @@ public class CreatePathMissingInvalidationAnalyzerTests
     }
 
     [Fact]
+    public async Task PrimaryConstructorDatabase_IsUsedByTheFix()
+    {
+        var create = """
+            using System.Threading.Tasks;
+            using StackExchange.Redis;
+            namespace App.Commands;
+            public class Users(IUserStore store, IDatabase redis)
+            {
+                public async Task {|CG0003:CreateAsync|}(User user)
+                {
+                    await store.AddAsync(user);
+                }
+            }
+            """;
+        var fixedCreate = """
+            using System.Threading.Tasks;
+            using CacheGuard;
+            using StackExchange.Redis;
+            namespace App.Commands;
+            public class Users(IUserStore store, IDatabase redis)
+            {
+                public async Task CreateAsync(User user)
+                {
+                    await store.AddAsync(user);
+                    await redis.InvalidateAsync($"user:{user.Id}");
+                }
+            }
+            """;
+        var test = NewTest();
+        test.TestState.Sources.Add(("/0/Domain.cs", Domain));
+        test.TestState.Sources.Add(("/0/UserQueries.cs", UserQueries));
+        test.TestState.Sources.Add(("/0/Users.cs", create));
+        test.FixedState.Sources.Add(("/0/Domain.cs", Domain));
+        test.FixedState.Sources.Add(("/0/UserQueries.cs", UserQueries));
+        test.FixedState.Sources.Add(("/0/Users.cs", fixedCreate));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task RuntimeGetOrSetOfANullableLookup_IsANegativeEntry_TheCreatePathMustClear()
+    {
+        var lookup = """
+            using System.Threading.Tasks;
+            using CacheGuard;
+            using StackExchange.Redis;
+            namespace App.Queries;
+            public class UserQueries
+            {
+                private readonly IDatabase _db;
+                private readonly IUserStore _store;
+                public UserQueries(IDatabase db, IUserStore store) { _db = db; _store = store; }
+                public Task<User?> GetAsync(int id) => _db.GetOrSetAsync($"user:{id}", _ => _store.FindAsync(id));
+            }
+            """;
+        var create = """
+            using System.Threading.Tasks;
+            using StackExchange.Redis;
+            namespace App.Commands;
+            public class Users
+            {
+                private readonly IUserStore _store;
+                private readonly IDatabase _db;
+                public Users(IUserStore store, IDatabase db) { _store = store; _db = db; }
+                public async Task {|CG0003:CreateAsync|}(User user)
+                {
+                    await _store.AddAsync(user);
+                }
+            }
+            """;
+        var test = NewTest();
+        test.TestState.Sources.Add(("/0/Domain.cs", Domain));
+        test.TestState.Sources.Add(("/0/UserQueries.cs", lookup));
+        test.TestState.Sources.Add(("/0/Users.cs", create));
+        test.FixedState.Sources.Add(("/0/Domain.cs", Domain));
+        test.FixedState.Sources.Add(("/0/UserQueries.cs", lookup));
+        test.FixedState.Sources.Add(("/0/Users.cs", create.Replace("{|CG0003:CreateAsync|}", "CreateAsync").Replace("using StackExchange.Redis;", "using CacheGuard;\nusing StackExchange.Redis;").Replace("""
+                    await _store.AddAsync(user);
+            """, """
+                    await _store.AddAsync(user);
+                    await _db.InvalidateAsync($"user:{user.Id}");
+            """)));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task OneLineBody_KeepsTheInvalidationOnThatLine()
+    {
+        var create = """
+            using System.Threading.Tasks;
+            using StackExchange.Redis;
+            namespace App.Commands;
+            public class Users
+            {
+                private readonly IUserStore _store;
+                private readonly IDatabase _db;
+                public Users(IUserStore store, IDatabase db) { _store = store; _db = db; }
+                public async Task {|CG0003:CreateAsync|}(User user) { await _store.AddAsync(user); }
+            }
+            """;
+        var test = NewTest();
+        test.TestState.Sources.Add(("/0/Domain.cs", Domain));
+        test.TestState.Sources.Add(("/0/UserQueries.cs", UserQueries));
+        test.TestState.Sources.Add(("/0/Users.cs", create));
+        test.FixedState.Sources.Add(("/0/Domain.cs", Domain));
+        test.FixedState.Sources.Add(("/0/UserQueries.cs", UserQueries));
+        test.FixedState.Sources.Add(("/0/Users.cs", create
+            .Replace("{|CG0003:CreateAsync|}(User user) { await _store.AddAsync(user); }", "CreateAsync(User user) { await _store.AddAsync(user); await _db.InvalidateAsync($\"user:{user.Id}\"); }")
+            .Replace("using StackExchange.Redis;", "using CacheGuard;\nusing StackExchange.Redis;")));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task KeyThatCannotBeRebuilt_IsFlagged_WithoutFix()
     {
         var lookup = """

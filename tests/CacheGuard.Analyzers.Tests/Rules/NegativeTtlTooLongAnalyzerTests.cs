@@ -256,6 +256,20 @@ public class NegativeTtlTooLongAnalyzerTests
             """ + Domain);
 
     [Fact]
+    public Task UnambiguousMarker_OutsideABranch_IsFlagged() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class Users
+            {
+                private const string NotFound = "n/a";
+                private readonly IDatabase _db = null!;
+
+                public void MarkMissing(int id) => _db.StringSet($"user:{id}", "__NEGATIVE__", {|CG0005:TimeSpan.FromMinutes(5)|}, When.Always);
+
+                public void MarkMissingByName(int id) => _db.StringSet($"user:{id}", NotFound, {|CG0005:TimeSpan.FromMinutes(5)|}, When.Always);
+            }
+            """ + Domain);
+
+    [Fact]
     public Task ConfiguredLimit_IsUsed_ByAnalyzerAndFix() =>
         Verify.VerifyCodeFixAsync(Usings + """
             class Users
@@ -399,6 +413,9 @@ public class NegativeTtlTooLongAnalyzerTests
 
                 private Task<bool> CheckAsync(string ip) => Task.FromResult(ip.Length > 0);
 
+                // "none" is a real value of a status key, not a marker.
+                public void Status(int id) => _db.StringSet($"status:{id}", "none", TimeSpan.FromHours(1), When.Always);
+
                 // A long negative TTL the team configured on purpose.
                 public void Remember(int id)
                 {
@@ -428,6 +445,34 @@ public class NegativeTtlTooLongAnalyzerTests
             public class LegacyUser { public int Id { get; set; } }
             public interface ILegacyStore { Task<LegacyUser> FindAsync(int id); }
             """);
+
+    [Fact]
+    public Task Implicit_WithNullableDisabled_UsesTheLookupsDeclaredReturnType() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            #nullable disable
+            class Users
+            {
+                private readonly IDatabase _db = null;
+                private readonly IUserStore _store = null;
+
+                public async Task<User> GetAsync(int id)
+                {
+                    var user = await _store.FindAsync(id);
+                    await _db.StringSetAsync($"user:{id}", JsonSerializer.Serialize(user), {|CG0005:TimeSpan.FromMinutes(10)|});
+                    return user;
+                }
+
+                public async Task<User> GetCheckedAsync(int id)
+                {
+                    var user = await _store.FindAsync(id);
+                    if (user == null)
+                        return null;
+                    await _db.StringSetAsync($"user:{id}", JsonSerializer.Serialize(user), TimeSpan.FromMinutes(10));
+                    return user;
+                }
+            }
+            #nullable restore
+            """ + Domain);
 
     [Fact]
     public Task FixAll_FixesEveryNegativeWrite() =>

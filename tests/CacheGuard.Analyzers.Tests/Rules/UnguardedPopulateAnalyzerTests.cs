@@ -26,7 +26,7 @@ public class UnguardedPopulateAnalyzerTests
 
     private const string Domain = """
 
-        public class Post { public int Id { get; set; } public string Slug { get; set; } = ""; }
+        public class Post { public int Id { get; set; } public string Slug { get; set; } = ""; public string ToJson() => JsonSerializer.Serialize(this); }
         public interface IPostStore
         {
             Task<Post?> LoadAsync(int id);
@@ -501,6 +501,150 @@ public class UnguardedPopulateAnalyzerTests
                 }
             }
             """);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task KeyExistsThenStringGet_IsRewritten(LanguageVersion version) =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                IDatabase _db = null!;
+                IPostStore _store = null!;
+
+                public async Task<string?> SlugAsync(int id)
+                {
+                    if (await {|CG0004:_db.KeyExistsAsync($"slug:{id}")|})
+                        return await _db.StringGetAsync($"slug:{id}");
+                    var post = await _store.LoadAsync(id);
+                    await _db.StringSetAsync($"slug:{id}", post?.Slug, TimeSpan.FromMinutes(5));
+                    return post?.Slug;
+                }
+
+                public Post? Get(int id)
+                {
+                    if (!{|CG0004:_db.KeyExists("post:" + id)|})
+                    {
+                        var post = _store.Load(id);
+                        _db.StringSet("post:" + id, JsonSerializer.Serialize(post), TimeSpan.FromMinutes(5));
+                        return post;
+                    }
+                    return JsonSerializer.Deserialize<Post>(_db.StringGet("post:" + id).ToString());
+                }
+            }
+            """ + Domain, FixedUsings + """
+            class C
+            {
+                IDatabase _db = null!;
+                IPostStore _store = null!;
+
+                public async Task<string?> SlugAsync(int id)
+                {
+                    return await _db.GetOrSetAsync<string?>($"slug:{id}", async ct =>
+                    {
+                        var post = await _store.LoadAsync(id);
+                        return post?.Slug;
+                    }, TimeSpan.FromMinutes(5));
+                }
+
+                public Post? Get(int id)
+                {
+                    return _db.GetOrSet<Post?>("post:" + id, ct =>
+                    {
+                        var post = _store.Load(id);
+                        return post;
+                    }, TimeSpan.FromMinutes(5));
+                }
+            }
+            """ + Domain, version);
+
+    [Fact]
+    public Task Lambda_IsRewritten_WithItsInferredType() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class Endpoints
+            {
+                public static Func<IDatabase, IPostStore, int, Task<string?>> SlugOf => async (db, store, id) =>
+                {
+                    var v = await {|CG0004:db.StringGetAsync($"slug:{id}")|};
+                    if (v.HasValue) return v.ToString();
+                    var post = await store.LoadAsync(id);
+                    await db.StringSetAsync($"slug:{id}", post?.Slug, TimeSpan.FromMinutes(1));
+                    return post?.Slug;
+                };
+            }
+            """ + Domain, FixedUsings + """
+            class Endpoints
+            {
+                public static Func<IDatabase, IPostStore, int, Task<string?>> SlugOf => async (db, store, id) =>
+                {
+                    return await db.GetOrSetAsync<string?>($"slug:{id}", async ct =>
+                    {
+                        var post = await store.LoadAsync(id);
+                        return post?.Slug;
+                    }, TimeSpan.FromMinutes(1));
+                };
+            }
+            """ + Domain);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task PopulateGuardedByANullCheck_ThenReturn_IsRewritten(LanguageVersion version) =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            class C
+            {
+                IDatabase _db = null!;
+                IPostStore _store = null!;
+
+                public async Task<Post?> GetAsync(int id)
+                {
+                    var cacheKey = $"post:{id}";
+                    var cached = await {|CG0004:_db.StringGetAsync(cacheKey)|};
+                    if (cached.HasValue)
+                    {
+                        return JsonSerializer.Deserialize<Post>(cached.ToString());
+                    }
+                    var post = await _store.LoadAsync(id);
+                    if (post != null)
+                    {
+                        await _db.StringSetAsync(cacheKey, JsonSerializer.Serialize(post), TimeSpan.FromMinutes(10));
+                    }
+                    return post;
+                }
+
+                public string? Slug(int id)
+                {
+                    var cached = {|CG0004:_db.StringGet("slug:" + id)|};
+                    if (!cached.IsNull) return cached.ToString();
+                    var slug = _store.Load(id)?.Slug;
+                    if (slug is not null) _db.StringSet("slug:" + id, slug, TimeSpan.FromMinutes(10));
+                    return slug;
+                }
+            }
+            """ + Domain, FixedUsings + """
+            class C
+            {
+                IDatabase _db = null!;
+                IPostStore _store = null!;
+
+                public async Task<Post?> GetAsync(int id)
+                {
+                    var cacheKey = $"post:{id}";
+                    return await _db.GetOrSetAsync<Post?>(cacheKey, async ct =>
+                    {
+                        var post = await _store.LoadAsync(id);
+                        return post;
+                    }, TimeSpan.FromMinutes(10));
+                }
+
+                public string? Slug(int id)
+                {
+                    return _db.GetOrSet<string?>("slug:" + id, ct =>
+                    {
+                        var slug = _store.Load(id)?.Slug;
+                        return slug;
+                    }, TimeSpan.FromMinutes(10));
+                }
+            }
+            """ + Domain, version);
 
     // ---- The message names the factory ---------------------------------------------------------
 
@@ -1077,6 +1221,14 @@ public class UnguardedPopulateAnalyzerTests
                 {
                     if (!await _db.KeyExistsAsync("seed:" + id))
                         await _db.StringSetAsync("seed:" + id, JsonSerializer.Serialize(await _store.LoadAsync(id)));
+                }
+
+                // Written if absent from what the caller handed in: a store, not a cache-aside read.
+                public void SaveIfAbsent(Post post)
+                {
+                    var v = _db.StringGet($"post:{post.Id}");
+                    if (v.IsNull)
+                        _db.StringSet($"post:{post.Id}", post.ToJson(), TimeSpan.FromSeconds(300 + Random.Shared.Next(30)));
                 }
 
                 // A miss on one key populates another.

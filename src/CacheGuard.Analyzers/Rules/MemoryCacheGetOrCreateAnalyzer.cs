@@ -1,0 +1,131 @@
+using System.Collections.Immutable;
+using CacheGuard.Analyzers.Configuration;
+using CacheGuard.Analyzers.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Rules;
+
+/// <summary>
+/// CG0004 over <c>IMemoryCache.GetOrCreate(Async)</c>: the call reads, runs the factory on a miss and
+/// writes the result, but is not single-flight — every concurrent miss runs the factory
+/// (dotnet/runtime#36500). The get-then-populate spelled out by hand is <see cref="UnguardedPopulateAnalyzer"/>'s;
+/// this reports the one-call form, with the same guards (<see cref="SingleFlightGuards"/>). No code fix:
+/// the faithful rewrite (HybridCache, or a per-key lock) changes the cache the project uses.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class MemoryCacheGetOrCreateAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.UnguardedPopulate);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (CacheApi.TryCreate(start.Compilation) is not { MemoryCache: not null } api)
+                return;
+            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
+        });
+    }
+
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, CacheApi api)
+    {
+        if (context.OperationBlocks.IsEmpty)
+            return;
+        var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.UnguardedPopulate);
+        if (settings.IsExcluded(context.OwningSymbol))
+            return;
+
+        if (!OperationFacts.CallsMethodNamed(context.OperationBlocks, "GetOrCreate", "GetOrCreateAsync"))
+            return; // most bodies: no GetOrCreate, no need for the model
+        var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (operation.Kind != CacheOperationKind.GetOrCreate || operation.IsSingleFlight || operation.Family != CacheFamily.MemoryCache)
+                continue;
+            if (operation.Factory is not { } factory || !RunsWork(factory, api, out var description))
+                continue;
+            if (IsLazy(operation.Method.ReturnType))
+                continue; // GetOrCreate(key, _ => new Lazy<Task<T>>(...)): the project's own single-flight idiom
+            if (SingleFlightGuards.IsGuarded(operation.Invocation, operation.Invocation, operation.Key, facts, api))
+                continue;
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.UnguardedPopulate,
+                operation.Syntax.GetLocation(),
+                CacheKeys.Describe(operation.Key),
+                description));
+        }
+    }
+
+    /// <summary>
+    /// The factory does work worth single-flighting: it calls something (a repository, a delegate, a
+    /// method group) rather than only building a constant or an empty container.
+    /// </summary>
+    private static bool RunsWork(IOperation factory, CacheApi api, out string description)
+    {
+        description = "the GetOrCreate factory";
+        var inner = OperationFacts.Unwrap(factory);
+        if (inner is IDelegateCreationOperation creation)
+            inner = creation.Target;
+        if (inner is not IAnonymousFunctionOperation lambda)
+            return true; // a method group or a delegate passed in: the factory itself
+
+        IInvocationOperation? only = null;
+        var calls = 0;
+        foreach (var operation in lambda.Body.Descendants())
+        {
+            if (IsEntryConfiguration(operation, lambda.Body, api))
+                continue;
+            if (operation is IInvocationOperation invocation)
+            {
+                calls++;
+                only ??= invocation;
+            }
+            else if (operation is IAwaitOperation)
+            {
+                calls++;
+            }
+        }
+        if (calls == 0)
+            return false;
+        if (only is not null)
+        {
+            var text = only.Syntax.ToString();
+            description = "'" + (text.Length <= 50 ? text : text.Substring(0, 47) + "...") + "'";
+        }
+        return true;
+    }
+
+    /// <summary>Inside <c>entry.SetAbsoluteExpiration(...)</c>, <c>entry.Size = ...</c> and the like: configuring the entry, not producing the value.</summary>
+    private static bool IsEntryConfiguration(IOperation operation, IOperation body, CacheApi api)
+    {
+        for (var current = operation; current is not null && current != body; current = current.Parent)
+        {
+            if (current is IInvocationOperation invocation && ConfiguresEntry(invocation, api))
+                return true;
+            if (current is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property }
+                && OperationFacts.IsOrInherits(property.Property.ContainingType, api.MemoryCacheEntry))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool ConfiguresEntry(IInvocationOperation invocation, CacheApi api) =>
+        EntryExpiries.Of(invocation, api) is not null
+        || SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, api.MemoryCacheEntryFluentExtensions)
+        || SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, api.MemoryCacheEntryExtensions);
+
+    private static bool IsLazy(ITypeSymbol type)
+    {
+        // Task<Lazy<T>?> for GetOrCreateAsync, Lazy<T>? for GetOrCreate.
+        if (type is INamedTypeSymbol { Name: "Task" or "ValueTask", TypeArguments.Length: 1 } task)
+            type = task.TypeArguments[0];
+        return type.Name is "Lazy" or "AsyncLazy";
+    }
+}
