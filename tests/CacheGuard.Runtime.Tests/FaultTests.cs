@@ -40,7 +40,6 @@ public class FaultTests(ITestOutputHelper output)
         var errors = new ConcurrentQueue<Exception>();
         var answered = 0;
         var wrong = 0;
-        var staleAfterCommit = 0;
         var failedInvalidations = 0;
         var phase = 0; // 0 before, 1 outage, 2 after the restart
         var staleByPhase = new int[3];
@@ -62,7 +61,6 @@ public class FaultTests(ITestOutputHelper output)
                     if (post.Id != id) Interlocked.Increment(ref wrong);
                     if (long.Parse(post.Title, System.Globalization.CultureInfo.InvariantCulture) < floor)
                     {
-                        Interlocked.Increment(ref staleAfterCommit);
                         Interlocked.Increment(ref staleByPhase[p]);
                     }
                     Interlocked.Increment(ref answered);
@@ -121,7 +119,11 @@ public class FaultTests(ITestOutputHelper output)
             $"failed invalidations (reported, not thrown) {failedInvalidations}; seconds from restart to Redis in use again: {string.Join(", ", recoverySeconds.Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
         Assert.Empty(errors);
         Assert.Equal(0, wrong);
-        Assert.Equal(0, staleAfterCommit);
+        // While Redis is down the fail-safe answers with the last value this process saw (the
+        // documented stale bound, docs/runtime.md): a commit whose invalidation succeeded just before
+        // the kill can be missed then. Before the outage and once Redis is back, never.
+        Assert.Equal(0, staleByPhase[0]);
+        Assert.Equal(0, staleByPhase[2]);
         Assert.False(CacheEngine.For(mux).AnyBreakerOpen);
     }
 
