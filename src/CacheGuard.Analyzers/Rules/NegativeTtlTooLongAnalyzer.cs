@@ -37,7 +37,7 @@ public sealed class NegativeTtlTooLongAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            if (CacheApi.TryCreate(start.Compilation) is not { HasRedis: true } api)
+            if (CacheApi.TryCreate(start.Compilation) is not { } api)
                 return;
             start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
         });
@@ -54,7 +54,16 @@ public sealed class NegativeTtlTooLongAnalyzer : DiagnosticAnalyzer
         var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
         foreach (var operation in facts.CacheOperations)
         {
-            if (operation.Kind != CacheOperationKind.Write || operation.Expiry is not { } expiry || !operation.HasExpiry)
+            if (operation.Kind != CacheOperationKind.Write)
+                continue;
+            if (operation.Expiry is null && operation.Family is CacheFamily.DistributedCache or CacheFamily.MemoryCache)
+            {
+                // The expiry lives in an options object or on the entry: judge each one that reaches
+                // this write, report where it is set, offer no fix (the runtime's fixes are Redis-only).
+                ReportEntryExpiries(context, operation, api, settings);
+                continue;
+            }
+            if (operation.Expiry is not { } expiry || !operation.HasExpiry)
                 continue;
             if (NegativeCacheWrites.Recognize(operation, context.OwningSymbol, api) is not { } negative)
                 continue;
@@ -81,6 +90,21 @@ public sealed class NegativeTtlTooLongAnalyzer : DiagnosticAnalyzer
             var what = negative.IsImplicit ? TtlValue.Describe(ttl) + " (the positive TTL, with no null check)" : TtlValue.Describe(ttl);
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.NegativeTtlTooLong, location, additional, properties, what, TtlValue.Describe(settings.NegativeTtlLimit)));
+        }
+    }
+
+    private static void ReportEntryExpiries(OperationBlockAnalysisContext context, CacheOperation operation, CacheApi api, CacheGuardSettings settings)
+    {
+        if (NegativeCacheWrites.Recognize(operation, context.OwningSymbol, api) is not { IsImplicit: false })
+            return;
+        foreach (var entryExpiry in EntryExpiries.Reaching(operation, api))
+        {
+            if (TtlValue.LowerBound(entryExpiry.Value, api) is not { } ttl || ttl <= settings.NegativeTtlLimit)
+                continue;
+            var properties = ImmutableDictionary<string, string?>.Empty
+                .Add(LimitSecondsProperty, settings.NegativeTtlLimit.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.NegativeTtlTooLong, entryExpiry.ReportOn.GetLocation(), properties, TtlValue.Describe(ttl), TtlValue.Describe(settings.NegativeTtlLimit)));
         }
     }
 

@@ -517,4 +517,45 @@ public class NegativeTtlTooLongAnalyzerTests
                 }
             }
             """ + Domain);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task DistributedCache_NegativeSentinel_WithALongOptionsTtl_IsFlaggedOnTheAssignment_WithoutAFix(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync("""
+            using System;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.Caching.Distributed;
+
+            public class User { public int Id { get; set; } }
+            public interface IUserStore { Task<User?> FindAsync(int id); }
+
+            public class Users
+            {
+                private const string Missing = "<missing>";
+                private readonly IDistributedCache _cache = null!;
+                private readonly IUserStore _store = null!;
+
+                public async Task<User?> GetAsync(int id)
+                {
+                    var user = await _store.FindAsync(id);
+                    if (user is null)
+                    {
+                        await _cache.SetStringAsync("user:" + id, Missing, new DistributedCacheEntryOptions { {|CG0005:AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1)|} });
+                        return null;
+                    }
+                    return user;
+                }
+
+                public async Task<User?> GetShortAsync(int id)
+                {
+                    var user = await _store.FindAsync(id);
+                    if (user is null)
+                    {
+                        await _cache.SetStringAsync("user:" + id, Missing, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(10) });
+                        return null;
+                    }
+                    return user;
+                }
+            }
+            """, version);
 }
