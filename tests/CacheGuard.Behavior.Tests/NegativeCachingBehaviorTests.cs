@@ -211,48 +211,9 @@ public sealed class NegativeCachingBehaviorTests
         return (await fixedDocument.GetTextAsync()).ToString();
     }
 
-    private static Assembly Compile(string source, string assemblyName)
-    {
-        var compilation = CSharpCompilation.Create(
-            assemblyName,
-            new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest)) },
-            References.Value,
-            CompilationOptions);
-        using var stream = new MemoryStream();
-        var result = compilation.Emit(stream);
-        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
-        return Assembly.Load(stream.ToArray());
-    }
+    private static Assembly Compile(string source, string assemblyName) => SampleCompiler.Compile(source, assemblyName, References.Value);
 
-    private static readonly CSharpCompilationOptions CompilationOptions =
-        new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable);
+    private static readonly CSharpCompilationOptions CompilationOptions = SampleCompiler.Options;
 
-    /// <summary>.NET 10 reference assemblies, StackExchange.Redis and CacheGuard.Runtime (the assemblies this process runs).</summary>
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
-    {
-        var builder = ImmutableArray.CreateBuilder<MetadataReference>();
-        builder.AddRange(Basic.Reference.Assemblies.Net100.References.All);
-        var seen = new HashSet<string>(Basic.Reference.Assemblies.Net100.References.All.Select(r => Path.GetFileNameWithoutExtension(r.FilePath!)), StringComparer.OrdinalIgnoreCase);
-        foreach (var assembly in new[] { typeof(IDatabase).Assembly, typeof(CacheGuardDatabaseExtensions).Assembly })
-        {
-            if (seen.Add(assembly.GetName().Name!))
-                builder.Add(MetadataReference.CreateFromFile(assembly.Location));
-            foreach (var name in assembly.GetReferencedAssemblies())
-            {
-                if (seen.Contains(name.Name!))
-                    continue;
-                try
-                {
-                    var referenced = Assembly.Load(name);
-                    if (!string.IsNullOrEmpty(referenced.Location) && seen.Add(name.Name!))
-                        builder.Add(MetadataReference.CreateFromFile(referenced.Location));
-                }
-                catch (FileNotFoundException)
-                {
-                    // Not needed to compile the sample.
-                }
-            }
-        }
-        return builder.ToImmutable();
-    });
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() => SampleCompiler.ReferencesFor(typeof(IDatabase).Assembly, typeof(CacheGuardDatabaseExtensions).Assembly));
 }

@@ -109,34 +109,9 @@ public static class WritePathSample
         throw new InvalidOperationException("The fixes did not converge.");
     }
 
-    private static Assembly Compile(string source, string assemblyName)
-    {
-        var compilation = CSharpCompilation.Create(
-            assemblyName,
-            new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest)) },
-            References.Value,
-            CompilationOptions);
-        using var stream = new MemoryStream();
-        var result = compilation.Emit(stream);
-        if (!result.Success)
-            throw new InvalidOperationException(string.Join(Environment.NewLine, result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)) + Environment.NewLine + source);
-        return Assembly.Load(stream.ToArray());
-    }
+    private static Assembly Compile(string source, string assemblyName) => SampleCompiler.Compile(source, assemblyName, References.Value);
 
-    private static readonly CSharpCompilationOptions CompilationOptions =
-        new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable);
+    private static readonly CSharpCompilationOptions CompilationOptions = SampleCompiler.Options;
 
-    /// <summary>.NET 10 reference assemblies, StackExchange.Redis, CacheGuard.Runtime and this test assembly (the database).</summary>
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
-    {
-        var builder = ImmutableArray.CreateBuilder<MetadataReference>();
-        builder.AddRange(Basic.Reference.Assemblies.Net100.References.All);
-        var seen = new HashSet<string>(Basic.Reference.Assemblies.Net100.References.All.Select(r => Path.GetFileNameWithoutExtension(r.FilePath!)), StringComparer.OrdinalIgnoreCase);
-        foreach (var assembly in new[] { typeof(IDatabase).Assembly, typeof(CacheGuardDatabaseExtensions).Assembly, typeof(PostTable).Assembly })
-        {
-            if (seen.Add(assembly.GetName().Name!))
-                builder.Add(MetadataReference.CreateFromFile(assembly.Location));
-        }
-        return builder.ToImmutable();
-    });
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() => SampleCompiler.ReferencesFor(typeof(IDatabase).Assembly, typeof(CacheGuardDatabaseExtensions).Assembly, typeof(PostTable).Assembly));
 }
