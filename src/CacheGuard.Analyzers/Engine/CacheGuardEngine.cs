@@ -24,6 +24,7 @@ internal sealed class CacheGuardEngine
     private readonly IAssemblySymbol[] _cacheAssemblies;
     private readonly IAssemblySymbol _sourceAssembly;
     private readonly bool _createPaths;
+    private readonly ConcurrentDictionary<IOperation, byte> _marked = new();
     private readonly ConcurrentDictionary<IOperation, byte> _claimed = new();
     private readonly ConcurrentDictionary<IOperation, MethodCacheFacts> _facts = new();
     private readonly ConcurrentDictionary<SyntaxTree, TreeRules> _treeRules = new();
@@ -73,6 +74,13 @@ internal sealed class CacheGuardEngine
 
     public void Register(CompilationStartAnalysisContext start)
     {
+        // The driver walks every body for the operation callbacks (and builds the IOperation nodes it
+        // visits); ours only mark the rare bodies. The block callback then analyzes a marked body and
+        // reports from the body's own context, so diagnostics stay local to the document (live in the
+        // editor, fixable). The driver runs a declaration's operation actions before its block actions.
+        start.RegisterOperationAction(OnInvocation, OperationKind.Invocation);
+        if (Api.DistributedCacheEntryOptions is not null || Api.MemoryCacheEntry is not null || Api.MemoryCacheEntryOptions is not null || Api.HybridCacheEntryOptions is not null)
+            start.RegisterOperationAction(OnAssignment, OperationKind.SimpleAssignment);
         start.RegisterOperationBlockAction(OnBlock);
         if (_createPaths)
         {
@@ -87,72 +95,46 @@ internal sealed class CacheGuardEngine
         }
     }
 
-    [ThreadStatic]
-    private static Stack<IOperation>? t_walk;
+    private void OnInvocation(OperationAnalysisContext context)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        if (IsTrigger(invocation, context.ContainingSymbol))
+            Mark(invocation);
+    }
 
-    /// <summary>
-    /// One callback per body: a walk that stops at the first call into a cache API, a wrapper or a create
-    /// path (or an entry expiry). Diagnostics are reported from the body's own block context, so they
-    /// stay local to the document (live in the editor, fixable).
-    /// </summary>
+    /// <summary><c>options.AbsoluteExpirationRelativeToNow = ...</c>, <c>entry.SlidingExpiration = ...</c>: a cache entry's expiry outside any cache call.</summary>
+    private void OnAssignment(OperationAnalysisContext context)
+    {
+        if (context.Operation is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property }
+            && property.Property.ContainingAssembly is { } assembly
+            && IsCacheAssembly(assembly))
+        {
+            Mark(context.Operation);
+        }
+    }
+
+    private void Mark(IOperation operation) => _marked.TryAdd(OperationFacts.Root(operation), 0);
+
     private void OnBlock(OperationBlockAnalysisContext context)
     {
-        if (context.OperationBlocks.IsEmpty)
+        if (_marked.IsEmpty)
             return;
-        var tree = TreeRulesFor(context.OperationBlocks[0].Syntax.SyntaxTree);
-        if (tree.Rules.IsEmpty)
-            return;
-        var createPathOwner = _createPaths
-            && context.OwningSymbol is IMethodSymbol { MethodKind: MethodKind.Ordinary } owner
-            && CreatePath.HasCreateVerb(owner.Name, tree.CreateVerbs);
         foreach (var block in context.OperationBlocks)
         {
-            if (block is IParameterInitializerOperation or IAttributeOperation)
-                continue;
             var root = OperationFacts.Root(block);
-            if ((createPathOwner || HasTrigger(root, tree)) && _claimed.TryAdd(root, 0))
-                Analyze(context, root, tree);
+            if (_marked.ContainsKey(root) && _claimed.TryAdd(root, 0))
+                Analyze(context, root, TreeRulesFor(root.Syntax.SyntaxTree));
         }
     }
 
-    private bool HasTrigger(IOperation root, TreeRules tree)
-    {
-        var stack = t_walk ??= new Stack<IOperation>();
-        stack.Clear();
-        stack.Push(root);
-        while (stack.Count > 0)
-        {
-            var operation = stack.Pop();
-            if (operation is IInvocationOperation invocation)
-            {
-                if (IsTrigger(invocation, tree))
-                {
-                    stack.Clear();
-                    return true;
-                }
-            }
-            else if (operation is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property }
-                && property.Property.ContainingAssembly is { } propertyAssembly
-                && IsCacheAssembly(propertyAssembly))
-            {
-                // options.AbsoluteExpirationRelativeToNow = ..., entry.SlidingExpiration = ...: an entry's expiry outside any cache call.
-                stack.Clear();
-                return true;
-            }
-            foreach (var child in operation.ChildOperations)
-                stack.Push(child);
-        }
-        return false;
-    }
-
-    private bool IsTrigger(IInvocationOperation invocation, TreeRules tree)
+    private bool IsTrigger(IInvocationOperation invocation, ISymbol owner)
     {
         var method = invocation.TargetMethod;
         if (method.ContainingAssembly is { } assembly)
         {
             if (ReferenceEquals(assembly, _sourceAssembly))
             {
-                if (IsSourceTrigger(method, tree))
+                if (Api.Wrappers.Find(method) is not null)
                     return true;
             }
             else if (IsCacheAssembly(assembly))
@@ -160,7 +142,26 @@ internal sealed class CacheGuardEngine
                 return true;
             }
         }
-        return _createPaths && IsInvalidationLike(invocation);
+        if (!_createPaths)
+            return false;
+        var name = method.Name;
+        // CG0003: a database write in a method named like a create path, a call to a create path (its
+        // caller may clear the key or be a create path itself), a clear through another API.
+        TreeRules? tree = null;
+        if (DatabaseWrites.LeadingVerb(name, DatabaseWrites.DefaultVerbs) is not null
+            || name.StartsWith("SaveChanges", StringComparison.Ordinal) || name.StartsWith("Execute", StringComparison.Ordinal)
+            || name.StartsWith("Commit", StringComparison.Ordinal) || name.StartsWith("Complete", StringComparison.Ordinal))
+        {
+            tree = TreeRulesFor(invocation.Syntax.SyntaxTree);
+            if (owner is IMethodSymbol { MethodKind: MethodKind.Ordinary } ownerMethod && CreatePath.HasCreateVerb(ownerMethod.Name, tree.CreateVerbs))
+                return true;
+        }
+        if (ReferenceEquals(method.ContainingAssembly, _sourceAssembly)
+            && CreatePath.HasCreateVerb(name, (tree ?? TreeRulesFor(invocation.Syntax.SyntaxTree)).CreateVerbs))
+        {
+            return true;
+        }
+        return IsInvalidationLike(invocation);
     }
 
     private bool IsCacheAssembly(IAssemblySymbol assembly)
@@ -171,14 +172,6 @@ internal sealed class CacheGuardEngine
                 return true;
         }
         return false;
-    }
-
-    private bool IsSourceTrigger(IMethodSymbol method, TreeRules tree)
-    {
-        if (Api.Wrappers.Find(method) is not null)
-            return true;
-        // A call to a create path (CG0003: its caller may clear the key, or be a create path itself).
-        return _createPaths && CreatePath.HasCreateVerb(method.Name, tree.CreateVerbs);
     }
 
     /// <summary>

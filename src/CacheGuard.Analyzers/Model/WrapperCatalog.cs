@@ -45,59 +45,101 @@ internal sealed class WrapperCatalog
     /// <summary>The catalog of <paramref name="api"/>'s compilation, built on first use.</summary>
     public static WrapperCatalog For(CacheApi api) => PerCompilation.GetValue(api.Compilation, _ => Build(api));
 
+    /// <summary>How many layers of wrappers over wrappers are followed (a filter over a cache service over a repository over <c>IDatabase</c>).</summary>
+    private const int MaxLayers = 4;
+
     private static WrapperCatalog Build(CacheApi api)
     {
         var methods = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
         var conflicting = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var types = new List<INamedTypeSymbol>();
         foreach (var type in SourceTypes(api.Compilation.Assembly.GlobalNamespace))
         {
-            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
-                continue;
-            var receivers = CacheMemberNames(type, api);
-            if (receivers.Count == 0 && !type.MightContainExtensionMethods)
-                continue;
+            if (type.TypeKind is TypeKind.Class or TypeKind.Struct)
+                types.Add(type);
+        }
 
-            var classified = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
-            foreach (var member in type.GetMembers())
+        // Layer 0: types holding a cache API. Each further layer: types holding a type whose methods
+        // were classified in an earlier layer (wrappers over wrappers). Stops when a layer adds nothing.
+        var wrapperTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        for (var layer = 0; layer < MaxLayers; layer++)
+        {
+            var kinds = KindsByName(methods);
+            var before = methods.Count;
+            var typesBefore = wrapperTypes.Count;
+            foreach (var type in types)
             {
-                // Instance methods of a class holding a cache, and extension methods over a cache type
-                // (static class DistributedCacheExtensions { GetObject(this IDistributedCache cache, string key) }).
-                if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
+                var receivers = CacheMembers(type, api, wrapperTypes);
+                if (receivers.Count == 0 && !type.MightContainExtensionMethods)
                     continue;
-                var isWrapperMethod = method.IsStatic
-                    ? method.IsExtensionMethod && method.Parameters.Length > 0 && IsCacheType(method.Parameters[0].Type, api)
-                    : receivers.Count > 0;
-                if (isWrapperMethod && Classify(method, receivers, api) is { } wrapper)
-                {
-                    classified[method] = wrapper;
-                    methods[method] = wrapper;
-                }
-            }
-            if (classified.Count == 0)
-                continue;
 
-            foreach (var @interface in type.AllInterfaces)
-            {
-                if (!@interface.Locations.Any(l => l.IsInSource))
-                    continue;
-                foreach (var member in @interface.GetMembers().OfType<IMethodSymbol>())
+                var classified = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
+                foreach (var member in type.GetMembers())
                 {
-                    if (type.FindImplementationForInterfaceMember(member) is not IMethodSymbol implementation
-                        || !classified.TryGetValue(implementation.OriginalDefinition, out var wrapper))
-                    {
+                    // Instance methods of a class holding a cache, and extension methods over a cache type
+                    // (static class DistributedCacheExtensions { GetObject(this IDistributedCache cache, string key) }).
+                    if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
                         continue;
+                    var isWrapperMethod = method.IsStatic
+                        ? method.IsExtensionMethod && method.Parameters.Length > 0 && IsCacheType(method.Parameters[0].Type, api)
+                        : receivers.Count > 0;
+                    if (isWrapperMethod && Classify(method, receivers, kinds, api) is { } wrapper)
+                    {
+                        classified[method] = wrapper;
+                        methods[method] = wrapper;
                     }
-                    var key = member.OriginalDefinition;
-                    if (methods.TryGetValue(key, out var existing) && existing.Kind != wrapper.Kind)
-                        conflicting.Add(key);
-                    else
-                        methods[key] = new WrapperMethod(wrapper.Kind, wrapper.KeyOrdinal);
+                }
+                if (classified.Count == 0)
+                    continue;
+                wrapperTypes.Add(type);
+
+                foreach (var @interface in type.AllInterfaces)
+                {
+                    if (!@interface.Locations.Any(l => l.IsInSource))
+                        continue;
+                    foreach (var member in @interface.GetMembers().OfType<IMethodSymbol>())
+                    {
+                        if (type.FindImplementationForInterfaceMember(member) is not IMethodSymbol implementation
+                            || !classified.TryGetValue(implementation.OriginalDefinition, out var wrapper))
+                        {
+                            continue;
+                        }
+                        var key = member.OriginalDefinition;
+                        if (methods.TryGetValue(key, out var existing) && existing.Kind != wrapper.Kind)
+                            conflicting.Add(key);
+                        else
+                            methods[key] = new WrapperMethod(wrapper.Kind, wrapper.KeyOrdinal);
+                        wrapperTypes.Add(@interface.OriginalDefinition);
+                    }
                 }
             }
+            if (methods.Count == before && wrapperTypes.Count == typesBefore)
+                break;
         }
         foreach (var method in conflicting)
             methods.Remove(method);
         return new WrapperCatalog(methods);
+    }
+
+    /// <summary>(type, method name) → what every classified method of that name on that type does; absent when they disagree.</summary>
+    private static Dictionary<(ITypeSymbol, string), CacheOperationKind?> KindsByName(Dictionary<IMethodSymbol, WrapperMethod> methods)
+    {
+        var kinds = new Dictionary<(ITypeSymbol, string), CacheOperationKind?>(new TypeNameComparer());
+        foreach (var pair in methods)
+        {
+            var key = ((ITypeSymbol)pair.Key.ContainingType.OriginalDefinition, pair.Key.Name);
+            kinds[key] = kinds.TryGetValue(key, out var existing) && existing != pair.Value.Kind ? null : pair.Value.Kind;
+        }
+        return kinds;
+    }
+
+    private sealed class TypeNameComparer : IEqualityComparer<(ITypeSymbol Type, string Name)>
+    {
+        public bool Equals((ITypeSymbol Type, string Name) x, (ITypeSymbol Type, string Name) y) =>
+            SymbolEqualityComparer.Default.Equals(x.Type, y.Type) && string.Equals(x.Name, y.Name, System.StringComparison.Ordinal);
+
+        public int GetHashCode((ITypeSymbol Type, string Name) obj) =>
+            SymbolEqualityComparer.Default.GetHashCode(obj.Type) ^ System.StringComparer.Ordinal.GetHashCode(obj.Name);
     }
 
     private static IEnumerable<INamedTypeSymbol> SourceTypes(INamespaceSymbol root)
@@ -122,30 +164,38 @@ internal sealed class WrapperCatalog
         }
     }
 
-    /// <summary>Names through which the type reaches a cache: fields, properties, constructor parameters.</summary>
-    private static HashSet<string> CacheMemberNames(INamedTypeSymbol type, CacheApi api)
+    /// <summary>
+    /// Names through which the type reaches a cache (fields, properties, constructor parameters),
+    /// each with the wrapper type it holds, or null for a cache API itself.
+    /// </summary>
+    private static Dictionary<string, ITypeSymbol?> CacheMembers(INamedTypeSymbol type, CacheApi api, HashSet<ITypeSymbol> wrapperTypes)
     {
-        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        var names = new Dictionary<string, ITypeSymbol?>(System.StringComparer.Ordinal);
         foreach (var member in type.GetMembers())
         {
             switch (member)
             {
-                case IFieldSymbol field when IsCacheType(field.Type, api):
-                    names.Add(field.Name);
+                case IFieldSymbol field:
+                    Add(field.Name, field.Type);
                     break;
-                case IPropertySymbol property when IsCacheType(property.Type, api):
-                    names.Add(property.Name);
+                case IPropertySymbol property:
+                    Add(property.Name, property.Type);
                     break;
                 case IMethodSymbol { MethodKind: MethodKind.Constructor } constructor:
                     foreach (var parameter in constructor.Parameters)
-                    {
-                        if (IsCacheType(parameter.Type, api))
-                            names.Add(parameter.Name); // primary constructor parameters are captured by name
-                    }
+                        Add(parameter.Name, parameter.Type); // primary constructor parameters are captured by name
                     break;
             }
         }
         return names;
+
+        void Add(string name, ITypeSymbol memberType)
+        {
+            if (IsCacheType(memberType, api))
+                names[name] = null;
+            else if (wrapperTypes.Count > 0 && wrapperTypes.Contains(memberType.OriginalDefinition) && !names.ContainsKey(name))
+                names[name] = memberType.OriginalDefinition;
+        }
     }
 
     private static bool IsCacheType(ITypeSymbol type, CacheApi api) =>
@@ -155,7 +205,7 @@ internal sealed class WrapperCatalog
         || OperationFacts.IsOrInherits(type, api.MemoryCache)
         || OperationFacts.IsOrInherits(type, api.HybridCache);
 
-    private static WrapperMethod? Classify(IMethodSymbol method, HashSet<string> typeReceivers, CacheApi api)
+    private static WrapperMethod? Classify(IMethodSymbol method, Dictionary<string, ITypeSymbol?> typeReceivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> wrapperKinds, CacheApi api)
     {
         var keyOrdinal = KeyParameter(method, api);
         if (keyOrdinal < 0 || method.DeclaringSyntaxReferences.Length != 1)
@@ -166,7 +216,15 @@ internal sealed class WrapperCatalog
         if (body is null)
             return null;
 
-        var receivers = new HashSet<string>(typeReceivers, System.StringComparer.Ordinal);
+        var receivers = new HashSet<string>(System.StringComparer.Ordinal);
+        var wrappers = new Dictionary<string, ITypeSymbol>(System.StringComparer.Ordinal);
+        foreach (var pair in typeReceivers)
+        {
+            if (pair.Value is null)
+                receivers.Add(pair.Key);
+            else
+                wrappers[pair.Key] = pair.Value;
+        }
         foreach (var parameter in method.Parameters)
         {
             if (IsCacheType(parameter.Type, api))
@@ -187,7 +245,20 @@ internal sealed class WrapperCatalog
         bool reads = false, writes = false, deletes = false, other = false;
         foreach (var invocation in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
         {
-            if (invocation.Expression is not MemberAccessExpressionSyntax access || !Mentions(access.Expression, receivers))
+            if (invocation.Expression is not MemberAccessExpressionSyntax access)
+                continue;
+            // A call on a wrapper this type holds (_cacheService.GetAsync(key)): what that wrapper method does.
+            if (wrappers.Count > 0 && ReceiverName(access.Expression) is { } receiverName
+                && wrappers.TryGetValue(receiverName, out var wrapperType))
+            {
+                if (!wrapperKinds.TryGetValue((wrapperType, access.Name.Identifier.ValueText), out var kind) || kind is null)
+                    continue;
+                reads |= kind == CacheOperationKind.Read;
+                writes |= kind == CacheOperationKind.Write;
+                deletes |= kind == CacheOperationKind.Delete;
+                continue;
+            }
+            if (!Mentions(access.Expression, receivers))
                 continue;
             switch (access.Name.Identifier.ValueText)
             {
@@ -239,6 +310,14 @@ internal sealed class WrapperCatalog
         }
         return first;
     }
+
+    /// <summary><c>_cache</c> or <c>this._cache</c>.</summary>
+    private static string? ReceiverName(ExpressionSyntax expression) => expression switch
+    {
+        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax name } => name.Identifier.ValueText,
+        _ => null,
+    };
 
     private static bool Mentions(SyntaxNode node, HashSet<string> names)
     {

@@ -55,6 +55,13 @@ internal sealed class UnsafeLockReleaseRule : Rule
         if (!api.HasRedis)
             return;
         var facts = context.Facts;
+        // Acquire and release in different methods: a lock service's AcquireAsync/ReleaseAsync, a lock
+        // handle released in Dispose(Async). Reported at the plain delete, without a fix (the token lives elsewhere).
+        foreach (var delete in LockServices.ReleasesOfLocksTakenElsewhere(context))
+        {
+            if (context.Engine.ReportOnce(delete.Syntax.GetLocation()))
+                context.ReportDiagnostic(Diagnostic.Create(Descriptor, delete.Syntax.GetLocation(), DescribeLock(delete.Key!)));
+        }
         if (!HasLockAndDelete(facts))
             return;
 
