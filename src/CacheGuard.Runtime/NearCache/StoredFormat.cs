@@ -21,14 +21,22 @@ internal static class StoredFormat
         if (pttlMs == -2) return false; // gone between GET and PTTL
         if (raw.AsSpan().StartsWith(V1Magic))
         {
-            // Runtime v1: "cg1|v|<staleMs>|<version>|<payload>", fresh while PTTL > staleMs.
-            if (!CacheEntryCodec.TryDecode(raw, out var entry) || entry.Kind != EntryKind.Value) return false;
+            // Runtime v1 (until v2 lands): "cg1|v|<staleMs>|<version>|<payload>", fresh while PTTL > staleMs.
+            var span = raw.AsSpan(V1Magic.Length);
+            if (span.Length < 4 || span[0] != (byte)'v' || span[1] != (byte)'|') return false;
+            span = span[2..];
+            var bar = span.IndexOf((byte)'|');
+            if (bar < 1 || !System.Buffers.Text.Utf8Parser.TryParse(span[..bar], out long staleMs, out var used) || used != bar) return false;
+            var rest = span[(bar + 1)..];
+            var versionEnd = rest.IndexOf((byte)'|');
+            if (versionEnd < 0) return false;
             if (pttlMs >= 0)
             {
-                freshForMs = pttlMs - entry.StaleMs;
+                freshForMs = pttlMs - staleMs;
                 if (freshForMs <= 0) return false;
             }
-            payload = entry.Payload;
+            var start = raw.Length - rest.Length + versionEnd + 1;
+            payload = raw.AsMemory(start);
             return true;
         }
         // Runtime v2 (DECISIONS.md, wire format): K holds exactly the serializer's bytes and K's
