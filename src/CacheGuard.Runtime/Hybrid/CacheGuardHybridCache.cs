@@ -43,8 +43,6 @@ public sealed class CacheGuardHybridCacheOptions
 public sealed class CacheGuardHybridCache : HybridCache, IAsyncDisposable
 {
     private static readonly TimeSpan DefaultExpiration = TimeSpan.FromMinutes(5);
-    private static readonly LuaScript AddToTag = LuaScript.Prepare(
-        "redis.call('SADD', @tag, @member) local t = redis.call('PTTL', @tag) if t >= 0 and t < tonumber(@ttl) or t == -1 then redis.call('PEXPIRE', @tag, @ttl) end return 1");
 
     private readonly IDatabase _db;
     private readonly CacheGuardHybridCacheOptions _options;
@@ -207,7 +205,7 @@ public sealed class CacheGuardHybridCache : HybridCache, IAsyncDisposable
         if (tags.Length == 0) return;
         var ttl = (long)(expiration + _options.TagIndexSlack).TotalMilliseconds;
         foreach (var tag in tags)
-            await _db.ScriptEvaluateAsync(AddToTag, new { tag = TagKey(tag), member = key, ttl }).ConfigureAwait(false);
+            await _db.ScriptEvaluateAsync(HybridScripts.AddToTag, new[] { TagKey(tag) }, new RedisValue[] { key, ttl }).ConfigureAwait(false);
     }
 
     private static string[] Tags(IEnumerable<string>? tags)
