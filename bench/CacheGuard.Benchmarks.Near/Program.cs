@@ -9,7 +9,7 @@ using StackExchange.Redis;
 // Issue 19's numbers: (1) the memory-level hit, interleaved with FusionCache (memory + Redis),
 // Microsoft's HybridCache (local + Redis) and the Redis-level hits, per call, with allocations;
 // (2) the invalidation probe: how long after a change node B stops serving the old value.
-//   dotnet run -c Release --project bench/CacheGuard.Benchmarks.Near -- [--rounds 40] [--block 250] [--probe-rounds 200]
+//   dotnet run -c Release --project bench/CacheGuard.Benchmarks.Near -- [--rounds 40] [--block 250] [--probe-rounds 200] [--hits-only | --probe-only]
 var rounds = Arg("--rounds", 40);
 var block = Arg("--block", 250);
 var probeRounds = Arg("--probe-rounds", 200);
@@ -20,8 +20,8 @@ await using var muxB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint)
 Console.WriteLine($"redis-server {server.Endpoint}; {Environment.ProcessorCount} cores; .NET {Environment.Version}");
 Console.WriteLine();
 
-await HitLatencyAsync();
-await ProbeAsync();
+if (!args.Contains("--probe-only")) await HitLatencyAsync();
+if (!args.Contains("--hits-only")) await ProbeAsync();
 return 0;
 
 async Task HitLatencyAsync()

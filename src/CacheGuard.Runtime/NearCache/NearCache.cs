@@ -99,8 +99,15 @@ public sealed class NearCache : IAsyncDisposable
         var tasks = new List<Task>();
         foreach (var ep in _multiplexer.GetEndPoints())
         {
-            var server = _multiplexer.GetServer(ep);
-            if (server.IsConnected && server.IsReplica) continue;
+            try
+            {
+                var server = _multiplexer.GetServer(ep);
+                if (server.IsConnected && server.IsReplica) continue;
+            }
+            catch (ArgumentException)
+            {
+                // not (yet) a server the multiplexer knows: track it anyway
+            }
             tasks.Add(TrackerFor(ep).Ready);
         }
         await Task.WhenAll(tasks).WaitAsync(cancellationToken).ConfigureAwait(false);
