@@ -256,6 +256,20 @@ public sealed class NearCacheTests(NearNodeFixture fx)
     }
 
     [Fact]
+    public async Task WithNearCache_is_one_instance_per_multiplexer_and_database()
+    {
+        var mux = await fx.ConnectAsync();
+        var db = mux.GetDatabase();
+        var near = db.WithNearCache();
+        await using var owned = near;
+        Assert.Same(near, mux.GetDatabase().WithNearCache());
+        var key = NewKey("ext");
+        Assert.Equal("x", await db.WithNearCache().GetOrSetAsync<string>(key, _ => Task.FromResult("x"), CacheEntryOptions.FromTtl(TimeSpan.FromMinutes(1))));
+        await db.WithNearCache().InvalidateAsync(key);
+        Assert.True((await db.TryGetAsync<string>(key)).IsMiss);
+    }
+
+    [Fact]
     public async Task GetOrSet_runs_the_factory_once_then_serves_from_memory()
     {
         var (_, near) = await NodeAsync();
@@ -390,5 +404,23 @@ public sealed class NearCacheClusterTests
         Assert.Equal(0, nearB.Count);
         await db.StringSetAsync(keys[0], Json("v2"));
         Assert.Equal("v2", (await nearB.TryGetAsync<string>(keys[0])).Value);
+
+        // Tags across slots and masters: node A's RemoveByTagAsync reaches node B's memory on every master.
+        await using var hybridA = new CacheGuard.Hybrid.CacheGuardHybridCache(muxA, new() { KeyPrefix = "hy:" });
+        await using var hybridB = new CacheGuard.Hybrid.CacheGuardHybridCache(muxB, new() { KeyPrefix = "hy:" });
+        await hybridB.Near!.WarmUpAsync();
+        var entry = new Microsoft.Extensions.Caching.Hybrid.HybridCacheEntryOptions { Expiration = TimeSpan.FromMinutes(5) };
+        var tag = new[] { "cluster-tag" };
+        foreach (var k in keys)
+        {
+            await hybridB.GetOrCreateAsync(k, _ => ValueTask.FromResult("t1"), entry, tag);
+            await hybridB.GetOrCreateAsync(k, _ => ValueTask.FromResult("t1"), entry, tag);
+            Assert.True(hybridB.Near.TryGetLocal<string>("hy:" + k, out _));
+        }
+        var tagEvents = keys.Select(k => NearEvents.ForKey(hybridB.Near, "hy:" + k)).ToArray();
+        await hybridA.RemoveByTagAsync("cluster-tag");
+        await Task.WhenAll(tagEvents);
+        foreach (var k in keys)
+            Assert.Equal("t2", await hybridB.GetOrCreateAsync(k, _ => ValueTask.FromResult("t2"), entry, tag));
     }
 }
