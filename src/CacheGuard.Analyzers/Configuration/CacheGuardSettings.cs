@@ -22,6 +22,7 @@ internal sealed class CacheGuardSettings
     public const string CreateVerbsKey = "create_verbs";
     public const string NegativeTtlLimitKey = "negative_ttl_limit_seconds";
     public const string DefaultTtlKey = "default_ttl_seconds";
+    public const string AnalyzeTestsKey = "analyze_tests";
 
     public const double DefaultJitterFraction = 0.10;
 

@@ -73,3 +73,12 @@ public abstract class RuleAnalyzer : DiagnosticAnalyzer
         });
     }
 }
+
+/// <summary>The engine with no rule: what marking bodies costs by itself (the benchmark's floor).</summary>
+internal sealed class EngineOnlyAnalyzer : RuleAnalyzer
+{
+    public EngineOnlyAnalyzer()
+        : base(ImmutableArray<Rule>.Empty)
+    {
+    }
+}

@@ -18,13 +18,26 @@ namespace CacheGuard.Analyzers.Engine;
 /// and (for CG0003) a create path. Every other invocation costs one reference comparison. A body
 /// that holds one of these is claimed once; its facts are built once and every enabled rule reads them.
 /// </summary>
+[Flags]
+internal enum MarkReasons
+{
+    None = 0,
+    /// <summary>A call into a cache API's assembly or one of the project's cache wrappers.</summary>
+    Cache = 1,
+    /// <summary>An expiry set on an entry or options object (<c>AbsoluteExpirationRelativeToNow = ...</c>, <c>SetSlidingExpiration</c>).</summary>
+    EntryExpiry = 2,
+    /// <summary>CG0003 only: a database write in a create-named method, a clear through another API.</summary>
+    CreatePath = 4,
+}
+
 internal sealed class CacheGuardEngine
 {
     private readonly ImmutableArray<Rule> _rules;
     private readonly IAssemblySymbol[] _cacheAssemblies;
     private readonly IAssemblySymbol _sourceAssembly;
     private readonly bool _createPaths;
-    private readonly ConcurrentDictionary<IOperation, byte> _marked = new();
+    private readonly ConcurrentDictionary<IOperation, MarkReasons> _marked = new();
+    private readonly ConcurrentBag<(IMethodSymbol, IMethodSymbol)> _createPathCalls = new();
     private readonly ConcurrentDictionary<IOperation, byte> _claimed = new();
     private readonly ConcurrentDictionary<IOperation, MethodCacheFacts> _facts = new();
     private readonly ConcurrentDictionary<SyntaxTree, TreeRules> _treeRules = new();
@@ -69,7 +82,45 @@ internal sealed class CacheGuardEngine
     {
         if (CacheApi.TryCreate(compilation) is not { } api)
             return null;
+        if (IsTestProject(compilation) && !AnalyzesTests(compilation, options))
+            return null;
         return new CacheGuardEngine(compilation, api, rules, options);
+    }
+
+    /// <summary>A test project: it references xunit, NUnit or MSTest (RULES.md: not analyzed unless <c>cacheguard.analyze_tests = true</c>).</summary>
+    private static bool IsTestProject(Compilation compilation)
+    {
+        foreach (var name in compilation.ReferencedAssemblyNames)
+        {
+            switch (name.Name)
+            {
+                case "xunit.core":
+                case "xunit.v3.core":
+                case "xunit.assert":
+                case "nunit.framework":
+                case "Microsoft.VisualStudio.TestPlatform.TestFramework":
+                case "MSTest.TestFramework":
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary><c>cacheguard.analyze_tests = true</c> in the global options or the options of the project's files.</summary>
+    private static bool AnalyzesTests(Compilation compilation, AnalyzerOptions options)
+    {
+        if (IsTrue(options.AnalyzerConfigOptionsProvider.GlobalOptions))
+            return true;
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            if (IsTrue(options.AnalyzerConfigOptionsProvider.GetOptions(tree)))
+                return true;
+        }
+        return false;
+
+        static bool IsTrue(AnalyzerConfigOptions config) =>
+            config.TryGetValue("cacheguard." + CacheGuardSettings.AnalyzeTestsKey, out var value)
+            && string.Equals(value.Trim(), "true", StringComparison.OrdinalIgnoreCase);
     }
 
     public void Register(CompilationStartAnalysisContext start)
@@ -98,8 +149,9 @@ internal sealed class CacheGuardEngine
     private void OnInvocation(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (IsTrigger(invocation, context.ContainingSymbol))
-            Mark(invocation);
+        var reasons = Reasons(invocation, context.ContainingSymbol);
+        if (reasons != MarkReasons.None)
+            Mark(invocation, reasons);
     }
 
     /// <summary><c>options.AbsoluteExpirationRelativeToNow = ...</c>, <c>entry.SlidingExpiration = ...</c>: a cache entry's expiry outside any cache call.</summary>
@@ -109,60 +161,84 @@ internal sealed class CacheGuardEngine
             && property.Property.ContainingAssembly is { } assembly
             && IsCacheAssembly(assembly))
         {
-            Mark(context.Operation);
+            Mark(context.Operation, MarkReasons.Cache | MarkReasons.EntryExpiry);
         }
     }
 
-    private void Mark(IOperation operation) => _marked.TryAdd(OperationFacts.Root(operation), 0);
+    private volatile bool _anyMarked;
+
+    private void Mark(IOperation operation, MarkReasons reasons)
+    {
+        _marked.AddOrUpdate(OperationFacts.Root(operation), reasons, (_, existing) => existing | reasons);
+        _anyMarked = true;
+    }
 
     private void OnBlock(OperationBlockAnalysisContext context)
     {
-        if (_marked.IsEmpty)
+        if (!_anyMarked)
             return;
         foreach (var block in context.OperationBlocks)
         {
             var root = OperationFacts.Root(block);
-            if (_marked.ContainsKey(root) && _claimed.TryAdd(root, 0))
-                Analyze(context, root, TreeRulesFor(root.Syntax.SyntaxTree));
+            if (_marked.TryGetValue(root, out var reasons) && _claimed.TryAdd(root, 0))
+                Analyze(context, root, reasons, TreeRulesFor(root.Syntax.SyntaxTree));
         }
     }
 
-    private bool IsTrigger(IInvocationOperation invocation, ISymbol owner)
+    /// <summary>Why a call makes its body worth analyzing: one reference comparison for most calls.</summary>
+    private MarkReasons Reasons(IInvocationOperation invocation, ISymbol owner)
     {
         var method = invocation.TargetMethod;
-        if (method.ContainingAssembly is { } assembly)
+        var assembly = method.ContainingAssembly;
+        var inSource = ReferenceEquals(assembly, _sourceAssembly);
+        if (inSource)
         {
-            if (ReferenceEquals(assembly, _sourceAssembly))
-            {
-                if (Api.Wrappers.Find(method) is not null)
-                    return true;
-            }
-            else if (IsCacheAssembly(assembly))
-            {
-                return true;
-            }
+            if (Api.Wrappers.Find(method) is not null)
+                return MarkReasons.Cache;
+        }
+        else if (assembly is not null && IsCacheAssembly(assembly))
+        {
+            var type = method.ContainingType?.OriginalDefinition;
+            return SymbolEqualityComparer.Default.Equals(type, Api.DistributedCacheEntryExtensions)
+                   || SymbolEqualityComparer.Default.Equals(type, Api.MemoryCacheEntryExtensions)
+                   || SymbolEqualityComparer.Default.Equals(type, Api.MemoryCacheEntryFluentExtensions)
+                ? MarkReasons.Cache | MarkReasons.EntryExpiry
+                : MarkReasons.Cache;
         }
         if (!_createPaths)
-            return false;
+            return MarkReasons.None;
+
+        // CG0003 only: a database write in a method named like a create path, a clear through another
+        // API; a call to a create path is recorded (its caller may clear the key), not analyzed now.
         var name = method.Name;
-        // CG0003: a database write in a method named like a create path, a call to a create path (its
-        // caller may clear the key or be a create path itself), a clear through another API.
-        TreeRules? tree = null;
-        if (DatabaseWrites.LeadingVerb(name, DatabaseWrites.DefaultVerbs) is not null
-            || name.StartsWith("SaveChanges", StringComparison.Ordinal) || name.StartsWith("Execute", StringComparison.Ordinal)
-            || name.StartsWith("Commit", StringComparison.Ordinal) || name.StartsWith("Complete", StringComparison.Ordinal))
+        if (inSource && owner is IMethodSymbol caller && CreatePath.HasCreateVerb(name, TreeRulesFor(invocation.Syntax.SyntaxTree).CreateVerbs))
+            _createPathCalls.Add((caller.OriginalDefinition, method.OriginalDefinition));
+        if (IsDatabaseWriteLike(method, name)
+            && owner is IMethodSymbol { MethodKind: MethodKind.Ordinary } ownerMethod
+            && CreatePath.HasCreateVerb(ownerMethod.Name, TreeRulesFor(invocation.Syntax.SyntaxTree).CreateVerbs))
         {
-            tree = TreeRulesFor(invocation.Syntax.SyntaxTree);
-            if (owner is IMethodSymbol { MethodKind: MethodKind.Ordinary } ownerMethod && CreatePath.HasCreateVerb(ownerMethod.Name, tree.CreateVerbs))
-                return true;
+            return MarkReasons.CreatePath;
         }
-        if (ReferenceEquals(method.ContainingAssembly, _sourceAssembly)
-            && CreatePath.HasCreateVerb(name, (tree ?? TreeRulesFor(invocation.Syntax.SyntaxTree)).CreateVerbs))
+        return IsInvalidationLike(invocation) ? MarkReasons.CreatePath : MarkReasons.None;
+    }
+
+    /// <summary>By name and assembly only (the model decides): EF, Dapper, ADO.NET, a unit of work, or a write verb on a non-framework type.</summary>
+    private static bool IsDatabaseWriteLike(IMethodSymbol method, string name)
+    {
+        if (name.StartsWith("SaveChanges", StringComparison.Ordinal) || name.StartsWith("Execute", StringComparison.Ordinal)
+            || name.StartsWith("Commit", StringComparison.Ordinal) || name.StartsWith("Complete", StringComparison.Ordinal))
         {
             return true;
         }
-        return IsInvalidationLike(invocation);
+        if (DatabaseWrites.LeadingVerb(name, DatabaseWrites.DefaultVerbs) is null)
+            return false;
+        var assemblyName = method.ContainingAssembly?.Name ?? "";
+        return !(assemblyName.StartsWith("System", StringComparison.Ordinal) || assemblyName.StartsWith("Microsoft", StringComparison.Ordinal)
+                 || assemblyName is "netstandard" or "mscorlib");
     }
+
+    /// <summary>(caller, callee) for every call to a source method named like a create path (CG0003's callers).</summary>
+    public IEnumerable<(IMethodSymbol Caller, IMethodSymbol Callee)> CreatePathCalls => _createPathCalls;
 
     private bool IsCacheAssembly(IAssemblySymbol assembly)
     {
@@ -193,14 +269,16 @@ internal sealed class CacheGuardEngine
             || (method.IsExtensionMethod && method.Parameters.Length > 0 && method.Parameters[0].Type.Name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0);
     }
 
-    private void Analyze(OperationBlockAnalysisContext context, IOperation root, TreeRules tree)
+    private void Analyze(OperationBlockAnalysisContext context, IOperation root, MarkReasons reasons, TreeRules tree)
     {
-        var rules = tree.Rules;
-        var facts = FactsFor(context.OwningSymbol, root);
-        var method = new MethodContext(this, context.OwningSymbol, root, facts, context.Options, context.ReportDiagnostic, context.CancellationToken);
-        foreach (var rule in rules)
+        MethodContext? method = null;
+        foreach (var rule in tree.Rules)
         {
+            // A body marked only for CG0003 (a create path, an invalidation elsewhere) holds nothing the other rules read.
+            if ((reasons & MarkReasons.Cache) == 0 && !rule.NeedsCompilationEnd)
+                continue;
             context.CancellationToken.ThrowIfCancellationRequested();
+            method ??= new MethodContext(this, context.OwningSymbol, root, FactsFor(context.OwningSymbol, root), reasons, context.Options, context.ReportDiagnostic, context.CancellationToken);
             rule.Analyze(method);
         }
     }

@@ -20,13 +20,14 @@ internal sealed class MethodContext
     private WritePathFacts? _writePath;
     private bool _writePathBuilt;
 
-    public MethodContext(CacheGuardEngine engine, ISymbol owner, IOperation root, MethodCacheFacts facts, AnalyzerOptions options, Action<Diagnostic> report, CancellationToken cancellationToken)
+    public MethodContext(CacheGuardEngine engine, ISymbol owner, IOperation root, MethodCacheFacts facts, MarkReasons reasons, AnalyzerOptions options, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
         Engine = engine;
         OwningSymbol = owner;
         Root = root;
         OperationBlocks = ImmutableArray.Create(root);
         Facts = facts;
+        Reasons = reasons;
         Options = options;
         _report = report;
         CancellationToken = cancellationToken;
@@ -46,6 +47,9 @@ internal sealed class MethodContext
     public ImmutableArray<IOperation> OperationBlocks { get; }
 
     public MethodCacheFacts Facts { get; }
+
+    /// <summary>Why the engine analyzes this body (<see cref="MarkReasons.EntryExpiry"/>: it sets an entry expiry somewhere).</summary>
+    internal MarkReasons Reasons { get; }
 
     public AnalyzerOptions Options { get; }
 

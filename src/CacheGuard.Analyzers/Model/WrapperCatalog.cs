@@ -52,12 +52,34 @@ internal sealed class WrapperCatalog
     {
         var methods = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
         var conflicting = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-        var types = new List<INamedTypeSymbol>();
-        foreach (var type in SourceTypes(api.Compilation.Assembly.GlobalNamespace))
+        // Which type declarations can hold a cache or a wrapper, from the type names their fields,
+        // properties, constructor parameters and extension receivers are written with: a syntax scan of
+        // declarations (no bodies, no symbols), so only those few types are ever bound.
+        var declarations = TypeDeclarations(api.Compilation);
+        var names = new HashSet<string>(System.StringComparer.Ordinal)
         {
-            if (type.TypeKind is TypeKind.Class or TypeKind.Struct)
-                types.Add(type);
+            "IDatabase", "IDatabaseAsync", "IBatch", "ITransaction", "IConnectionMultiplexer", "ConnectionMultiplexer",
+            "IDistributedCache", "IBufferDistributedCache", "RedisCache", "MemoryDistributedCache", "IMemoryCache", "MemoryCache", "HybridCache",
+        };
+        var seenDeclarations = new HashSet<TypeDeclarationSyntax>();
+        var types = new List<INamedTypeSymbol>();
+        void AddCandidates()
+        {
+            foreach (var (declaration, mentioned) in declarations)
+            {
+                if (seenDeclarations.Contains(declaration) || !mentioned.Overlaps(names))
+                    continue;
+                seenDeclarations.Add(declaration);
+#pragma warning disable RS1030 // the driver's semantic models are cached per tree: a declared symbol, no body bound
+                if (api.Compilation.GetSemanticModel(declaration.SyntaxTree).GetDeclaredSymbol(declaration) is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } symbol
+                    && !types.Contains(symbol, SymbolEqualityComparer.Default))
+                {
+                    types.Add(symbol);
+                }
+#pragma warning restore RS1030
+            }
         }
+        AddCandidates();
 
         // Layer 0: types holding a cache API. Each further layer: types holding a type whose methods
         // were classified in an earlier layer (wrappers over wrappers). Stops when a layer adds nothing.
@@ -115,6 +137,9 @@ internal sealed class WrapperCatalog
             }
             if (methods.Count == before && wrapperTypes.Count == typesBefore)
                 break;
+            foreach (var wrapperType in wrapperTypes)
+                names.Add(wrapperType.Name);
+            AddCandidates();
         }
         foreach (var method in conflicting)
             methods.Remove(method);
@@ -142,25 +167,75 @@ internal sealed class WrapperCatalog
             SymbolEqualityComparer.Default.GetHashCode(obj.Type) ^ System.StringComparer.Ordinal.GetHashCode(obj.Name);
     }
 
-    private static IEnumerable<INamedTypeSymbol> SourceTypes(INamespaceSymbol root)
+    /// <summary>Every type declaration of the compilation with the simple type names its members are declared with.</summary>
+    private static List<(TypeDeclarationSyntax Declaration, HashSet<string> Names)> TypeDeclarations(Compilation compilation)
     {
-        var stack = new Stack<INamespaceOrTypeSymbol>();
-        stack.Push(root);
-        while (stack.Count > 0)
+        var found = new List<(TypeDeclarationSyntax, HashSet<string>)>();
+        foreach (var tree in compilation.SyntaxTrees)
         {
-            var current = stack.Pop();
-            foreach (var member in current.GetMembers())
+            var root = tree.GetRoot();
+            foreach (var node in root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
             {
-                if (member is INamespaceSymbol ns)
+                if (node is not (ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax))
+                    continue;
+                var declaration = (TypeDeclarationSyntax)node;
+                var mentioned = new HashSet<string>(System.StringComparer.Ordinal);
+                if (declaration.ParameterList is { } primary)
                 {
-                    stack.Push(ns);
+                    foreach (var parameter in primary.Parameters)
+                        AddName(parameter.Type, mentioned);
                 }
-                else if (member is INamedTypeSymbol type && type.Locations.Any(l => l.IsInSource))
+                foreach (var member in declaration.Members)
                 {
-                    yield return type;
-                    stack.Push(type);
+                    switch (member)
+                    {
+                        case BaseFieldDeclarationSyntax field:
+                            AddName(field.Declaration.Type, mentioned);
+                            break;
+                        case PropertyDeclarationSyntax property:
+                            AddName(property.Type, mentioned);
+                            break;
+                        case ConstructorDeclarationSyntax constructor:
+                            foreach (var parameter in constructor.ParameterList.Parameters)
+                                AddName(parameter.Type, mentioned);
+                            break;
+                        case MethodDeclarationSyntax method when method.ParameterList.Parameters.Count > 0
+                            && method.ParameterList.Parameters[0].Modifiers.Any(SyntaxKind.ThisKeyword):
+                            AddName(method.ParameterList.Parameters[0].Type, mentioned);
+                            break;
+                    }
                 }
+                if (mentioned.Count > 0)
+                    found.Add((declaration, mentioned));
             }
+        }
+        return found;
+    }
+
+    /// <summary>The simple name a type is written with: <c>IDatabase</c> for <c>StackExchange.Redis.IDatabase?</c>, <c>Lazy&lt;IDatabase&gt;</c> adds both.</summary>
+    private static void AddName(TypeSyntax? type, HashSet<string> names)
+    {
+        switch (type)
+        {
+            case null:
+                return;
+            case IdentifierNameSyntax identifier:
+                names.Add(identifier.Identifier.ValueText);
+                return;
+            case GenericNameSyntax generic:
+                names.Add(generic.Identifier.ValueText);
+                foreach (var argument in generic.TypeArgumentList.Arguments)
+                    AddName(argument, names);
+                return;
+            case QualifiedNameSyntax qualified:
+                AddName(qualified.Right, names);
+                return;
+            case AliasQualifiedNameSyntax alias:
+                AddName(alias.Name, names);
+                return;
+            case NullableTypeSyntax nullable:
+                AddName(nullable.ElementType, names);
+                return;
         }
     }
 

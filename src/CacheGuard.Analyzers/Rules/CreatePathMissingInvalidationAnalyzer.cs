@@ -276,6 +276,31 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
                     }
                 }
             }
+            // Callers no cache call marked: the engine recorded their calls to create-named methods;
+            // their records are built now, only for the create paths that have callers.
+            var recordOf = new Dictionary<IMethodSymbol, MethodRecord>(SymbolEqualityComparer.Default);
+            foreach (var record in records)
+                recordOf[record.Method] = record;
+            foreach (var (caller, target) in _engine.CreatePathCalls)
+            {
+                if (!byMethod.TryGetValue(target, out var callees))
+                    continue;
+                if (!recordOf.TryGetValue(caller, out var callerRecord))
+                {
+                    if (CalleeRecord(caller) is not { } built)
+                        continue;
+                    recordOf[caller] = callerRecord = built;
+                }
+                foreach (var callee in callees)
+                {
+                    if (callee == callerRecord || callee.CreatePath is null)
+                        continue;
+                    if (!callers.TryGetValue(callee, out var list))
+                        callers[callee] = list = new List<MethodRecord>();
+                    if (!list.Contains(callerRecord))
+                        list.Add(callerRecord);
+                }
+            }
 
             foreach (var record in records)
             {

@@ -49,6 +49,8 @@ internal sealed class FixedTtlRule : Rule
         {
             if (!IsCacheEntryTtl(operation, facts))
                 continue;
+            if (operation.Kind == CacheOperationKind.Write && KeyPurpose.Of(operation, facts, api) != KeyPurposeKind.CacheEntry)
+                continue; // a lock or lease, a marker or cooldown, a counter's window, a temporary store
             if (operation.Expiry is not { } expiry || !operation.HasExpiry)
                 continue;
 
@@ -67,8 +69,14 @@ internal sealed class FixedTtlRule : Rule
 
         // IDistributedCache / IMemoryCache / HybridCache: expiries set on options objects and entries,
         // reported on the assignment (or the fluent call's argument).
+        if ((context.Reasons & MarkReasons.EntryExpiry) == 0)
+            return;
         foreach (var entryExpiry in EntryExpiries.In(context.OperationBlocks, api))
         {
+            // A real sliding expiration (a hot entry never expires, cold ones one by one) and HybridCache's
+            // L1 expiry (an L1 miss is an L2 hit, not a load) do not synchronize loads.
+            if (entryExpiry.Member is "SlidingExpiration" or "SetSlidingExpiration" or "LocalCacheExpiration")
+                continue;
             var origin = ExpiryOrigin.Of(entryExpiry.Value, api);
             if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api)
                 || !EntryExpiries.IsValueLifetime(entryExpiry, facts, api))

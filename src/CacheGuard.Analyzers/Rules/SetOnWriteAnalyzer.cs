@@ -43,8 +43,11 @@ internal sealed class SetOnWriteRule : Rule
 
         foreach (var operation in facts.CacheOperations)
         {
-            if (!IsCachedValueWrite(operation, writePath))
+            if (!IsCachedValueWrite(operation, writePath)
+                || (operation.Family != CacheFamily.Wrapper && KeyPurpose.Of(operation, facts, api) != KeyPurposeKind.CacheEntry))
+            {
                 continue;
+            }
             var writes = writePath.WritesRelatedTo(operation);
             if (writes.IsEmpty)
                 continue;
