@@ -52,13 +52,17 @@ internal static class KeyPurpose
         return KeyPurposeKind.CacheEntry;
     }
 
+    private static readonly object NoConstant = new();
+
     /// <summary>A constant, <c>bool</c>, <c>""</c>/<c>EmptyString</c> or <c>"1"</c>: a flag, marker or cooldown, not data.</summary>
     public static bool IsMarkerValue(IOperation value, CacheApi api)
     {
         var inner = OperationFacts.Unwrap(value);
         if (inner.Type?.SpecialType == SpecialType.System_Boolean || value.Type?.SpecialType == SpecialType.System_Boolean)
             return true;
-        if (inner.ConstantValue.HasValue || value.ConstantValue.HasValue)
+        // "", "1", "0", "true", 0, 1: a flag. Other constants may be real (if odd) data and are left to the other checks.
+        var constant = inner.ConstantValue.HasValue ? inner.ConstantValue.Value : value.ConstantValue.HasValue ? value.ConstantValue.Value : NoConstant;
+        if (constant is "" or "1" or "0" or "true" or "false" or 0 or 1 or 0L or 1L)
             return true;
         if (inner is IFieldReferenceOperation { Field: { Name: "EmptyString" or "Empty" or "Null", IsStatic: true } })
             return true;

@@ -73,9 +73,8 @@ internal sealed class FixedTtlRule : Rule
             return;
         foreach (var entryExpiry in EntryExpiries.In(context.OperationBlocks, api))
         {
-            // A real sliding expiration (a hot entry never expires, cold ones one by one) and HybridCache's
-            // L1 expiry (an L1 miss is an L2 hit, not a load) do not synchronize loads.
-            if (entryExpiry.Member is "SlidingExpiration" or "SetSlidingExpiration" or "LocalCacheExpiration")
+            // A real sliding expiration (a hot entry never expires, cold ones one by one) does not synchronize loads (RULES.md).
+            if (entryExpiry.Member is "SlidingExpiration" or "SetSlidingExpiration")
                 continue;
             var origin = ExpiryOrigin.Of(entryExpiry.Value, api);
             if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api)
