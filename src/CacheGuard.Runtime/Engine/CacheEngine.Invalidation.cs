@@ -111,7 +111,7 @@ internal sealed partial class CacheEngine
     /// </summary>
     private async Task WaitForReplicasAsync(IDatabase db, RedisKey slotKey, CacheGuardOptions o)
     {
-        var endpoint = db.IdentifyEndpoint(slotKey);
+        var endpoint = await db.IdentifyEndpointAsync(slotKey).ConfigureAwait(false);
         var server = endpoint is null ? Multiplexer.GetServers().First(s => !s.IsReplica) : Multiplexer.GetServer(endpoint);
         var acked = (long)await server.ExecuteAsync("WAIT", o.InvalidationReplicas, (long)o.InvalidationReplicaTimeout.TotalMilliseconds).ConfigureAwait(false);
         if (acked < o.InvalidationReplicas)

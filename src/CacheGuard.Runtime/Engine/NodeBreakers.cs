@@ -1,17 +1,17 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace CacheGuard;
 
 /// <summary>
-/// The circuit breakers of one connection: one for a single node, one per master on Redis Cluster
-/// (one dead master must not send the healthy masters' keys to the fallback).
+/// The circuit breakers of one connection: one for a single node; on Redis Cluster one per hash
+/// slot (one dead master must not send the healthy masters' keys to the fallback). The slot is
+/// computed locally: no I/O on the hit path (IDatabase.IdentifyEndpoint would be a round trip).
 /// </summary>
 internal sealed class NodeBreakers
 {
     private readonly CacheEngine _engine;
-    private readonly ConcurrentDictionary<System.Net.EndPoint, CircuitBreaker> _perNode = new();
+    private readonly CircuitBreaker?[] _perSlot = new CircuitBreaker?[HashSlots.Count];
     private int _isCluster = -1;
     private long _lastTopologyRefresh;
 
@@ -25,21 +25,17 @@ internal sealed class NodeBreakers
     public CircuitBreaker Default { get; }
 
     /// <summary>Whether any breaker of this connection is open.</summary>
-    public bool AnyOpen => Default.IsOpen || _perNode.Values.Any(b => b.IsOpen);
+    public bool AnyOpen => Default.IsOpen || _perSlot.Any(b => b?.IsOpen == true);
 
     public CircuitBreaker For(IDatabase db, RedisKey key)
     {
         if (!IsCluster()) return Default;
-        System.Net.EndPoint? endpoint;
-        try
-        {
-            endpoint = db.IdentifyEndpoint(key);
-        }
-        catch (Exception ex) when (CacheEngine.IsRedisFailure(ex))
-        {
-            return Default;
-        }
-        return endpoint is null ? Default : _perNode.GetOrAdd(endpoint, _ => new CircuitBreaker(() => _engine.Options, () => _engine.Logger, RefreshTopology));
+        var slot = _engine.Multiplexer.HashSlot(key);
+        if ((uint)slot >= HashSlots.Count) return Default;
+        var breaker = Volatile.Read(ref _perSlot[slot]);
+        if (breaker is not null) return breaker;
+        var created = new CircuitBreaker(() => _engine.Options, () => _engine.Logger, RefreshTopology);
+        return Interlocked.CompareExchange(ref _perSlot[slot], created, null) ?? created;
     }
 
     public bool IsCluster()
