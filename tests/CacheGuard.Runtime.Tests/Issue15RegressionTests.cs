@@ -232,7 +232,7 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
     {
         var nodes = await Nodes.StartAsync(target, 1);
         var key = Nodes.Key("soft");
-        await nodes[0].StringSetAsync(new EntryKeys(key).Stale, SystemTextJsonCacheSerializer.Default.Serialize(new Post(0, "stale")), TimeSpan.FromMinutes(5));
+        await nodes[0].StringSetAsync(new EntryKeys(key).Stale, SystemTextJsonCacheSerializer.Default.Serialize(new Post(0, "stale")), TimeSpan.FromMinutes(1)); // inside the 2.5 min stale window
         var gate = new Gate();
         var options = new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(5), FactorySoftTimeout = TimeSpan.FromMilliseconds(200) };
         var answer = await nodes[0].GetOrSetAsync(key, async ct => { await gate.WaitAsync(ct); return new Post(1, "fresh"); }, options).Within();

@@ -45,7 +45,7 @@ internal sealed partial class CacheEngine
             new RedisValue[]
             {
                 leaseToken, (long)call.O.LeaseTtl.TotalMilliseconds, RedisLease.NewToken(), (long)Options.FenceTtl.TotalMilliseconds,
-                takeOverStale ? "1" : "0", ignoreValue ? "1" : "0",
+                takeOverStale ? "1" : "0", ignoreValue ? "1" : "0", (long)call.O.StaleWindow.TotalMilliseconds,
             })).ConfigureAwait(false))!;
         var kind = ((string?)r[0])![0];
         return new MissReply(kind, r.Length > 1 ? (RedisValue)r[1] : RedisValue.Null, r.Length > 2 ? (RedisValue)r[2] : RedisValue.Null);

@@ -10,7 +10,9 @@ internal static class LuaScripts
     /// <summary>
     /// The miss path, one round trip. KEYS: value, negative, stale, lease, fence.
     /// ARGV: lease token, lease TTL ms, new fence token, fence TTL ms, take-lease-over-stale ('1'/'0'),
-    /// ignore-the-value ('1' when the value could not be read as the caller's type).
+    /// ignore-the-value ('1' when the value could not be read as the caller's type), stale window ms.
+    /// A stale copy whose PTTL is longer than the stale window means the key was deleted before its
+    /// fresh TTL ran out (a raw DEL, e.g. by code not using CacheGuard): it is deleted, not served.
     /// Returns one of:
     /// { 'T', type } another type at the key; { 'v', bytes } a value (a populate raced us);
     /// { 'n' } a cached "not found"; { 's', bytes } a stale copy (no lease taken, unless ARGV[5] = '1');
@@ -25,6 +27,10 @@ internal static class LuaScripts
         if redis.call('EXISTS', KEYS[2]) == 1 and ARGV[6] ~= '1' then return { 'n' } end
         local s = redis.pcall('GET', KEYS[3])
         if type(s) ~= 'string' then s = false end
+        if s and redis.call('PTTL', KEYS[3]) > tonumber(ARGV[7]) + 5 then
+          redis.call('DEL', KEYS[3])
+          s = false
+        end
         if s and ARGV[5] ~= '1' and ARGV[6] ~= '1' then return { 's', s } end
         if redis.call('SET', KEYS[4], ARGV[1], 'NX', 'PX', ARGV[2]) then
           local f = redis.call('GET', KEYS[5])
@@ -40,8 +46,8 @@ internal static class LuaScripts
         """;
 
     /// <summary>
-    /// A read without a factory, after GET found nothing. KEYS: value, negative, stale.
-    /// Returns { 'T', type } | { 'v', bytes } | { 'n' } | { 's', bytes } | { 'm' }.
+    /// A read without a factory, after GET found nothing. KEYS: value, negative, stale. ARGV: stale
+    /// window ms (a longer-lived stale copy means the key was deleted early: not served). Returns { 'T', type } | { 'v', bytes } | { 'n' } | { 's', bytes } | { 'm' }.
     /// </summary>
     public const string Peek = """
         local t = redis.call('TYPE', KEYS[1])['ok']
@@ -50,7 +56,7 @@ internal static class LuaScripts
         if v then return { 'v', v } end
         if redis.call('EXISTS', KEYS[2]) == 1 then return { 'n' } end
         local s = redis.pcall('GET', KEYS[3])
-        if type(s) == 'string' then return { 's', s } end
+        if type(s) == 'string' and redis.call('PTTL', KEYS[3]) <= tonumber(ARGV[1]) + 5 then return { 's', s } end
         return { 'm' }
         """;
 
