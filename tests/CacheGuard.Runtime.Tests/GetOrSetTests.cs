@@ -7,6 +7,10 @@ namespace CacheGuard.Runtime.Tests;
 /// <summary>Issue 3's behaviour, run against a single node and against the local cluster.</summary>
 public abstract class GetOrSetTests(IRedisTarget target, ITestOutputHelper output)
 {
+    /// <summary>A stale copy as the populate writes it: "&lt;stale window ms&gt;|&lt;serializer bytes&gt;".</summary>
+    internal static byte[] StaleCopy<T>(TimeSpan staleWindow, T value) =>
+        System.Text.Encoding.ASCII.GetBytes((long)staleWindow.TotalMilliseconds + "|").Concat(SystemTextJsonCacheSerializer.Default.Serialize(value)).ToArray();
+
     [Fact]
     public async Task ColdKey_1000CallersOver4Connections_FactoryRunsExactlyOnce_AllGetTheSameValue()
     {
@@ -83,7 +87,7 @@ public abstract class GetOrSetTests(IRedisTarget target, ITestOutputHelper outpu
         var key = Nodes.Key("stale");
         var options = new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(1), StaleWindow = TimeSpan.FromMinutes(10) };
         // An entry whose fresh window has passed: the key has expired, its stale copy still lives.
-        await nodes[0].StringSetAsync(new EntryKeys(key).Stale, SystemTextJsonCacheSerializer.Default.Serialize(new Post(0, "old")), TimeSpan.FromMinutes(5));
+        await nodes[0].StringSetAsync(new EntryKeys(key).Stale, StaleCopy(TimeSpan.FromMinutes(10), new Post(0, "old")), TimeSpan.FromMinutes(5));
 
         var runs = 0;
         var gate = new Gate();

@@ -102,8 +102,7 @@ internal sealed partial class CacheEngine
         if (!raw.IsNull && TryDeserialize<T>(((ReadOnlyMemory<byte>)raw).Span, target.Text, out var value))
             return new CacheLookup<T>(CacheLookupStatus.Hit, value, false);
         var keys = new EntryKeys(target.Key);
-        var r = (RedisResult[])(await RedisAsync(breaker, () => target.Db.ScriptEvaluateAsync(LuaScripts.Peek, new[] { keys.Value, keys.Negative, keys.Stale },
-            new RedisValue[] { (long)(LifeOf(null, null) - Options.DefaultTtl).TotalMilliseconds })).ConfigureAwait(false))!;
+        var r = (RedisResult[])(await RedisAsync(breaker, () => target.Db.ScriptEvaluateAsync(LuaScripts.Peek, new[] { keys.Value, keys.Negative, keys.Stale })).ConfigureAwait(false))!;
         switch ((string?)r[0])
         {
             case "T":

@@ -45,7 +45,7 @@ internal sealed partial class CacheEngine
             new RedisValue[]
             {
                 leaseToken, (long)call.O.LeaseTtl.TotalMilliseconds, RedisLease.NewToken(), (long)Options.FenceTtl.TotalMilliseconds,
-                takeOverStale ? "1" : "0", ignoreValue ? "1" : "0", (long)call.O.StaleWindow.TotalMilliseconds,
+                takeOverStale ? "1" : "0", ignoreValue ? "1" : "0",
             })).ConfigureAwait(false))!;
         var kind = ((string?)r[0])![0];
         return new MissReply(kind, r.Length > 1 ? (RedisValue)r[1] : RedisValue.Null, r.Length > 2 ? (RedisValue)r[2] : RedisValue.Null);
@@ -250,6 +250,7 @@ internal sealed partial class CacheEngine
                 {
                     fence, lease?.Token ?? "", value is null ? "n" : "v", bytes ?? Array.Empty<byte>(),
                     Math.Max(1L, (long)fresh.TotalMilliseconds), staleMs, version is { } v ? v : RedisValue.EmptyString, k.Channel,
+                    (long)o.StaleWindow.TotalMilliseconds,
                 })).ConfigureAwait(false);
             lease?.MarkReleased();
             switch (result)

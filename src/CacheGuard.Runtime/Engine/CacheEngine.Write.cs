@@ -20,6 +20,7 @@ internal sealed partial class CacheEngine
             {
                 value is null ? "n" : "v", bytes ?? Array.Empty<byte>(), Math.Max(1L, (long)fresh.TotalMilliseconds), staleMs,
                 version is { } v ? v : RedisValue.EmptyString, RedisLease.NewToken(), (long)Options.FenceTtl.TotalMilliseconds, k.Channel,
+                (long)o.StaleWindow.TotalMilliseconds,
             }).ConfigureAwait(false);
         if (result == -3) throw await WrongTypeAsync(target).ConfigureAwait(false);
         Flights.Detach(target.Db.Database, target.Text);
@@ -48,7 +49,7 @@ internal sealed partial class CacheEngine
             new RedisValue[]
             {
                 bytes, Math.Max(1L, (long)fresh.TotalMilliseconds), staleMs, RedisLease.NewToken(), (long)Options.FenceTtl.TotalMilliseconds,
-                k.Channel, target.Text, idempotencyKey ?? "",
+                k.Channel, target.Text, idempotencyKey ?? "", (long)o.StaleWindow.TotalMilliseconds,
             }).ConfigureAwait(false);
         await register.ConfigureAwait(false);
         var entryId = (string?)id;

@@ -10,9 +10,10 @@ internal static class LuaScripts
     /// <summary>
     /// The miss path, one round trip. KEYS: value, negative, stale, lease, fence.
     /// ARGV: lease token, lease TTL ms, new fence token, fence TTL ms, take-lease-over-stale ('1'/'0'),
-    /// ignore-the-value ('1' when the value could not be read as the caller's type), stale window ms.
-    /// A stale copy whose PTTL is longer than the stale window means the key was deleted before its
-    /// fresh TTL ran out (a raw DEL, e.g. by code not using CacheGuard): it is deleted, not served.
+    /// ignore-the-value ('1' when the value could not be read as the caller's type).
+    /// The stale copy is '&lt;stale window ms&gt;|&lt;bytes&gt;': one whose PTTL is longer than its stale window
+    /// shows the key was deleted before its fresh TTL ran out (a raw DEL by code not using
+    /// CacheGuard): it is deleted, not served.
     /// Returns one of:
     /// { 'T', type } another type at the key; { 'v', bytes } a value (a populate raced us);
     /// { 'n' } a cached "not found"; { 's', bytes } a stale copy (no lease taken, unless ARGV[5] = '1');
@@ -27,9 +28,14 @@ internal static class LuaScripts
         if redis.call('EXISTS', KEYS[2]) == 1 and ARGV[6] ~= '1' then return { 'n' } end
         local s = redis.pcall('GET', KEYS[3])
         if type(s) ~= 'string' then s = false end
-        if s and redis.call('PTTL', KEYS[3]) > tonumber(ARGV[7]) + 5 then
-          redis.call('DEL', KEYS[3])
-          s = false
+        if s then
+          local sep = string.find(s, '|', 1, true)
+          if not sep or redis.call('PTTL', KEYS[3]) > tonumber(string.sub(s, 1, sep - 1)) + 5 then
+            redis.call('DEL', KEYS[3])
+            s = false
+          else
+            s = string.sub(s, sep + 1)
+          end
         end
         if s and ARGV[5] ~= '1' and ARGV[6] ~= '1' then return { 's', s } end
         if redis.call('SET', KEYS[4], ARGV[1], 'NX', 'PX', ARGV[2]) then
@@ -46,8 +52,8 @@ internal static class LuaScripts
         """;
 
     /// <summary>
-    /// A read without a factory, after GET found nothing. KEYS: value, negative, stale. ARGV: stale
-    /// window ms (a longer-lived stale copy means the key was deleted early: not served). Returns { 'T', type } | { 'v', bytes } | { 'n' } | { 's', bytes } | { 'm' }.
+    /// A read without a factory, after GET found nothing. KEYS: value, negative, stale (a stale copy
+    /// outliving its key by more than its stale window means a raw DEL: not served). Returns { 'T', type } | { 'v', bytes } | { 'n' } | { 's', bytes } | { 'm' }.
     /// </summary>
     public const string Peek = """
         local t = redis.call('TYPE', KEYS[1])['ok']
@@ -56,14 +62,18 @@ internal static class LuaScripts
         if v then return { 'v', v } end
         if redis.call('EXISTS', KEYS[2]) == 1 then return { 'n' } end
         local s = redis.pcall('GET', KEYS[3])
-        if type(s) == 'string' and redis.call('PTTL', KEYS[3]) <= tonumber(ARGV[1]) + 5 then return { 's', s } end
+        if type(s) == 'string' then
+          local sep = string.find(s, '|', 1, true)
+          if sep and redis.call('PTTL', KEYS[3]) <= tonumber(string.sub(s, 1, sep - 1)) + 5 then return { 's', string.sub(s, sep + 1) } end
+        end
         return { 'm' }
         """;
 
     /// <summary>
     /// The populate. KEYS: value, stale, negative, version, fence, lease.
     /// ARGV: fence token, lease token ('' = a waiter past its deadline, holding none), kind ('v' value /
-    /// 'n' not found), bytes, fresh PTTL ms, stale-copy PTTL ms ('0' = none), version ('' = none), channel.
+    /// 'n' not found), bytes, fresh PTTL ms, stale-copy PTTL ms ('0' = none), version ('' = none), channel,
+    /// stale window ms.
     /// Lands only while the caller still holds its lease (when it has one) and the fence it saw is
     /// still there unchanged. Returns 1 stored, 0 fenced (invalidated, written, or lost with the
     /// data), -1 lease lost, -2 not newer than the cached version, -3 another type at the key.
@@ -87,7 +97,7 @@ internal static class LuaScripts
         if result == 1 then
           if ARGV[3] == 'v' then
             redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
-            if ARGV[6] ~= '0' then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[6]) else redis.call('DEL', KEYS[2]) end
+            if ARGV[6] ~= '0' then redis.call('SET', KEYS[2], ARGV[9] .. '|' .. ARGV[4], 'PX', ARGV[6]) else redis.call('DEL', KEYS[2]) end
             redis.call('DEL', KEYS[3])
             if ARGV[7] ~= '' then redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[6] ~= '0' and ARGV[6] or ARGV[5]) else redis.call('DEL', KEYS[4]) end
           else
@@ -138,7 +148,7 @@ internal static class LuaScripts
     /// <summary>
     /// A direct write that also moves the fence (no populate that started earlier can overwrite it).
     /// KEYS: value, stale, negative, version, fence. ARGV: kind ('v'/'n'), bytes, fresh PTTL ms,
-    /// stale PTTL ms ('0' = none), version ('' = none), new fence token, fence TTL ms, channel.
+    /// stale PTTL ms ('0' = none), version ('' = none), new fence token, fence TTL ms, channel, stale window ms.
     /// Returns 1 stored, -2 not newer than the cached version, -3 another type at the key.
     /// </summary>
     public const string Set = """
@@ -150,7 +160,7 @@ internal static class LuaScripts
         end
         if ARGV[1] == 'v' then
           redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-          if ARGV[4] ~= '0' then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4]) else redis.call('DEL', KEYS[2]) end
+          if ARGV[4] ~= '0' then redis.call('SET', KEYS[2], ARGV[9] .. '|' .. ARGV[2], 'PX', ARGV[4]) else redis.call('DEL', KEYS[2]) end
           redis.call('DEL', KEYS[3])
           if ARGV[5] ~= '' then redis.call('SET', KEYS[4], ARGV[5], 'PX', ARGV[4] ~= '0' and ARGV[4] or ARGV[3]) else redis.call('DEL', KEYS[4]) end
         else
@@ -183,7 +193,7 @@ internal static class LuaScripts
     /// <summary>
     /// Write-behind: the cache write and the outbox append in one atomic step.
     /// KEYS: value, stale, negative, version, fence, outbox stream. ARGV: bytes, fresh PTTL ms,
-    /// stale PTTL ms ('0' = none), new fence token, fence TTL ms, channel, key name, idempotency id ('' = the entry id).
+    /// stale PTTL ms ('0' = none), new fence token, fence TTL ms, channel, key name, idempotency id ('' = none), stale window ms.
     /// Returns the entry id, or -3 when another type is at the key (nothing written).
     /// The fence moves too: a populate that read the database before this write must not land after it.
     /// </summary>
@@ -191,7 +201,7 @@ internal static class LuaScripts
         local t = redis.call('TYPE', KEYS[1])['ok']
         if t ~= 'none' and t ~= 'string' then return -3 end
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-        if ARGV[3] ~= '0' then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3]) else redis.call('DEL', KEYS[2]) end
+        if ARGV[3] ~= '0' then redis.call('SET', KEYS[2], ARGV[9] .. '|' .. ARGV[1], 'PX', ARGV[3]) else redis.call('DEL', KEYS[2]) end
         redis.call('DEL', KEYS[3], KEYS[4])
         redis.call('SET', KEYS[5], ARGV[4], 'PX', ARGV[5])
         local id
