@@ -41,7 +41,11 @@ internal static class InvalidationRewriter
 
     /// <summary>True when the diagnostic carries a plan the rewrite can follow in this document.</summary>
     public static bool CanFix(SyntaxNode root, Compilation compilation, Diagnostic diagnostic) =>
-        RuntimeSyntax.HasRuntimeType(compilation, ExtensionsType) && TryCreateEdit(root, diagnostic) is not null;
+        (IsFamilyPlan(diagnostic) || RuntimeSyntax.HasRuntimeType(compilation, ExtensionsType)) && TryCreateEdit(root, diagnostic) is not null;
+
+    /// <summary>An IDistributedCache / IMemoryCache / HybridCache plan: the family's own Remove(Async), no runtime.</summary>
+    public static bool IsFamilyPlan(Diagnostic diagnostic) =>
+        diagnostic.Properties.TryGetValue(InvalidationPlan.FamilyProperty, out var family) && family is not null;
 
     public static async Task<Document> FixAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
     {
@@ -119,7 +123,7 @@ internal static class InvalidationRewriter
             expression = awaited.Expression;
         if (expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Expression: var configured } })
             expression = configured;
-        return expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Invalidate" or "InvalidateAsync" } };
+        return expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Invalidate" or "InvalidateAsync" or "Remove" or "RemoveAsync" } };
     }
 
     private static Edit? TryCreateEdit(SyntaxNode root, Diagnostic diagnostic)
@@ -166,27 +170,39 @@ internal static class InvalidationRewriter
         }
 
         var asIs = properties.TryGetValue(InvalidationPlan.AsIsProperty, out var asIsValue) && asIsValue == "true";
+        properties.TryGetValue(InvalidationPlan.FamilyProperty, out var family);
+        var removeName = family switch
+        {
+            null => null,
+            InvalidationPlan.MemoryFamily => "Remove",
+            _ when returns || (properties.TryGetValue(InvalidationPlan.AwaitProperty, out var awaits) && awaits == "true") => "RemoveAsync",
+            InvalidationPlan.DistributedFamily => "Remove",
+            _ => null,
+        };
+        if (family is not null && removeName is null && !asIs)
+            return null;
         var replacement = asIs
             ? statement
             : returns
             ? SyntaxFactory.ReturnStatement(
                     SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.ReturnKeyword, SyntaxFactory.TriviaList(SyntaxFactory.Space)),
-                    InvalidationCall(access.Expression, key),
+                    InvalidationCall(access.Expression, key, removeName ?? "InvalidateAsync"),
                     SyntaxFactory.Token(SyntaxKind.SemicolonToken))
                 .WithTriviaFrom(statement)
             : Invalidation(
                 access.Expression,
                 key,
                 await: properties.TryGetValue(InvalidationPlan.AwaitProperty, out var aw) && aw == "true",
-                configureAwait: properties.TryGetValue(InvalidationPlan.ConfigureAwaitProperty, out var ca) && ca == "true")
+                configureAwait: properties.TryGetValue(InvalidationPlan.ConfigureAwaitProperty, out var ca) && ca == "true",
+                removeName)
               .WithTriviaFrom(statement);
-        return new Edit(statement, anchor, replacement, needsImport: !asIs);
+        return new Edit(statement, anchor, replacement, needsImport: !asIs && family is null);
     }
 
     /// <summary><c>await db.InvalidateAsync(key)[.ConfigureAwait(false)];</c> or <c>db.Invalidate(key);</c></summary>
-    private static StatementSyntax Invalidation(ExpressionSyntax receiver, ExpressionSyntax key, bool await, bool configureAwait)
+    private static StatementSyntax Invalidation(ExpressionSyntax receiver, ExpressionSyntax key, bool await, bool configureAwait, string? familyRemove = null)
     {
-        ExpressionSyntax call = InvalidationCall(receiver, key, await ? "InvalidateAsync" : "Invalidate");
+        ExpressionSyntax call = InvalidationCall(receiver, key, familyRemove ?? (await ? "InvalidateAsync" : "Invalidate"));
         if (await)
         {
             if (configureAwait)

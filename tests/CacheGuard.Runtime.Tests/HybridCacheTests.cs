@@ -32,7 +32,7 @@ public abstract class HybridCacheBehaviorTests(NearNodeFixture fx) : IAsyncLifet
         Register(services, mux);
         _services = services.BuildServiceProvider();
         Cache = _services.GetRequiredService<HybridCache>();
-        if (Cache is CacheGuardHybridCache cg) await cg.Near!.WarmUpAsync();
+        if (Cache is CacheGuardHybridCache { Near: { } near }) await near.WarmUpAsync();
     }
 
     public async Task DisposeAsync()
@@ -204,6 +204,13 @@ public sealed class CacheGuardHybridCacheBehaviorTests(NearNodeFixture fx) : Hyb
     {
         Assert.IsType<CacheGuardHybridCache>(Cache);
     }
+}
+
+[Collection(NearNodeCollection.Name)]
+public sealed class CacheGuardHybridCacheWithoutMemoryLevelBehaviorTests(NearNodeFixture fx) : HybridCacheBehaviorTests(fx)
+{
+    protected override void Register(IServiceCollection services, IConnectionMultiplexer mux) =>
+        services.AddCacheGuardHybridCache(o => o.UseNearCache = false);
 }
 
 /// <summary>Two app nodes using CacheGuard's HybridCache: each sees the other's (and anyone's) changes.</summary>

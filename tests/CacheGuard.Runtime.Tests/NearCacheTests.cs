@@ -256,6 +256,27 @@ public sealed class NearCacheTests(NearNodeFixture fx)
     }
 
     [Fact]
+    public async Task Hits_are_counted_per_level_on_the_CacheGuard_meter()
+    {
+        var levels = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (i, l) => { if (i.Meter.Name == CacheGuardTelemetry.Name && i.Name == "cacheguard.near.hits") l.EnableMeasurementEvents(i); };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var t in tags) if (t.Key == "level") levels.Add((string)t.Value!);
+        });
+        listener.Start();
+        var (mux, near) = await NodeAsync();
+        await using var owned = near;
+        var key = NewKey("meter");
+        await mux.GetDatabase().StringSetAsync(key, Json("v"));
+        await near.TryGetAsync<string>(key);
+        await near.TryGetAsync<string>(key);
+        Assert.Contains("redis", levels);
+        Assert.Contains("memory", levels);
+    }
+
+    [Fact]
     public async Task WithNearCache_is_one_instance_per_multiplexer_and_database()
     {
         var mux = await fx.ConnectAsync();

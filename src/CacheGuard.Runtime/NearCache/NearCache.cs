@@ -54,7 +54,7 @@ public sealed class NearCache : IAsyncDisposable
         multiplexer.ConfigurationChangedBroadcast += OnMultiplexerEndpointChanged;
         multiplexer.HashSlotMoved += OnHashSlotMoved;
         multiplexer.ConfigurationChanged += OnMultiplexerEndpointChanged;
-        if (Options.Mode == NearCacheMode.Backplane) EnsureBackplane();
+        if (Options.Mode == NearCacheMode.Backplane) _ = EnsureBackplaneAsync();
         var endpoints = multiplexer.GetEndPoints(configuredOnly: true);
         if (endpoints.Length == 1 && multiplexer.GetEndPoints().Length == 1 && !IsCluster(multiplexer, endpoints[0])) _singleEndpoint = endpoints[0];
     }
@@ -331,10 +331,8 @@ public sealed class NearCache : IAsyncDisposable
         Invalidated?.Invoke(new NearCacheInvalidation(null, reason));
     }
 
-    internal void TrackerReady(NodeTracker tracker)
-    {
-        if (tracker.State == TrackerState.Backplane) EnsureBackplane();
-    }
+    internal Task TrackerReadyAsync(NodeTracker tracker) =>
+        tracker.State == TrackerState.Backplane ? EnsureBackplaneAsync() : Task.CompletedTask;
 
     internal void TrackerLost(NodeTracker tracker) => Flushed(tracker, NearCacheInvalidationReason.ConnectionLost);
 
@@ -353,15 +351,33 @@ public sealed class NearCache : IAsyncDisposable
 
     private void OnHashSlotMoved(object? sender, HashSlotMovedEventArgs e) => FlushAll();
 
-    private void EnsureBackplane()
+    private Task? _backplane;
+
+    private Task EnsureBackplaneAsync()
     {
-        if (Interlocked.Exchange(ref _backplaneSubscribed, 1) != 0) return;
-        _subscriber.Subscribe(_channel, (_, message) =>
+        lock (_evictGate)
         {
-            var key = (string?)message;
-            if (key is null) return;
-            InvalidateFromServer(key, NearCacheInvalidationReason.Backplane);
-        });
+            return _backplane ??= SubscribeAsync();
+        }
+
+        async Task SubscribeAsync()
+        {
+            try
+            {
+                await _subscriber.SubscribeAsync(_channel, (_, message) =>
+                {
+                    var key = (string?)message;
+                    if (key is null) return;
+                    InvalidateFromServer(key, NearCacheInvalidationReason.Backplane);
+                }).ConfigureAwait(false);
+                Volatile.Write(ref _backplaneSubscribed, 1);
+            }
+            catch
+            {
+                lock (_evictGate) _backplane = null; // the tracker's next connect tries again
+                throw;
+            }
+        }
     }
 
     // ---- Memory ----

@@ -74,8 +74,8 @@ internal sealed class NodeTracker : IAsyncDisposable
                 Interlocked.Increment(ref _epoch); // reads before this connection was tracked are never stored
                 Volatile.Write(ref _connection, c);
                 _state = mode;
+                await _owner.TrackerReadyAsync(this).ConfigureAwait(false); // the backplane is subscribed before anyone is told "ready"
                 Volatile.Read(ref _ready).TrySetResult();
-                _owner.TrackerReady(this);
                 backoff = TimeSpan.FromMilliseconds(50);
                 await MonitorAsync(c, closed.Task, o).ConfigureAwait(false);
             }
