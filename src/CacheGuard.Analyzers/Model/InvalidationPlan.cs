@@ -112,7 +112,9 @@ internal sealed class InvalidationPlan
     /// </summary>
     public static InvalidationPlan For(CacheOperation operation, ImmutableArray<DatabaseWrite> writes, ISymbol owner, CacheApi api)
     {
-        if (writes.IsEmpty || operation.Key is null || api.RuntimeExtensions is null)
+        // Planned with or without CacheGuard.Runtime: the fix writes the runtime's invalidation, or
+        // without the runtime a plain KeyDelete(Async) of the same key (the receiver is an IDatabase).
+        if (writes.IsEmpty || operation.Key is null)
             return NoFix;
         var asIs = WritePathFacts.IsRuntimeInvalidation(operation);
         if (!asIs && !IsRedisDatabaseCall(operation, api))
