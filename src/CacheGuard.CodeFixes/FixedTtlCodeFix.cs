@@ -58,6 +58,7 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
                     CodeAction.Create(Title, ct => WrapAsync(context.Document, target, fraction, ct), equivalenceKey: nameof(FixedTtlCodeFix)),
                     diagnostic);
             }
+            // Same equivalence key as the runtime variant: a solution-wide Fix All reaches both kinds of project.
             else if (RuntimeFreeSyntax.JitteredTimeSpan(target, fraction, semanticModel.Compilation) is { } jittered)
             {
                 var title = fraction == 0.10 ? RuntimeFreeTitle : RuntimeFreeTitle.Replace("10%", (fraction * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%");
@@ -65,7 +66,7 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
                     CodeAction.Create(
                         title,
                         async ct => await RuntimeSyntax.AddImportsAsync(context.Document.WithSyntaxRoot(root.ReplaceNode(target, jittered.WithTriviaFrom(target))), ct).ConfigureAwait(false),
-                        equivalenceKey: nameof(FixedTtlCodeFix) + ".NoRuntime"),
+                        equivalenceKey: nameof(FixedTtlCodeFix)),
                     diagnostic);
             }
         }

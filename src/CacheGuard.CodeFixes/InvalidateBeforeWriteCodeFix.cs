@@ -29,7 +29,9 @@ public sealed class InvalidateBeforeWriteCodeFix : CodeFixProvider
             return;
         // Without CacheGuard.Runtime: the database's own delete of the key, at the same place.
         var runtime = InvalidationRewriter.UsesRuntime(semanticModel.Compilation);
-        var name = typeof(InvalidateBeforeWriteCodeFix).Name + (runtime ? "" : ".NoRuntime");
+        // One equivalence key for both variants: a solution-wide Fix All started in a project with
+        // the runtime must also fix the projects without it (each document gets its own variant).
+        var name = typeof(InvalidateBeforeWriteCodeFix).Name;
         foreach (var diagnostic in context.Diagnostics)
         {
             if (!InvalidationRewriter.CanFix(root, semanticModel, diagnostic))

@@ -56,7 +56,7 @@ public sealed class PopulateWithoutExpiryCodeFix : CodeFixProvider
                 CodeAction.Create(
                     runtime ? Title : RuntimeFreeTitle,
                     async ct => await RuntimeSyntax.AddImportsAsync(context.Document.WithSyntaxRoot(root.ReplaceNode(invocation, rewritten)), ct).ConfigureAwait(false),
-                    equivalenceKey: nameof(PopulateWithoutExpiryCodeFix) + (runtime ? "" : ".NoRuntime")),
+                    equivalenceKey: nameof(PopulateWithoutExpiryCodeFix)),
                 diagnostic);
         }
     }

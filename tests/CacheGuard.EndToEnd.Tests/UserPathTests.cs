@@ -73,7 +73,7 @@ public sealed class UserPathTests
         Assert.Equal("true", Meta(metadata, "developmentDependency"));
         Assert.Equal("MIT", Meta(metadata, "license"));
         Assert.Contains("analyzers", Meta(metadata, "tags"), StringComparison.Ordinal);
-        Assert.Empty(metadata.Descendants().Where(e => e.Name.LocalName == "dependency"));
+        Assert.DoesNotContain(metadata.Descendants(), e => e.Name.LocalName == "dependency");
     }
 
     private static XElement Metadata(System.IO.Compression.ZipArchive zip)

@@ -93,6 +93,40 @@ public class RuntimeFreeFixTests
             """);
 
     [Fact]
+    public Task CG0001_MemoryCache_SetAndEntry_GetInlineJitter() =>
+        CG0001.VerifyCodeFixWithoutRuntimeAsync("""
+            using System;
+            using Microsoft.Extensions.Caching.Memory;
+
+            class PriceCache
+            {
+                IMemoryCache _cache = null!;
+                void Remember(string sku, decimal price) => _cache.Set("price:" + sku, price, {|CG0001:TimeSpan.FromMinutes(10)|});
+                decimal Get(string sku, Func<decimal> load) =>
+                    _cache.GetOrCreate("stock:" + sku, entry =>
+                    {
+                        {|CG0001:entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5)|};
+                        return load();
+                    });
+            }
+            """, """
+            using System;
+            using Microsoft.Extensions.Caching.Memory;
+
+            class PriceCache
+            {
+                IMemoryCache _cache = null!;
+                void Remember(string sku, decimal price) => _cache.Set("price:" + sku, price, TimeSpan.FromTicks((long)(TimeSpan.FromMinutes(10).Ticks * (1 + 0.1 * Random.Shared.NextDouble()))));
+                decimal Get(string sku, Func<decimal> load) =>
+                    _cache.GetOrCreate("stock:" + sku, entry =>
+                    {
+                        entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromTicks((long)(TimeSpan.FromMinutes(5).Ticks * (1 + 0.1 * Random.Shared.NextDouble())));
+                        return load();
+                    });
+            }
+            """);
+
+    [Fact]
     public Task CG0001_Redis3Expiration_JittersItsTimeSpan_WithoutTheRuntime() =>
         CG0001.VerifyCodeFixWithoutRuntimeAsync(Usings + """
             class C

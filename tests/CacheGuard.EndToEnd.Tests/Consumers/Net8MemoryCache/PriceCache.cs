@@ -13,7 +13,7 @@ public sealed class PriceCache
     public void Remember(string sku, decimal price) => _cache.Set("price:" + sku, price, TimeSpan.FromMinutes(10)); // CG0001
 
     public decimal Get(string sku, Func<decimal> load) =>
-        _cache.GetOrCreate("stock:" + sku, entry =>
+        _cache.GetOrCreate("stock:" + sku, entry => // CG0004 (its fix needs the runtime)
         {
             entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5); // CG0001
             return load();
