@@ -40,16 +40,21 @@ public sealed class UserPathTests
         // the consumer), StackExchange.Redis from the 2.7 floor, Microsoft.Extensions 8.0 / 10.0.
         var groups = metadata.Descendants().Where(e => e.Name.LocalName == "group").ToDictionary(g => (string)g.Attribute("targetFramework")!);
         Assert.Equal(new[] { "net10.0", "net8.0" }, groups.Keys.OrderBy(k => k, StringComparer.Ordinal));
-        foreach (var (framework, extensions) in new[] { ("net8.0", "8.0.0"), ("net10.0", "10.0.0") })
+        var common = new[] { "CacheGuard.Analyzers", "Microsoft.Extensions.DependencyInjection.Abstractions", "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions", "Microsoft.Extensions.Options", "StackExchange.Redis" };
+        foreach (var (framework, extensionsMajor, ids) in new[]
+        {
+            ("net8.0", "8.", common),
+            // HybridCache (issue 19) only on net10.0: Microsoft.Extensions.Caching.Abstractions there.
+            ("net10.0", "10.", common.Append("Microsoft.Extensions.Caching.Abstractions").ToArray()),
+        })
         {
             var dependencies = groups[framework].Elements().ToDictionary(d => (string)d.Attribute("id")!);
             Assert.Equal(_package.Version, (string)dependencies["CacheGuard.Analyzers"].Attribute("version")!);
             Assert.Null(dependencies["CacheGuard.Analyzers"].Attribute("exclude"));
             Assert.Equal("2.7.27", (string)dependencies["StackExchange.Redis"].Attribute("version")!);
             foreach (var id in dependencies.Keys.Where(k => k.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal)))
-                Assert.Equal(extensions, (string)dependencies[id].Attribute("version")!);
-            Assert.Equal(new[] { "CacheGuard.Analyzers", "Microsoft.Extensions.DependencyInjection.Abstractions", "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions", "Microsoft.Extensions.Options", "StackExchange.Redis" },
-                dependencies.Keys.OrderBy(k => k, StringComparer.Ordinal));
+                Assert.StartsWith(extensionsMajor, (string)dependencies[id].Attribute("version")!, StringComparison.Ordinal);
+            Assert.Equal(ids.OrderBy(k => k, StringComparer.Ordinal), dependencies.Keys.OrderBy(k => k, StringComparer.Ordinal));
         }
     }
 
