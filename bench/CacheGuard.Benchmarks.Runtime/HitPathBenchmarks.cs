@@ -17,16 +17,6 @@ namespace CacheGuard.Benchmarks;
 [Config(typeof(HitConfig))]
 public class HitPathBenchmarks
 {
-    private const string ReadScript = """
-        local v = redis.pcall('GET', KEYS[1])
-        if type(v) ~= 'string' then v = '' end
-        local pttl = -2
-        if v ~= '' then pttl = redis.call('PTTL', KEYS[1]) end
-        local f = redis.call('GET', KEYS[2]) or ''
-        local t = redis.call('TIME')
-        return { v, pttl, f, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) }
-        """;
-
     private static readonly TimeSpan Ttl = TimeSpan.FromHours(1);
     private static readonly Func<CancellationToken, Task<Product>> Factory = _ => { Interlocked.Increment(ref FactoryRuns); return Task.FromResult(Product.Sample(1)); };
     public static int FactoryRuns;
@@ -38,7 +28,6 @@ public class HitPathBenchmarks
     private CacheGuardContender _cacheGuard = null!;
     private FusionContender _fusionDistributed = null!, _fusionMemory = null!;
     private HybridContender _hybridDistributed = null!, _hybridLocal = null!;
-    private RedisKey[] _scriptKeys = null!;
 
     [GlobalSetup]
     public async Task Setup()
@@ -52,8 +41,6 @@ public class HitPathBenchmarks
         _fusionMemory = new FusionContender(_mux, memoryLevel: true, distributedLocker: false);
         _hybridDistributed = new HybridContender(_mux, localLevel: false);
         _hybridLocal = new HybridContender(_mux, localLevel: true);
-        _scriptKeys = new RedisKey[] { "script:product:1", "{script:product:1}:cg:fence" };
-        await _db.StringSetAsync("script:product:1", JsonSerializer.SerializeToUtf8Bytes(Product.Sample(1), Json.Options), Ttl);
         // Populate every contender's key once (each stores its own format).
         foreach (var (c, key) in Pairs())
             await c.GetAsync(key, Factory, Ttl);
@@ -80,13 +67,6 @@ public class HitPathBenchmarks
 
     [Benchmark(Description = "CacheGuard: GetOrSetAsync")]
     public Task<Product> CacheGuard() => _cacheGuard.GetAsync("cg:product:1", Factory, Ttl);
-
-    [Benchmark(Description = "Reference: CacheGuard's read script via EVALSHA + deserialize")]
-    public async Task<Product> RawReadScript()
-    {
-        var r = (RedisResult[])(await _db.ScriptEvaluateAsync(ReadScript, _scriptKeys).ConfigureAwait(false))!;
-        return JsonSerializer.Deserialize<Product>(((ReadOnlyMemory<byte>)(RedisValue)r[0]).Span, Json.Options)!;
-    }
 
     [Benchmark(Description = "FusionCache: GetOrSetAsync, Redis only (memory level skipped)")]
     public Task<Product> FusionDistributedOnly() => _fusionDistributed.GetAsync("fd:product:1", Factory, Ttl);

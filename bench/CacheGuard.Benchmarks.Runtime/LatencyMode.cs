@@ -35,6 +35,17 @@ public static class LatencyMode
         foreach (var (_, c, key) in contenders)
             for (var i = 0; i < 2000; i++) await c.GetAsync(key, factory, ttl); // populate + warm the JIT
         var afterWarm = factoryRuns;
+        // Correctness before speed: every contender answers the cached product, and CacheGuard's
+        // key holds the serializer's plain bytes (a fresh hit must be one GET + deserialize).
+        foreach (var (name, c, key) in contenders)
+        {
+            var p = await c.GetAsync(key, factory, ttl);
+            if (p.Id != 1 || p.Tags.Count != 5) throw new InvalidOperationException(name + " answered a wrong value");
+        }
+        var cgRaw = (byte[]?)await mux.GetDatabase().StringGetAsync("cg:p:1");
+        if (cgRaw is null || System.Text.Json.JsonSerializer.Deserialize<Product>(cgRaw, Json.Options)?.Id != 1)
+            throw new InvalidOperationException("CacheGuard's key is not readable with a raw StringGet + deserialize");
+        if (factoryRuns != afterWarm) throw new InvalidOperationException("a factory ran after warm-up: the keys are not hits");
 
         var samples = contenders.Select(_ => new List<long>(rounds * block)).ToArray();
         var order = Enumerable.Range(0, contenders.Length).ToArray();
@@ -66,6 +77,7 @@ public static class LatencyMode
             alloc[ci] = (GC.GetTotalAllocatedBytes(precise: true) - a0) / (double)n;
         }
 
+        if (factoryRuns != afterWarm) Console.WriteLine($"// WARNING: {factoryRuns - afterWarm} factory runs during measurement: not a pure hit-path run");
         Console.WriteLine($"Hit path, per call: {rounds} rounds x {block} calls per contender, interleaved{(blocking ? ", each call waited with GetAwaiter().GetResult()" : "")}; factory runs after warm-up: {factoryRuns - afterWarm}");
         Console.WriteLine();
         Console.WriteLine("| Contender | Calls | Mean µs | p50 µs | p90 µs | p99 µs | p99.9 µs | p50 vs raw | mean vs raw | Allocated B/call |");

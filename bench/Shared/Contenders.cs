@@ -48,7 +48,7 @@ public interface IContender : IAsyncDisposable
 public static class Json
 {
     /// <summary>The same options CacheGuard's default serializer uses.</summary>
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General) { PropertyNameCaseInsensitive = true };
 }
 
 /// <summary>Hand-written cache-aside: GET, on a miss run the factory and SET with the TTL. No single-flight.</summary>

@@ -47,6 +47,10 @@ internal static class InvalidationRewriter
     public static bool CanFix(SyntaxNode root, SemanticModel semanticModel, Diagnostic diagnostic) =>
         TryCreateEdit(root, semanticModel, UsesRuntime(semanticModel.Compilation), diagnostic) is not null;
 
+    /// <summary>An IDistributedCache / IMemoryCache / HybridCache plan: the family's own Remove(Async), no runtime.</summary>
+    public static bool IsFamilyPlan(Diagnostic diagnostic) =>
+        diagnostic.Properties.TryGetValue(InvalidationPlan.FamilyProperty, out var family) && family is not null;
+
     public static async Task<Document> FixAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
@@ -124,7 +128,7 @@ internal static class InvalidationRewriter
             expression = awaited.Expression;
         if (expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Expression: var configured } })
             expression = configured;
-        return expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Invalidate" or "InvalidateAsync" or "KeyDelete" or "KeyDeleteAsync" } };
+        return expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Invalidate" or "InvalidateAsync" or "KeyDelete" or "KeyDeleteAsync" or "Remove" or "RemoveAsync" } };
     }
 
     private static Edit? TryCreateEdit(SyntaxNode root, SemanticModel model, bool runtime, Diagnostic diagnostic)
@@ -172,13 +176,33 @@ internal static class InvalidationRewriter
 
         var asIs = properties.TryGetValue(InvalidationPlan.AsIsProperty, out var asIsValue) && asIsValue == "true";
         var await = properties.TryGetValue(InvalidationPlan.AwaitProperty, out var aw) && aw == "true";
-        if (!asIs && !runtime && !IsRedisDatabase(model, access.Expression))
-            return null;
-        var method = runtime
-            ? (returns || await ? "InvalidateAsync" : "Invalidate")
-            : (returns || await ? "KeyDeleteAsync" : "KeyDelete");
-        if (!asIs && !runtime && !BindsToKeyDelete(model, invocation, access.Expression, key, method))
-            return null;
+        properties.TryGetValue(InvalidationPlan.FamilyProperty, out var family);
+        string method;
+        if (family is not null)
+        {
+            // IDistributedCache / IMemoryCache / HybridCache: the family's own removal, no runtime.
+            var removeName = family switch
+            {
+                InvalidationPlan.MemoryFamily => "Remove",
+                _ when returns || await => "RemoveAsync",
+                InvalidationPlan.DistributedFamily => "Remove",
+                _ => null,
+            };
+            if (removeName is null && !asIs)
+                return null;
+            method = removeName ?? "";
+        }
+        else
+        {
+            // StackExchange.Redis: the runtime's fenced invalidation, or without it the database's own delete.
+            if (!asIs && !runtime && !IsRedisDatabase(model, access.Expression))
+                return null;
+            method = runtime
+                ? (returns || await ? "InvalidateAsync" : "Invalidate")
+                : (returns || await ? "KeyDeleteAsync" : "KeyDelete");
+            if (!asIs && !runtime && !BindsToKeyDelete(model, invocation, access.Expression, key, method))
+                return null;
+        }
         var replacement = asIs
             ? statement
             : returns
@@ -194,7 +218,7 @@ internal static class InvalidationRewriter
                 await,
                 configureAwait: properties.TryGetValue(InvalidationPlan.ConfigureAwaitProperty, out var ca) && ca == "true")
               .WithTriviaFrom(statement);
-        return new Edit(statement, anchor, replacement, needsImport: !asIs && runtime);
+        return new Edit(statement, anchor, replacement, needsImport: !asIs && runtime && family is null);
     }
 
     /// <summary>The receiver is a StackExchange.Redis database: it has <c>KeyDelete(Async)</c> of its own.</summary>

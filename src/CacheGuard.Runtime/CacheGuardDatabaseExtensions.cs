@@ -29,12 +29,12 @@ public static class CacheGuardDatabaseExtensions
     public static Task<T> GetOrSetAsync<T>(this IDatabase db, RedisKey key, Func<CancellationToken, Task<T>> factory, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         ResolvedEntryOptions.ValidateTtl(ttl, nameof(ttl));
-        return CacheEngine.For(db).GetOrSetAsync(db, key, factory, CacheEntryOptions.FromTtl(ttl), null, cancellationToken);
+        return CacheEngine.For(db).GetOrSetAsync(db, key, factory, ttl, null, null, cancellationToken);
     }
 
     /// <summary>As <see cref="GetOrSetAsync{T}(IDatabase, RedisKey, Func{CancellationToken, Task{T}}, TimeSpan, CancellationToken)"/>, with per-call options.</summary>
     public static Task<T> GetOrSetAsync<T>(this IDatabase db, RedisKey key, Func<CancellationToken, Task<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default) =>
-        CacheEngine.For(db).GetOrSetAsync(db, key, factory, options, null, cancellationToken);
+        CacheEngine.For(db).GetOrSetAsync(db, key, factory, null, options, null, cancellationToken);
 
     /// <summary>
     /// Get-or-set whose populate lands only if <paramref name="versionOf"/> of the new value is
@@ -43,26 +43,31 @@ public static class CacheGuardDatabaseExtensions
     public static Task<T> GetOrSetVersionedAsync<T>(this IDatabase db, RedisKey key, Func<CancellationToken, Task<T>> factory, Func<T, long?> versionOf, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(versionOf);
-        return CacheEngine.For(db).GetOrSetAsync(db, key, factory, options, versionOf, cancellationToken);
+        return CacheEngine.For(db).GetOrSetAsync(db, key, factory, null, options, versionOf, cancellationToken);
     }
 
-    /// <summary>Synchronous get-or-set for synchronous call sites (blocks the calling thread while Redis answers).</summary>
+    /// <summary>
+    /// Synchronous get-or-set for synchronous call sites (blocks the calling thread while Redis
+    /// answers). The factory runs on the thread pool, so <see cref="CacheGuardOptions.FactoryTimeout"/> holds for it.
+    /// </summary>
     public static T GetOrSet<T>(this IDatabase db, RedisKey key, Func<CancellationToken, T> factory, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         ResolvedEntryOptions.ValidateTtl(ttl, nameof(ttl));
-        return GetOrSet(db, key, factory, CacheEntryOptions.FromTtl(ttl), cancellationToken);
+        ArgumentNullException.ThrowIfNull(factory);
+        return CacheEngine.For(db).GetOrSetAsync(db, key, ct => Task.FromResult(factory(ct)), ttl, null, null, cancellationToken).GetAwaiter().GetResult();
     }
 
     /// <summary>Synchronous get-or-set with per-call options.</summary>
     public static T GetOrSet<T>(this IDatabase db, RedisKey key, Func<CancellationToken, T> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        return CacheEngine.For(db).GetOrSetAsync(db, key, ct => Task.FromResult(factory(ct)), options, null, cancellationToken).GetAwaiter().GetResult();
+        return CacheEngine.For(db).GetOrSetAsync(db, key, ct => Task.FromResult(factory(ct)), null, options, null, cancellationToken).GetAwaiter().GetResult();
     }
 
-    /// <summary>Reads an entry: a value (<see cref="CacheLookupStatus.Hit"/>), a cached "not found" (<see cref="CacheLookupStatus.Negative"/>) or nothing.</summary>
+    /// <summary>Reads an entry: a value (fresh, or <see cref="CacheLookup{T}.IsStale"/> inside the stale window) (<see cref="CacheLookupStatus.Hit"/>), a cached "not found" (<see cref="CacheLookupStatus.Negative"/>) or nothing.</summary>
     /// <exception cref="RedisException">Redis failed (reads without a factory have nothing to fall back to).</exception>
     /// <exception cref="RedisUnavailableException">The circuit breaker is open.</exception>
+    /// <exception cref="CacheKeyTypeException">The key holds another Redis type.</exception>
     public static async Task<CacheLookup<T>> TryGetAsync<T>(this IDatabase db, RedisKey key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -86,7 +91,15 @@ public static class CacheGuardDatabaseExtensions
     public static Task<bool> SetAsync<T>(this IDatabase db, RedisKey key, T value, CacheEntryOptions? options = null, long? version = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return CacheEngine.For(db).SetAsync(db, key, value, options, version);
+        return CacheEngine.For(db).SetAsync(db, key, value, null, options, version);
+    }
+
+    /// <summary>As <see cref="SetAsync{T}(IDatabase, RedisKey, T, CacheEntryOptions?, long?, CancellationToken)"/> with a fresh TTL.</summary>
+    public static Task<bool> SetAsync<T>(this IDatabase db, RedisKey key, T value, TimeSpan ttl, long? version = null, CancellationToken cancellationToken = default)
+    {
+        ResolvedEntryOptions.ValidateTtl(ttl, nameof(ttl));
+        cancellationToken.ThrowIfCancellationRequested();
+        return CacheEngine.For(db).SetAsync(db, key, value, ttl, null, version);
     }
 
     /// <summary>
@@ -115,16 +128,16 @@ public static class CacheGuardDatabaseExtensions
     {
         ArgumentNullException.ThrowIfNull(db);
         cancellationToken.ThrowIfCancellationRequested();
-        CacheEngine.KeyText(key);
-        return await RedisLease.TryAcquireAsync(db, key, ttl).ConfigureAwait(false);
+        var target = KeyTarget.Of(db, key);
+        return await RedisLease.TryAcquireAsync(target.Db, target.Key, ttl).ConfigureAwait(false);
     }
 
     /// <summary>Synchronous <see cref="TryAcquireLeaseAsync"/>.</summary>
     public static RedisLease? TryAcquireLease(this IDatabase db, RedisKey key, TimeSpan ttl)
     {
         ArgumentNullException.ThrowIfNull(db);
-        CacheEngine.KeyText(key);
-        return RedisLease.TryAcquire(db, key, ttl);
+        var target = KeyTarget.Of(db, key);
+        return RedisLease.TryAcquire(target.Db, target.Key, ttl);
     }
 
     /// <summary>
@@ -132,10 +145,19 @@ public static class CacheGuardDatabaseExtensions
     /// atomic step; <see cref="OutboxReplayer"/> later applies it to the database through an
     /// idempotent <see cref="IOutboxWriter"/>. Use only when the database may lag the cache.
     /// </summary>
-    /// <returns>The outbox entry's id (also its default idempotency key).</returns>
+    /// <returns>The outbox entry's id in its stream (<see cref="OutboxEntry.EntryId"/>; unique within the stream). Without
+    /// <paramref name="idempotencyKey"/> the entry's idempotency key is <c>&lt;stream&gt;/&lt;entry id&gt;</c>.</returns>
     public static Task<string> WriteBehindAsync<T>(this IDatabase db, RedisKey key, T value, CacheEntryOptions? options = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return CacheEngine.For(db).WriteBehindAsync(db, key, value, options, idempotencyKey);
+        return CacheEngine.For(db).WriteBehindAsync(db, key, value, null, options, idempotencyKey);
+    }
+
+    /// <summary>As <see cref="WriteBehindAsync{T}(IDatabase, RedisKey, T, CacheEntryOptions?, string?, CancellationToken)"/> with a fresh TTL.</summary>
+    public static Task<string> WriteBehindAsync<T>(this IDatabase db, RedisKey key, T value, TimeSpan ttl, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ResolvedEntryOptions.ValidateTtl(ttl, nameof(ttl));
+        cancellationToken.ThrowIfCancellationRequested();
+        return CacheEngine.For(db).WriteBehindAsync(db, key, value, ttl, null, idempotencyKey);
     }
 }

@@ -92,23 +92,31 @@ public class ApiShapeTests(RedisNodeFixture fixture)
     }
 
     [Fact]
-    public async Task ValueWrittenByOldCode_IsAMiss_AndGetsReplaced()
+    public async Task ValueWrittenByOldCode_IsReadAsIs_AndAnotherTypeAtTheKeyIsNeverOverwritten()
     {
         var mux = await fixture.ConnectAsync();
         var db = mux.GetDatabase();
         var plain = Nodes.Key("plain");
         var hash = Nodes.Key("hash");
-        await db.StringSetAsync(plain, "{\"id\":1,\"title\":\"written by old code\"}");
+        await db.StringSetAsync(plain, "{\"id\":1,\"title\":\"written by old code\"}", TimeSpan.FromMinutes(1));
         await db.HashSetAsync(hash, "f", "v");
 
-        Assert.True((await db.TryGetAsync<Post>(plain)).IsMiss);
-        Assert.True((await db.TryGetAsync<Post>(hash)).IsMiss);
-        Assert.Equal("new", (await db.GetOrSetAsync(plain, ct => Task.FromResult(new Post(1, "new")), TimeSpan.FromMinutes(1))).Title);
-        Assert.Equal("new", (await db.TryGetAsync<Post>(plain)).Value!.Title);
+        // The wire format is the serializer's plain bytes: what raw code wrote is a hit, and the reverse holds too.
+        Assert.Equal("written by old code", (await db.TryGetAsync<Post>(plain)).Value!.Title);
+        Assert.Equal("written by old code", (await db.GetOrSetAsync(plain, ct => Task.FromResult(new Post(1, "new")), TimeSpan.FromMinutes(1))).Title);
+        var fresh = Nodes.Key("fresh");
+        await db.GetOrSetAsync(fresh, ct => Task.FromResult(new Post(2, "by CacheGuard")), TimeSpan.FromMinutes(1));
+        Assert.Equal("by CacheGuard", System.Text.Json.JsonSerializer.Deserialize<Post>((byte[])(await db.StringGetAsync(fresh))!)!.Title);
 
-        // Values live at the user's key: a plain KeyDelete elsewhere still removes the entry.
-        await db.KeyDeleteAsync(plain);
-        Assert.True((await db.TryGetAsync<Post>(plain)).IsMiss);
+        await Assert.ThrowsAsync<CacheKeyTypeException>(() => db.TryGetAsync<Post>(hash));
+        await Assert.ThrowsAsync<CacheKeyTypeException>(() => db.GetOrSetAsync(hash, ct => Task.FromResult(new Post(1, "new")), TimeSpan.FromMinutes(1)));
+        Assert.Equal(RedisType.Hash, await db.KeyTypeAsync(hash));
+
+        // Values live at the user's key: a plain KeyDelete elsewhere still removes the entry (its stale
+        // copy outlives the key by more than the stale window, so it is known to be deleted early, not expired).
+        await db.KeyDeleteAsync(fresh);
+        Assert.True((await db.TryGetAsync<Post>(fresh)).IsMiss);
+        Assert.Equal("after the raw delete", (await db.GetOrSetAsync(fresh, ct => Task.FromResult(new Post(2, "after the raw delete")), TimeSpan.FromMinutes(1))).Title);
     }
 
     [Fact]
@@ -129,7 +137,8 @@ public class ApiShapeTests(RedisNodeFixture fixture)
         var negative = Nodes.Key("neg");
         await db.GetOrSetAsync(negative, ct => Task.FromResult<Post?>(null), TimeSpan.FromSeconds(60));
         // 30 s default, capped at 60 s / 10 = 6 s (+10% jitter).
-        Assert.InRange((await db.KeyTimeToLiveAsync(negative))!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6.6));
+        Assert.InRange((await db.KeyTimeToLiveAsync(new EntryKeys(negative).Negative))!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6.6));
+        Assert.False(await db.KeyExistsAsync(negative)); // a "not found" is never stored at the key: raw readers see a miss
     }
 
     [Fact]
@@ -164,7 +173,7 @@ public class ApiShapeTests(RedisNodeFixture fixture)
         var db = mux.GetDatabase();
         var key = Nodes.Key("typename");
         var payload = System.Text.Encoding.UTF8.GetBytes("{\"$type\":\"System.IO.FileInfo, System.Private.CoreLib\",\"originalPath\":\"/etc/passwd\"}");
-        await db.StringSetAsync(key, CacheEntryCodec.Encode(EntryKind.Value, 0, null, payload), TimeSpan.FromMinutes(1));
+        await db.StringSetAsync(key, payload, TimeSpan.FromMinutes(1));
 
         var asObject = await db.TryGetAsync<object>(key);
         Assert.True(asObject.IsHit);

@@ -66,6 +66,7 @@ public class DependencyInjectionTests(RedisNodeFixture fixture)
     public async Task Telemetry_ActivityPerGetOrSet_WithItsOutcome()
     {
         var mux = await fixture.ConnectAsync();
+        CacheGuardDatabaseExtensions.Configure(mux, new CacheGuardOptions { TraceKeys = true }); // keys stay out of traces by default
         var db = mux.GetDatabase();
         var key = Nodes.Key("telemetry");
         var outcomes = new System.Collections.Concurrent.ConcurrentQueue<string>();

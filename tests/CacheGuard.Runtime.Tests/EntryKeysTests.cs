@@ -20,7 +20,7 @@ public class EntryKeysTests(RedisClusterFixture cluster)
         var keys = new EntryKeys(key);
 
         Assert.Equal(expected, HashSlots.Of(key));
-        foreach (var derived in new[] { (string)keys.Lease!, (string)keys.Fence!, CacheGuard.OutboxStreams.ForTag(keys.Tag) })
+        foreach (var derived in new[] { (string)keys.Lease!, (string)keys.Fence!, (string)keys.Stale!, (string)keys.Negative!, (string)keys.Version!, keys.Channel, CacheGuard.OutboxStreams.ForTag(keys.Tag) })
             Assert.Equal(expected, (long)await server.ExecuteAsync("CLUSTER", "KEYSLOT", derived));
     }
 

@@ -7,6 +7,10 @@ namespace CacheGuard.Runtime.Tests;
 /// <summary>Issue 3's behaviour, run against a single node and against the local cluster.</summary>
 public abstract class GetOrSetTests(IRedisTarget target, ITestOutputHelper output)
 {
+    /// <summary>A stale copy as the populate writes it: "&lt;stale window ms&gt;|&lt;serializer bytes&gt;".</summary>
+    internal static byte[] StaleCopy<T>(TimeSpan staleWindow, T value) =>
+        System.Text.Encoding.ASCII.GetBytes((long)staleWindow.TotalMilliseconds + "|").Concat(SystemTextJsonCacheSerializer.Default.Serialize(value)).ToArray();
+
     [Fact]
     public async Task ColdKey_1000CallersOver4Connections_FactoryRunsExactlyOnce_AllGetTheSameValue()
     {
@@ -82,9 +86,8 @@ public abstract class GetOrSetTests(IRedisTarget target, ITestOutputHelper outpu
         var nodes = await Nodes.StartAsync(target, 4);
         var key = Nodes.Key("stale");
         var options = new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(1), StaleWindow = TimeSpan.FromMinutes(10) };
-        // An entry whose fresh window has passed: remaining life (5 min) is inside the 10 min stale window.
-        await nodes[0].StringSetAsync(key, CacheEntryCodec.Encode(EntryKind.Value, (long)TimeSpan.FromMinutes(10).TotalMilliseconds, null,
-            SystemTextJsonCacheSerializer.Default.Serialize(new Post(0, "old"))), TimeSpan.FromMinutes(5));
+        // An entry whose fresh window has passed: the key has expired, its stale copy still lives.
+        await nodes[0].StringSetAsync(new EntryKeys(key).Stale, StaleCopy(TimeSpan.FromMinutes(10), new Post(0, "old")), TimeSpan.FromMinutes(5));
 
         var runs = 0;
         var gate = new Gate();
@@ -185,6 +188,7 @@ public abstract class GetOrSetTests(IRedisTarget target, ITestOutputHelper outpu
         var cancelled = nodes[0].GetOrSetAsync(key, Factory, TimeSpan.FromMinutes(1), cts.Token);
         var others = Enumerable.Range(0, 5).Select(_ => nodes[0].GetOrSetAsync(key, Factory, TimeSpan.FromMinutes(1))).ToArray();
         await started.Task.Within();
+        await Bounded.UntilAsync(() => Task.FromResult(CacheEngine.For(nodes[0]).Flights.CallersOf(new FlightKey(nodes[0].Database, key, typeof(Post))) == 6), "all 6 callers joined the flight");
 
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled).Within();
@@ -212,6 +216,7 @@ public abstract class GetOrSetTests(IRedisTarget target, ITestOutputHelper outpu
         var sources = Enumerable.Range(0, 3).Select(_ => new CancellationTokenSource()).ToArray();
         var calls = sources.Select(s => nodes[0].GetOrSetAsync(key, Factory, TimeSpan.FromMinutes(1), s.Token)).ToArray();
         await started.Task.Within();
+        await Bounded.UntilAsync(() => Task.FromResult(CacheEngine.For(nodes[0]).Flights.CallersOf(new FlightKey(nodes[0].Database, key, typeof(Post))) == 3), "all 3 callers joined the flight");
 
         sources[0].Cancel();
         sources[1].Cancel();
@@ -240,6 +245,8 @@ public abstract class GetOrSetTests(IRedisTarget target, ITestOutputHelper outpu
             throw new InvalidDataException("database said no");
         }
         var calls = Enumerable.Range(0, 20).Select(_ => nodes[0].GetOrSetAsync(key, Factory, TimeSpan.FromMinutes(1))).ToArray();
+        // The flight starts on a miss: once all 20 missed and joined it, the factory may fail.
+        await Bounded.UntilAsync(() => Task.FromResult(CacheEngine.For(nodes[0]).Flights.CallersOf(new FlightKey(nodes[0].Database, key, typeof(Post))) == 20), "all 20 callers joined the flight");
         gate.Open();
 
         foreach (var c in calls)

@@ -155,7 +155,7 @@ public abstract class InvalidationTests(IRedisTarget target)
         Assert.NotNull(await nodes[0].GetOrSetAsync(present, ct => Task.FromResult<Post?>(new Post(1, "x")), options));
 
         Assert.Equal(CacheLookupStatus.Negative, (await nodes[0].TryGetAsync<Post>(missing)).Status);
-        Assert.InRange((await nodes[0].KeyTimeToLiveAsync(missing))!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(3.3));
+        Assert.InRange((await nodes[0].KeyTimeToLiveAsync(new EntryKeys(missing).Negative))!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(3.3));
         await Bounded.UntilAsync(async () => (await nodes[0].TryGetAsync<Post>(missing)).IsMiss, "the negative entry expired");
         Assert.Equal(CacheLookupStatus.Hit, (await nodes[0].TryGetAsync<Post>(present)).Status);
     }

@@ -48,7 +48,11 @@ public abstract class OutboxTests(IRedisTarget target, ITestOutputHelper output)
         const int writes = 60;
         var expected = new Dictionary<string, string>();
         for (var i = 0; i < writes; i++)
-            expected[await nodes[0].WriteBehindAsync($"{prefix}:{i}", new Post(i, "v" + i), TimeSpan.FromMinutes(5) is var t ? new CacheEntryOptions { Ttl = t } : null)] = $"{prefix}:{i}";
+        {
+            var id = await nodes[0].WriteBehindAsync($"{prefix}:{i}", new Post(i, "v" + i), TimeSpan.FromMinutes(5) is var t ? new CacheEntryOptions { Ttl = t } : null);
+            // The default idempotency key: the entry's stream and id (ids are unique within a stream only).
+            expected[OutboxStreams.DefaultIdempotencyKey(OutboxStreams.ForTag(new EntryKeys($"{prefix}:{i}").Tag), id)] = $"{prefix}:{i}";
+        }
 
         // Reads are served from the cache at once, before the database has the rows.
         Assert.Equal("v7", (await nodes[0].TryGetAsync<Post>($"{prefix}:7")).Value!.Title);

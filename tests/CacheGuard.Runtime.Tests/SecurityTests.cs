@@ -100,7 +100,7 @@ public sealed partial class SecurityTests(RedisNodeFixture fixture)
         var db = (await fixture.ConnectAsync()).GetDatabase();
         var key = Nodes.Key("typename-typed");
         var payload = System.Text.Encoding.UTF8.GetBytes("{\"$type\":\"System.Diagnostics.Process, System.Diagnostics.Process\",\"id\":3,\"title\":\"t\"}");
-        await db.StringSetAsync(key, CacheEntryCodec.Encode(EntryKind.Value, 0, null, payload), TimeSpan.FromMinutes(1));
+        await db.StringSetAsync(key, payload, TimeSpan.FromMinutes(1));
 
         var asPost = await db.TryGetAsync<Post>(key);
         Assert.True(asPost.IsHit);

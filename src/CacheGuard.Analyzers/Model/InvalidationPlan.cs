@@ -34,10 +34,21 @@ internal sealed class InvalidationPlan
     public const string KeySpanProperty = "KeySpan";
     public const string AnchorSpanProperty = "AnchorSpan";
 
+    /// <summary>
+    /// Absent for StackExchange.Redis (the runtime's <c>InvalidateAsync</c>). <see cref="DistributedFamily"/>,
+    /// <see cref="MemoryFamily"/>, <see cref="HybridFamily"/>: the fix writes the family's own
+    /// <c>Remove(Async)(key)</c> on the same receiver (no runtime needed).
+    /// </summary>
+    public const string FamilyProperty = "Family";
+    public const string DistributedFamily = "Distributed";
+    public const string MemoryFamily = "Memory";
+    public const string HybridFamily = "Hybrid";
+
     private static readonly InvalidationPlan NoFix = new(InvalidationPlacement.None, false, false, false, default, default);
 
-    private InvalidationPlan(InvalidationPlacement placement, bool await, bool configureAwait, bool asIs, TextSpan keySpan, TextSpan anchorSpan, bool returns = false)
+    private InvalidationPlan(InvalidationPlacement placement, bool await, bool configureAwait, bool asIs, TextSpan keySpan, TextSpan anchorSpan, bool returns = false, string? family = null)
     {
+        Family = family;
         Returns = returns;
         Placement = placement;
         Await = await;
@@ -48,6 +59,9 @@ internal sealed class InvalidationPlan
     }
 
     public InvalidationPlacement Placement { get; }
+
+    /// <summary>Null for StackExchange.Redis; else which cache family's <c>Remove(Async)</c> the fix writes.</summary>
+    public string? Family { get; }
 
     /// <summary>Write <c>await db.InvalidateAsync(key)</c> (the method is async), else <c>db.Invalidate(key)</c>.</summary>
     public bool Await { get; }
@@ -83,6 +97,8 @@ internal sealed class InvalidationPlan
             properties = properties.Add(ReturnProperty, "true");
         if (Placement == InvalidationPlacement.Move)
             properties = properties.Add(AnchorSpanProperty, Format(AnchorSpan));
+        if (Family is not null)
+            properties = properties.Add(FamilyProperty, Family);
         return properties;
     }
 
@@ -112,13 +128,64 @@ internal sealed class InvalidationPlan
     /// </summary>
     public static InvalidationPlan For(CacheOperation operation, ImmutableArray<DatabaseWrite> writes, ISymbol owner, CacheApi api)
     {
-        // Planned with or without CacheGuard.Runtime: the fix writes the runtime's invalidation, or
-        // without the runtime a plain KeyDelete(Async) of the same key (the receiver is an IDatabase).
         if (writes.IsEmpty || operation.Key is null)
             return NoFix;
+        var family = RemovalFamily(operation, api);
+        if (family is not null)
+            return ForFamily(operation, writes, owner, api, family);
+        // StackExchange.Redis: planned with or without CacheGuard.Runtime. The fix writes the
+        // runtime's invalidation, or without the runtime a plain KeyDelete(Async) of the same key
+        // (the receiver is an IDatabase).
         var asIs = WritePathFacts.IsRuntimeInvalidation(operation);
         if (!asIs && !IsRedisDatabaseCall(operation, api))
             return NoFix;
+        return Plan(operation, writes, owner, OperationFacts.ArgumentOfType(operation.Invocation, api.RedisKey), asIs, family: null, syncAllowed: true, returnsAllowed: true);
+    }
+
+    /// <summary>
+    /// IDistributedCache / IMemoryCache / HybridCache: a write (CG0002) becomes the family's own
+    /// removal of the key; a removal (CG0006) moves as it is. No runtime needed.
+    /// </summary>
+    private static InvalidationPlan ForFamily(CacheOperation operation, ImmutableArray<DatabaseWrite> writes, ISymbol owner, CacheApi api, string family)
+    {
+        var asIs = operation.Kind == CacheOperationKind.Delete;
+        var keyArgument = OperationFacts.ArgumentNamed(operation.Invocation, "key");
+        if (keyArgument is null || keyArgument.Value.Type?.SpecialType != SpecialType.System_String && family != MemoryFamily)
+            return NoFix;
+        // HybridCache has no synchronous Remove, IMemoryCache no asynchronous one; `return x.RemoveAsync(key);`
+        // needs a Task-returning RemoveAsync (IDistributedCache's).
+        return Plan(operation, writes, owner, keyArgument, asIs, family,
+            syncAllowed: family != HybridFamily, returnsAllowed: family == DistributedFamily);
+    }
+
+    /// <summary>The family whose removal replaces <paramref name="operation"/>, for the non-Redis families.</summary>
+    private static string? RemovalFamily(CacheOperation operation, CacheApi api)
+    {
+        if (operation.Kind is not (CacheOperationKind.Write or CacheOperationKind.Delete))
+            return null;
+        var family = operation.Family switch
+        {
+            CacheFamily.DistributedCache => DistributedFamily,
+            CacheFamily.MemoryCache => MemoryFamily,
+            CacheFamily.HybridCache => HybridFamily,
+            _ => null,
+        };
+        if (family is null)
+            return null;
+        // The receiver: `cache.SetStringAsync(..)` (extension or instance) on the cache interface itself.
+        var receiver = operation.Invocation.Instance ?? (operation.Invocation.TargetMethod.IsExtensionMethod && operation.Invocation.Arguments.Length > 0 ? operation.Invocation.Arguments[0].Value : null);
+        var receiverType = receiver is null ? null : OperationFacts.UnwrapImplicit(receiver).Type;
+        var target = family switch
+        {
+            DistributedFamily => api.DistributedCache,
+            MemoryFamily => api.MemoryCache,
+            _ => api.HybridCache,
+        };
+        return receiverType is not null && target is not null && OperationFacts.IsOrInherits(receiverType, target) ? family : null;
+    }
+
+    private static InvalidationPlan Plan(CacheOperation operation, ImmutableArray<DatabaseWrite> writes, ISymbol owner, IArgumentOperation? keyArgument, bool asIs, string? family, bool syncAllowed, bool returnsAllowed)
+    {
         if (operation.Invocation.Syntax is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { RawKind: (int)SyntaxKind.SimpleMemberAccessExpression } access } invocation
             || invocation.ContainsDiagnostics)
         {
@@ -128,7 +195,7 @@ internal sealed class InvalidationPlan
         var isAsync = WritePathFacts.IsAsync(function, owner);
         StatementSyntax? statement = StatementOf(invocation);
         var returns = false;
-        if (statement is null && !asIs && !isAsync && operation.IsAsync && ReturnsPlainTask(function, owner)
+        if (statement is null && !asIs && !isAsync && returnsAllowed && operation.IsAsync && ReturnsPlainTask(function, owner)
             && SkipParentheses(invocation).Parent is ReturnStatementSyntax returnStatement)
         {
             // `return db.StringSetAsync(...);` in a Task method: `return db.InvalidateAsync(key);` where it is.
@@ -145,7 +212,8 @@ internal sealed class InvalidationPlan
                 return NoFix;
         }
 
-        var keyArgument = OperationFacts.ArgumentOfType(operation.Invocation, api.RedisKey);
+        if (family is not null && !asIs && !isAsync && !syncAllowed && !returns)
+            return NoFix;
         if (keyArgument?.Syntax is not ArgumentSyntax { Expression: { } keySyntax } || !IsMovableExpression(keySyntax) || !IsMovableExpression(access.Expression))
             return NoFix;
 
@@ -155,7 +223,7 @@ internal sealed class InvalidationPlan
         var last = writes[writes.Length - 1];
         var configureAwait = HasConfigureAwaitFalse(invocation) || HasConfigureAwaitFalse(last.Invocation.Syntax);
         if (last.Invocation.Syntax.SpanStart < invocation.SpanStart)
-            return new InvalidationPlan(InvalidationPlacement.Replace, isAsync, configureAwait, asIs, keySyntax.Span, default, returns);
+            return new InvalidationPlan(InvalidationPlacement.Replace, isAsync && (family != MemoryFamily), configureAwait, asIs, keySyntax.Span, default, returns, family);
         if (returns)
             return NoFix;
 
@@ -166,7 +234,7 @@ internal sealed class InvalidationPlan
             return NoFix;
         if (IsReassignedBetween(operation, keyArgument, statement, anchor))
             return NoFix;
-        return new InvalidationPlan(InvalidationPlacement.Move, isAsync, configureAwait, asIs, keySyntax.Span, anchor.Span);
+        return new InvalidationPlan(InvalidationPlacement.Move, isAsync && (family != MemoryFamily), configureAwait, asIs, keySyntax.Span, anchor.Span, family: family);
     }
 
     private static bool ReturnsPlainTask(IOperation function, ISymbol owner)

@@ -3,9 +3,11 @@ using StackExchange.Redis;
 namespace CacheGuard;
 
 /// <summary>
-/// The injectable form of CacheGuard (registered by <c>services.AddCacheGuard()</c>): the same
-/// operations as <see cref="CacheGuardDatabaseExtensions"/> on the application's
-/// <see cref="IConnectionMultiplexer"/>, sharing its coordination state.
+/// The injectable form of CacheGuard (registered by <c>services.AddCacheGuard()</c>): the
+/// <see cref="CacheGuardDatabaseExtensions"/> operations bound to one database
+/// (<see cref="CacheGuardOptions.Database"/>, else the connection's default). It holds no state of
+/// its own: it and the extension methods forward to the same per-connection engine, so flights,
+/// breakers and fail-safe memory are shared between both surfaces.
 /// </summary>
 public interface ICacheGuard
 {
@@ -15,14 +17,23 @@ public interface ICacheGuard
     /// <summary>See <see cref="CacheGuardDatabaseExtensions.GetOrSetAsync{T}(IDatabase, RedisKey, Func{CancellationToken, Task{T}}, CacheEntryOptions?, CancellationToken)"/>.</summary>
     Task<T> GetOrSetAsync<T>(RedisKey key, Func<CancellationToken, Task<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default);
 
+    /// <summary>See <see cref="CacheGuardDatabaseExtensions.GetOrSetAsync{T}(IDatabase, RedisKey, Func{CancellationToken, Task{T}}, TimeSpan, CancellationToken)"/>.</summary>
+    Task<T> GetOrSetAsync<T>(RedisKey key, Func<CancellationToken, Task<T>> factory, TimeSpan ttl, CancellationToken cancellationToken = default);
+
     /// <summary>See <see cref="CacheGuardDatabaseExtensions.GetOrSet{T}(IDatabase, RedisKey, Func{CancellationToken, T}, CacheEntryOptions?, CancellationToken)"/>.</summary>
     T GetOrSet<T>(RedisKey key, Func<CancellationToken, T> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>See <see cref="CacheGuardDatabaseExtensions.GetOrSet{T}(IDatabase, RedisKey, Func{CancellationToken, T}, TimeSpan, CancellationToken)"/>.</summary>
+    T GetOrSet<T>(RedisKey key, Func<CancellationToken, T> factory, TimeSpan ttl, CancellationToken cancellationToken = default);
 
     /// <summary>See <see cref="CacheGuardDatabaseExtensions.TryGetAsync{T}"/>.</summary>
     Task<CacheLookup<T>> TryGetAsync<T>(RedisKey key, CancellationToken cancellationToken = default);
 
-    /// <summary>See <see cref="CacheGuardDatabaseExtensions.SetAsync{T}"/>.</summary>
+    /// <summary>See <see cref="CacheGuardDatabaseExtensions.SetAsync{T}(IDatabase, RedisKey, T, CacheEntryOptions?, long?, CancellationToken)"/>.</summary>
     Task<bool> SetAsync<T>(RedisKey key, T value, CacheEntryOptions? options = null, long? version = null, CancellationToken cancellationToken = default);
+
+    /// <summary>See <see cref="CacheGuardDatabaseExtensions.SetAsync{T}(IDatabase, RedisKey, T, TimeSpan, long?, CancellationToken)"/>.</summary>
+    Task<bool> SetAsync<T>(RedisKey key, T value, TimeSpan ttl, long? version = null, CancellationToken cancellationToken = default);
 
     /// <summary>See <see cref="CacheGuardDatabaseExtensions.InvalidateAsync(IDatabase, RedisKey, CancellationToken)"/>.</summary>
     Task<InvalidationResult> InvalidateAsync(RedisKey key, CancellationToken cancellationToken = default);
@@ -36,7 +47,7 @@ public interface ICacheGuard
     /// <summary>See <see cref="CacheGuardDatabaseExtensions.TryAcquireLeaseAsync"/>.</summary>
     Task<RedisLease?> TryAcquireLeaseAsync(RedisKey key, TimeSpan ttl, CancellationToken cancellationToken = default);
 
-    /// <summary>See <see cref="CacheGuardDatabaseExtensions.WriteBehindAsync{T}"/>.</summary>
+    /// <summary>See <see cref="CacheGuardDatabaseExtensions.WriteBehindAsync{T}(IDatabase, RedisKey, T, CacheEntryOptions?, string?, CancellationToken)"/>.</summary>
     Task<string> WriteBehindAsync<T>(RedisKey key, T value, CacheEntryOptions? options = null, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 }
 
@@ -48,7 +59,7 @@ public sealed class CacheGuardCache : ICacheGuard
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
         CacheEngine.Configure(multiplexer, options);
-        Database = multiplexer.GetDatabase();
+        Database = multiplexer.GetDatabase(options.Database ?? -1);
     }
 
     /// <inheritdoc />
@@ -59,8 +70,20 @@ public sealed class CacheGuardCache : ICacheGuard
         Database.GetOrSetAsync(key, factory, options, cancellationToken);
 
     /// <inheritdoc />
+    public Task<T> GetOrSetAsync<T>(RedisKey key, Func<CancellationToken, Task<T>> factory, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        Database.GetOrSetAsync(key, factory, ttl, cancellationToken);
+
+    /// <inheritdoc />
     public T GetOrSet<T>(RedisKey key, Func<CancellationToken, T> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default) =>
         Database.GetOrSet(key, factory, options, cancellationToken);
+
+    /// <inheritdoc />
+    public T GetOrSet<T>(RedisKey key, Func<CancellationToken, T> factory, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        Database.GetOrSet(key, factory, ttl, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> SetAsync<T>(RedisKey key, T value, TimeSpan ttl, long? version = null, CancellationToken cancellationToken = default) =>
+        Database.SetAsync(key, value, ttl, version, cancellationToken);
 
     /// <inheritdoc />
     public Task<CacheLookup<T>> TryGetAsync<T>(RedisKey key, CancellationToken cancellationToken = default) => Database.TryGetAsync<T>(key, cancellationToken);

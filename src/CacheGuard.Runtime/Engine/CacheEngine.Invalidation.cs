@@ -17,11 +17,17 @@ internal sealed partial class CacheEngine
         activity?.SetTag("cacheguard.keys", keys.Length);
         var o = Options;
         var entries = new (RedisKey Key, string Text, EntryKeys Keys)[keys.Length];
+        var redisDb = db;
         for (var i = 0; i < keys.Length; i++)
-            entries[i] = (keys[i], KeyText(keys[i]), new EntryKeys(keys[i]));
+        {
+            var target = KeyTarget.Of(db, keys[i]);
+            redisDb = target.Db;
+            entries[i] = (keys[i], target.Text, new EntryKeys(target.Key));
+        }
+        db = redisDb;
 
         var outcomes = new KeyInvalidation[keys.Length];
-        var groups = IsClusterConnection()
+        var groups = Breakers.IsCluster()
             ? Enumerable.Range(0, keys.Length).GroupBy(i => HashSlots.Of(entries[i].Keys.Tag)).Select(g => g.ToArray()).ToList()
             : new List<int[]> { Enumerable.Range(0, keys.Length).ToArray() };
 
@@ -39,7 +45,7 @@ internal sealed partial class CacheEngine
         {
             CacheGuardTelemetry.InvalidationFailures.Add(result.FailedKeys.Count);
             foreach (var failed in result.FailedKeys)
-                Log.InvalidationFailed(Logger, (string)failed.Key!, failed.Attempts, failed.Error!);
+                Log.InvalidationFailed(Logger, LogKey((string)failed.Key!), failed.Attempts, failed.Error!);
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
             if (o.ThrowOnInvalidationFailure)
                 throw new CacheInvalidationException(result);
@@ -50,15 +56,18 @@ internal sealed partial class CacheEngine
     private async Task InvalidateGroupAsync(IDatabase db, (RedisKey Key, string Text, EntryKeys Keys)[] entries, int[] group,
         KeyInvalidation[] outcomes, CacheGuardOptions o, CancellationToken cancellationToken)
     {
-        var redisKeys = new RedisKey[group.Length * 2];
+        var redisKeys = new RedisKey[group.Length * 5];
         var args = new RedisValue[2 + group.Length];
-        args[0] = Guid.NewGuid().ToString("N");
+        args[0] = RedisLease.NewToken();
         args[1] = (long)o.FenceTtl.TotalMilliseconds;
         for (var j = 0; j < group.Length; j++)
         {
             var e = entries[group[j]];
-            redisKeys[2 * j] = e.Keys.Value;
-            redisKeys[2 * j + 1] = e.Keys.Fence;
+            redisKeys[5 * j] = e.Keys.Value;
+            redisKeys[5 * j + 1] = e.Keys.Stale;
+            redisKeys[5 * j + 2] = e.Keys.Negative;
+            redisKeys[5 * j + 3] = e.Keys.Version;
+            redisKeys[5 * j + 4] = e.Keys.Fence;
             args[2 + j] = e.Keys.Channel;
         }
 
@@ -72,7 +81,9 @@ internal sealed partial class CacheEngine
             {
                 // Invalidations bypass the open breaker: they are worth the attempt even when reads are skipping Redis.
                 await db.ScriptEvaluateAsync(LuaScripts.Invalidate, redisKeys, args).ConfigureAwait(false);
-                BreakerFor(db, redisKeys[0]).Success(probe: false);
+                Breakers.For(db, redisKeys[0]).Success(probe: false);
+                if (o.InvalidationReplicas > 0)
+                    await WaitForReplicasAsync(db, redisKeys[4], o).ConfigureAwait(false);
                 foreach (var i in group)
                     outcomes[i] = new KeyInvalidation(entries[i].Key, true, attempt, null);
                 return;
@@ -84,7 +95,7 @@ internal sealed partial class CacheEngine
                 if (attempt < o.InvalidationAttempts)
                 {
                     foreach (var i in group)
-                        Log.InvalidationRetry(Logger, entries[i].Text, attempt, o.InvalidationAttempts, ex);
+                        Log.InvalidationRetry(Logger, LogKey(entries[i].Text), attempt, o.InvalidationAttempts, ex);
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                     delay += delay;
                 }
@@ -92,5 +103,18 @@ internal sealed partial class CacheEngine
         }
         foreach (var i in group)
             outcomes[i] = new KeyInvalidation(entries[i].Key, false, attempt, last);
+    }
+
+    /// <summary>
+    /// Redis WAIT on the connection that sent the invalidation: it returns once that many replicas
+    /// acknowledged every write sent on it so far (the fence included), or at the timeout.
+    /// </summary>
+    private async Task WaitForReplicasAsync(IDatabase db, RedisKey slotKey, CacheGuardOptions o)
+    {
+        var endpoint = await db.IdentifyEndpointAsync(slotKey).ConfigureAwait(false);
+        var server = endpoint is null ? Multiplexer.GetServers().First(s => !s.IsReplica) : Multiplexer.GetServer(endpoint);
+        var acked = (long)await server.ExecuteAsync("WAIT", o.InvalidationReplicas, (long)o.InvalidationReplicaTimeout.TotalMilliseconds).ConfigureAwait(false);
+        if (acked < o.InvalidationReplicas)
+            throw new TimeoutException($"Only {acked} of {o.InvalidationReplicas} replicas acknowledged the invalidation within {o.InvalidationReplicaTimeout}.");
     }
 }

@@ -26,6 +26,14 @@ public sealed class CacheGuardHybridCacheOptions
     /// <summary>Options of the in-memory level.</summary>
     public NearCacheOptions NearCache { get; set; } = new();
 
+    /// <summary>
+    /// CacheGuard's stale-while-revalidate window for entries written through HybridCache. Default
+    /// zero, as HybridCache has no stale serving: once the key is gone from Redis (expired,
+    /// <c>RemoveAsync</c>, or another service's raw <c>DEL</c>) the next call runs the factory. Set it
+    /// to serve the old value while one caller refreshes.
+    /// </summary>
+    public TimeSpan StaleWindow { get; set; } = TimeSpan.Zero;
+
     /// <summary>How long a tag's key set is kept past the longest entry written with that tag. Default 1 hour.</summary>
     public TimeSpan TagIndexSlack { get; set; } = TimeSpan.FromHours(1);
 }
@@ -116,7 +124,7 @@ public sealed class CacheGuardHybridCache : HybridCache, IAsyncDisposable
             {
                 await IndexTagsAsync(k, tagList, expiration).ConfigureAwait(false);
                 return await factory(state, ct).ConfigureAwait(false);
-            }, new CacheEntryOptions { Ttl = expiration }, cancellationToken).ConfigureAwait(false);
+            }, EntryOptions(expiration), cancellationToken).ConfigureAwait(false);
         }
 
         // Reads or writes of the distributed level are turned off for this call: run the factory
@@ -125,7 +133,7 @@ public sealed class CacheGuardHybridCache : HybridCache, IAsyncDisposable
         if (remoteWrite)
         {
             await IndexTagsAsync(k, tagList, expiration).ConfigureAwait(false);
-            await _db.SetAsync(k, value, new CacheEntryOptions { Ttl = expiration }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await _db.SetAsync(k, value, EntryOptions(expiration), cancellationToken: cancellationToken).ConfigureAwait(false);
             near?.RemoveLocal(k);
         }
         else if (localWrite && value is not null)
@@ -148,7 +156,7 @@ public sealed class CacheGuardHybridCache : HybridCache, IAsyncDisposable
         if (!flags.HasFlag(HybridCacheEntryFlags.DisableDistributedCacheWrite))
         {
             await IndexTagsAsync(k, tagList, expiration).ConfigureAwait(false);
-            await _db.SetAsync(k, value, new CacheEntryOptions { Ttl = expiration }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await _db.SetAsync(k, value, EntryOptions(expiration), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (Near is { } near)
             {
                 near.RemoveLocal(k);
@@ -197,6 +205,8 @@ public sealed class CacheGuardHybridCache : HybridCache, IAsyncDisposable
     public ValueTask DisposeAsync() => Near?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     // ---- helpers ----
+
+    private CacheEntryOptions EntryOptions(TimeSpan expiration) => new() { Ttl = expiration, StaleWindow = _options.StaleWindow };
 
     private RedisKey TagKey(string tag) => "cg:tag:" + _prefix + tag;
 

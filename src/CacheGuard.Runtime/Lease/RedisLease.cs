@@ -64,7 +64,10 @@ public sealed class RedisLease : IDisposable, IAsyncDisposable
         return db.StringSet(keys.Lease, token, ttl, When.NotExists) ? new RedisLease(db, key, keys, token, ttl) : null;
     }
 
-    private static string NewToken() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    /// <summary>A lease the engine's miss script already took (with its fence).</summary>
+    internal static RedisLease Adopt(IDatabase db, RedisKey resourceKey, EntryKeys keys, string token, TimeSpan ttl) => new(db, resourceKey, keys, token, ttl);
+
+    internal static string NewToken() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>Extends the lease to a full TTL if it is still ours.</summary>
     /// <returns>False (and <see cref="LeaseLost"/> fires) when the lease is no longer ours.</returns>

@@ -18,7 +18,7 @@ public sealed class CacheEntryOptions
     /// <summary>TTL of the cross-process lease.</summary>
     public TimeSpan? LeaseTtl { get; init; }
 
-    /// <summary>How long to wait for another node's factory run.</summary>
+    /// <summary>How long to wait for another node's factory run (null: derived from the lease and factory timeout).</summary>
     public TimeSpan? WaitDeadline { get; init; }
 
     /// <summary>What happens at the wait deadline.</summary>
@@ -26,6 +26,9 @@ public sealed class CacheEntryOptions
 
     /// <summary>Hard limit of one factory run; the factory's token is cancelled after it.</summary>
     public TimeSpan? FactoryTimeout { get; init; }
+
+    /// <summary>Soft timeout: with a stale copy, wait this long for the refresh, then answer stale.</summary>
+    public TimeSpan? FactorySoftTimeout { get; init; }
 
     /// <summary>TTL jitter share (0 to 1).</summary>
     public double? JitterFraction { get; init; }
@@ -37,7 +40,7 @@ public sealed class CacheEntryOptions
 /// <summary>The merged options of one call.</summary>
 internal readonly record struct ResolvedEntryOptions(
     TimeSpan Ttl, TimeSpan StaleWindow, TimeSpan NegativeTtl, bool CacheNegative, TimeSpan LeaseTtl,
-    TimeSpan WaitDeadline, WaitDeadlineBehavior OnWaitDeadline, TimeSpan FactoryTimeout, double JitterFraction)
+    TimeSpan? WaitDeadline, WaitDeadlineBehavior OnWaitDeadline, TimeSpan FactoryTimeout, TimeSpan? SoftTimeout, double JitterFraction)
 {
     /// <summary>The longest TTL (fresh or stale) CacheGuard accepts; longer ones would overflow TTL arithmetic.</summary>
     public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(3650);
@@ -49,9 +52,15 @@ internal readonly record struct ResolvedEntryOptions(
             throw new ArgumentOutOfRangeException(paramName, ttl, $"A cache TTL must be positive and at most {MaxTtl.TotalDays} days.");
     }
 
-    public static ResolvedEntryOptions Resolve(CacheGuardOptions d, CacheEntryOptions? o, string paramName = "options")
+    /// <summary>
+    /// The wait deadline in effect: the explicit one, else the factory timeout plus one lease TTL
+    /// (a live leader finishes or gives up within the first; a dead one's lease lapses within the second).
+    /// </summary>
+    public TimeSpan EffectiveWaitDeadline => WaitDeadline ?? FactoryTimeout + LeaseTtl;
+
+    public static ResolvedEntryOptions Resolve(CacheGuardOptions d, CacheEntryOptions? o, string paramName = "options", TimeSpan? ttlOverride = null)
     {
-        var ttl = o?.Ttl ?? d.DefaultTtl;
+        var ttl = o?.Ttl ?? ttlOverride ?? d.DefaultTtl;
         if (ttl <= TimeSpan.Zero || ttl > MaxTtl)
             throw new ArgumentOutOfRangeException(paramName, ttl, $"CacheEntryOptions.Ttl must be positive and at most {MaxTtl.TotalDays} days.");
         if (o?.StaleWindow is { } s && (s < TimeSpan.Zero || s > MaxTtl))
@@ -64,6 +73,8 @@ internal readonly record struct ResolvedEntryOptions(
             throw new ArgumentOutOfRangeException(paramName, w, "CacheEntryOptions.WaitDeadline must be positive.");
         if (o?.OnWaitDeadline is { } b && !Enum.IsDefined(b))
             throw new ArgumentOutOfRangeException(paramName, b, "CacheEntryOptions.OnWaitDeadline is not a defined WaitDeadlineBehavior.");
+        if (o?.FactorySoftTimeout is { } st && st <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(paramName, st, "CacheEntryOptions.FactorySoftTimeout must be positive.");
         if (o?.JitterFraction is { } j && (double.IsNaN(j) || j < 0 || j > TtlJitter.MaxFraction))
             throw new ArgumentOutOfRangeException(paramName, j, $"CacheEntryOptions.JitterFraction must be between 0 and {TtlJitter.MaxFraction}.");
         var stale = o?.StaleWindow ?? TimeSpan.FromTicks((long)(ttl.Ticks * d.DefaultStaleRatio));
@@ -83,6 +94,7 @@ internal readonly record struct ResolvedEntryOptions(
             o?.WaitDeadline ?? d.WaitDeadline,
             o?.OnWaitDeadline ?? d.OnWaitDeadline,
             factoryTimeout,
+            o?.FactorySoftTimeout ?? d.FactorySoftTimeout,
             o?.JitterFraction ?? d.JitterFraction ?? TtlJitter.Shared.Fraction);
     }
 }

@@ -41,14 +41,32 @@ public sealed class CacheGuardOptions
     /// <summary>TTL of the cross-process lease; renewed every third of it while the factory runs. Default 10 s.</summary>
     public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a caller without a stale value waits for another node's factory run. Default 5 s.</summary>
-    public TimeSpan WaitDeadline { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a caller without a stale value waits for another node's factory run. Default null:
+    /// derived, <see cref="FactoryTimeout"/> + <see cref="LeaseTtl"/> counted from when the current
+    /// lease holder was first seen (a new holder restarts it), so a caller never gives up on a leader
+    /// that is alive and renewing. Set it only to fail (or run locally) sooner on purpose.
+    /// </summary>
+    public TimeSpan? WaitDeadline { get; set; }
 
     /// <summary>What happens at <see cref="WaitDeadline"/>. Default <see cref="WaitDeadlineBehavior.RunFactoryLocally"/>.</summary>
     public WaitDeadlineBehavior OnWaitDeadline { get; set; } = WaitDeadlineBehavior.RunFactoryLocally;
 
-    /// <summary>A factory still running after this is cancelled through its token. Default 30 s.</summary>
+    /// <summary>
+    /// The hard timeout: a factory still running after this is cancelled through its token and
+    /// abandoned (the caller gets <see cref="CacheFactoryTimeoutException"/>; the abandoned run is
+    /// observed and logged, event 1010). Held for synchronous factories and for async ones that
+    /// block before their first await. Default 30 s.
+    /// </summary>
     public TimeSpan FactoryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The soft timeout: when a stale copy exists, the caller waits this long for the refresh,
+    /// then gets the stale value while the refresh finishes in the background (up to
+    /// <see cref="FactoryTimeout"/>) and populates. Default null: a stale entry is answered at once
+    /// and refreshed in the background (stale-while-revalidate).
+    /// </summary>
+    public TimeSpan? FactorySoftTimeout { get; set; }
 
     /// <summary>Average interval of the waiters' polling fallback (jittered ±50%). Default 100 ms.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
@@ -62,7 +80,11 @@ public sealed class CacheGuardOptions
     /// </summary>
     public TimeSpan FenceTtl { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Serve the last value this process saw when Redis fails. Default true.</summary>
+    /// <summary>
+    /// Serve the last value this process saw when Redis fails (never on a factory failure or
+    /// timeout, never written back to Redis). A generation is served at most its fresh + stale life
+    /// after this process first saw it; a "not found" at most its negative TTL. Default true.
+    /// </summary>
     public bool FailSafe { get; set; } = true;
 
     /// <summary>How many last-known values the fail-safe keeps in memory. Default 10,000.</summary>
@@ -86,6 +108,22 @@ public sealed class CacheGuardOptions
     /// <summary>Throw <see cref="CacheInvalidationException"/> when an invalidation finally fails. Default false (inspect the result).</summary>
     public bool ThrowOnInvalidationFailure { get; set; }
 
+    /// <summary>
+    /// Replicas that must acknowledge an invalidation (Redis <c>WAIT</c>) before it counts as
+    /// succeeded; 0 (default) waits for none. Narrows, but can't close, the window in which a
+    /// failover to a replica that missed the fence lets an older populate land (docs/runtime.md).
+    /// </summary>
+    public int InvalidationReplicas { get; set; }
+
+    /// <summary>How long an invalidation waits for <see cref="InvalidationReplicas"/>. Default 1 s.</summary>
+    public TimeSpan InvalidationReplicaTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The database <see cref="ICacheGuard"/> uses; null (default) is the connection's default database.</summary>
+    public int? Database { get; set; }
+
+    /// <summary>Put the cache key in trace tags (<c>cacheguard.key</c>). Default false: keys can carry personal data.</summary>
+    public bool TraceKeys { get; set; }
+
     /// <summary>The payload serializer. Default <see cref="SystemTextJsonCacheSerializer"/>.</summary>
     public ICacheSerializer Serializer { get; set; } = SystemTextJsonCacheSerializer.Default;
 
@@ -101,7 +139,10 @@ public sealed class CacheGuardOptions
         Positive(DefaultTtl, nameof(DefaultTtl));
         Positive(NegativeTtl, nameof(NegativeTtl));
         Positive(LeaseTtl, nameof(LeaseTtl));
-        Positive(WaitDeadline, nameof(WaitDeadline));
+        if (WaitDeadline is { } w) Positive(w, nameof(WaitDeadline));
+        if (FactorySoftTimeout is { } soft) Positive(soft, nameof(FactorySoftTimeout));
+        if (InvalidationReplicas < 0) throw new ArgumentException("InvalidationReplicas must be 0 or more.", nameof(InvalidationReplicas));
+        Positive(InvalidationReplicaTimeout, nameof(InvalidationReplicaTimeout));
         Positive(FactoryTimeout, nameof(FactoryTimeout));
         Positive(PollInterval, nameof(PollInterval));
         Positive(CircuitBreakerDuration, nameof(CircuitBreakerDuration));

@@ -35,3 +35,25 @@ public sealed class CacheSerializationException : Exception
     /// <summary>Creates the exception.</summary>
     public CacheSerializationException(string message, Exception innerException) : base(message, innerException) { }
 }
+
+/// <summary>
+/// Thrown when the cache key holds a Redis type other than a string (a hash, list, set, ...):
+/// another part of the application uses the key for something else. CacheGuard never reads it
+/// as a miss and never overwrites it.
+/// </summary>
+public sealed class CacheKeyTypeException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    public CacheKeyTypeException(string key, string redisType)
+        : base($"Cache key '{(key.Length <= 200 ? key : string.Concat(key.AsSpan(0, 200), "…"))}' holds a Redis {redisType}, not a string; CacheGuard leaves it untouched. Use another key for the cache entry.")
+    {
+        Key = key;
+        RedisType = redisType;
+    }
+
+    /// <summary>The key (as Redis sees it).</summary>
+    public string Key { get; }
+
+    /// <summary>The Redis type found at the key.</summary>
+    public string RedisType { get; }
+}

@@ -5,7 +5,9 @@ namespace CacheGuard;
 /// <param name="EntryId">The stream entry id.</param>
 /// <param name="Key">The cache key written.</param>
 /// <param name="Payload">The serialized value.</param>
-/// <param name="IdempotencyKey">Unique per write: the database write must apply each key at most once.</param>
+/// <param name="IdempotencyKey">Unique per write: the one given to <c>WriteBehindAsync</c>, else
+/// <c>&lt;stream&gt;/&lt;entry id&gt;</c> (entry ids are unique within their stream only). The database
+/// write must apply each idempotency key at most once.</param>
 public sealed record OutboxEntry(string Stream, string EntryId, string Key, ReadOnlyMemory<byte> Payload, string IdempotencyKey)
 {
     /// <summary>Deserializes the payload as <typeparamref name="T"/> (System.Text.Json unless given).</summary>
@@ -25,11 +27,17 @@ public interface IOutboxWriter
 /// <summary>Options of the outbox replayer.</summary>
 public sealed class OutboxOptions
 {
-    /// <summary>The consumer group every replayer joins. Default "cacheguard-outbox".</summary>
+    /// <summary>
+    /// The replayer group: replayers with the same group share the outbox (one of them owns a
+    /// stream at a time, through a lease on it). Default "cacheguard-outbox".
+    /// </summary>
     public string ConsumerGroup { get; set; } = "cacheguard-outbox";
 
-    /// <summary>This replayer's consumer name; unique per process by default.</summary>
+    /// <summary>This replayer's name (logs); unique per process by default.</summary>
     public string ConsumerName { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    /// <summary>The database the outbox lives in (the one <c>WriteBehindAsync</c> was called on); null = the connection's default.</summary>
+    public int? Database { get; set; }
 
     /// <summary>Entries read per stream per pass. Default 100.</summary>
     public int BatchSize { get; set; } = 100;
@@ -37,6 +45,16 @@ public sealed class OutboxOptions
     /// <summary>Pause between passes that found nothing. Default 500 ms.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>An entry delivered but unacknowledged this long is reclaimed from its (presumed dead) consumer. Default 30 s.</summary>
+    /// <summary>
+    /// TTL of a replayer's lease on a stream (renewed every third of it while the replayer works):
+    /// a replayer that died or paused this long loses the stream to another one. Default 30 s.
+    /// </summary>
     public TimeSpan ClaimIdle { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Failed attempts after which an entry is moved to the stream's dead-letter stream
+    /// (<c>{slot}:cg:outbox:dead</c>), logged (3004) and counted (<c>cacheguard.outbox.dead_lettered</c>);
+    /// later writes of its key then proceed. Default 10.
+    /// </summary>
+    public int MaxAttempts { get; set; } = 10;
 }

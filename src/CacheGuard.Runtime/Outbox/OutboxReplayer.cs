@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -6,10 +5,13 @@ using StackExchange.Redis;
 namespace CacheGuard;
 
 /// <summary>
-/// Replays the write-behind outbox into the database: reads each outbox stream through a
-/// consumer group, applies entries with the user's idempotent <see cref="IOutboxWriter"/>, and
-/// acknowledges (and deletes) an entry only after the writer returned. Entries left pending by a
-/// dead consumer are reclaimed after <see cref="OutboxOptions.ClaimIdle"/>.
+/// Replays the write-behind outbox into the database. Per outbox stream, one replayer at a time
+/// (a lease on the stream) reads the entries in stream order and applies them with the user's
+/// idempotent <see cref="IOutboxWriter"/>, deleting each only after the writer returned. Per key,
+/// order is kept: a failed entry holds back every later entry of its key until it succeeds or,
+/// after <see cref="OutboxOptions.MaxAttempts"/>, moves to the dead-letter stream. One failing stream
+/// never stops the others. Streams are found through the registry set and, when it is empty or
+/// lost, by scanning the masters.
 /// </summary>
 public sealed class OutboxReplayer
 {
@@ -17,7 +19,8 @@ public sealed class OutboxReplayer
     private readonly IOutboxWriter _writer;
     private readonly OutboxOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, byte> _groups = new();
+    private readonly HashSet<string> _known = new();
+    private bool _scanned;
     private long _lag = -1;
 
     /// <summary>Creates a replayer.</summary>
@@ -26,44 +29,118 @@ public sealed class OutboxReplayer
         _multiplexer = multiplexer ?? throw new ArgumentNullException(nameof(multiplexer));
         _writer = writer ?? throw new ArgumentNullException(nameof(writer));
         _options = options ?? new OutboxOptions();
+        if (_options.MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxAttempts, "OutboxOptions.MaxAttempts must be at least 1.");
         _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>
-    /// Outbox entries not yet applied (pending ones included), as measured at the end of the last
+    /// Outbox entries not yet applied (dead letters excluded), as measured at the end of the last
     /// completed pass; null before the first pass completes. Also the <c>cacheguard.outbox.lag</c> gauge.
     /// </summary>
     public long? Lag => Interlocked.Read(ref _lag) is var lag and >= 0 ? lag : null;
 
-    /// <summary>One pass over every outbox stream: reclaim, read, apply, acknowledge; then measure the lag.</summary>
-    /// <returns>How many entries were applied and acknowledged.</returns>
+    /// <summary>One pass over every outbox stream; then measure the lag.</summary>
+    /// <returns>How many entries were applied.</returns>
     public async Task<int> ReplayOnceAsync(CancellationToken cancellationToken = default)
     {
         using var activity = CacheGuardTelemetry.ActivitySource.StartActivity("cacheguard.outbox.replay");
-        var db = _multiplexer.GetDatabase();
-        var streams = await db.SetMembersAsync(OutboxStreams.RegistryKey).ConfigureAwait(false);
+        var db = _multiplexer.GetDatabase(_options.Database ?? -1);
+        var streams = await StreamsAsync(db).ConfigureAwait(false);
         var applied = 0;
         long lag = 0;
-        foreach (var s in streams)
+        foreach (var stream in streams)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var stream = (string)s!;
-            await EnsureGroupAsync(db, stream).ConfigureAwait(false);
-
-            var claimed = await db.StreamAutoClaimAsync(stream, _options.ConsumerGroup, _options.ConsumerName,
-                (long)_options.ClaimIdle.TotalMilliseconds, "0-0", _options.BatchSize).ConfigureAwait(false);
-            if (claimed.ClaimedEntries.Length > 0)
-                Log.OutboxReclaimed(_logger, claimed.ClaimedEntries.Length, stream);
-            applied += await ApplyAsync(db, stream, claimed.ClaimedEntries, cancellationToken).ConfigureAwait(false);
-
-            var fresh = await db.StreamReadGroupAsync(stream, _options.ConsumerGroup, _options.ConsumerName, StreamPosition.NewMessages, _options.BatchSize).ConfigureAwait(false);
-            applied += await ApplyAsync(db, stream, fresh, cancellationToken).ConfigureAwait(false);
-
-            lag += await db.StreamLengthAsync(stream).ConfigureAwait(false);
+            try
+            {
+                applied += await ReplayStreamAsync(db, stream, cancellationToken).ConfigureAwait(false);
+                lag += await db.StreamLengthAsync(stream).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                // One broken stream (another type at its key, a failed node) must not stop the others.
+                Log.OutboxStreamFailed(_logger, stream, ex);
+            }
         }
         Interlocked.Exchange(ref _lag, lag);
         CacheGuardTelemetry.SetOutboxLag(lag);
         activity?.SetTag("cacheguard.applied", applied);
+        return applied;
+    }
+
+    private async Task<List<string>> StreamsAsync(IDatabase db)
+    {
+        var registered = await db.SetMembersAsync(OutboxStreams.RegistryKey).ConfigureAwait(false);
+        foreach (var s in registered)
+            _known.Add((string)s!);
+        if (!_scanned || registered.Length == 0)
+        {
+            // The registry may have been lost (FLUSHALL, restart, failover): find the streams themselves.
+            foreach (var server in _multiplexer.GetServers())
+            {
+                if (!server.IsConnected || server.IsReplica) continue;
+                await foreach (var key in server.KeysAsync(db.Database, "*:cg:outbox", pageSize: 1000).ConfigureAwait(false))
+                {
+                    var name = (string)key!;
+                    if (_known.Add(name) || registered.Length == 0)
+                        await db.SetAddAsync(OutboxStreams.RegistryKey, name).ConfigureAwait(false);
+                }
+            }
+            _scanned = true;
+        }
+        return _known.ToList();
+    }
+
+    private async Task<int> ReplayStreamAsync(IDatabase db, string stream, CancellationToken cancellationToken)
+    {
+        if (!await db.KeyExistsAsync(stream).ConfigureAwait(false)) return 0;
+        var lease = await RedisLease.TryAcquireAsync(db, stream + ":" + _options.ConsumerGroup, _options.ClaimIdle).ConfigureAwait(false);
+        if (lease is null) return 0; // another replayer owns this stream now
+        await using var _ = lease.ConfigureAwait(false);
+        var entries = await db.StreamRangeAsync(stream, "-", "+", _options.BatchSize).ConfigureAwait(false);
+        var heldBack = new HashSet<string>(StringComparer.Ordinal);
+        var applied = 0;
+        foreach (var e in entries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!lease.IsHeld) break; // paused past the lease: another replayer owns the stream now
+            var entry = new OutboxEntry(stream, e.Id!, (string?)e["k"] ?? "", (byte[]?)e["v"] ?? Array.Empty<byte>(), (string?)e["i"] ?? OutboxStreams.DefaultIdempotencyKey(stream, e.Id!));
+            if (heldBack.Contains(entry.Key)) continue; // an earlier write of this key has not been applied yet
+            try
+            {
+                await _writer.ApplyAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw; // stays in the stream; the next replayer applies it again (idempotently)
+            }
+            catch (Exception ex)
+            {
+                var r = (RedisResult[])(await db.ScriptEvaluateAsync(OutboxStreams.Failed,
+                    new RedisKey[] { stream, OutboxStreams.AttemptsOf(stream), OutboxStreams.DeadLetterOf(stream) },
+                    new RedisValue[] { entry.EntryId, _options.MaxAttempts, ex.GetType().Name + ": " + ex.Message }).ConfigureAwait(false))!;
+                var attempts = (int)r[0];
+                if ((int)r[1] == 1)
+                {
+                    CacheGuardTelemetry.OutboxDeadLettered.Add(1);
+                    Log.OutboxDeadLettered(_logger, entry.EntryId, stream, attempts, OutboxStreams.DeadLetterOf(stream), ex);
+                }
+                else
+                {
+                    heldBack.Add(entry.Key);
+                    Log.OutboxApplyFailed(_logger, entry.EntryId, stream, ex);
+                }
+                continue;
+            }
+            // Only now, after the database write, is the entry removed.
+            await db.ScriptEvaluateAsync(OutboxStreams.Applied, new RedisKey[] { stream, OutboxStreams.AttemptsOf(stream) }, new RedisValue[] { e.Id }).ConfigureAwait(false);
+            CacheGuardTelemetry.OutboxApplied.Add(1);
+            applied++;
+        }
         return applied;
     }
 
@@ -99,47 +176,5 @@ public sealed class OutboxReplayer
                 }
             }
         }
-    }
-
-    private async Task<int> ApplyAsync(IDatabase db, string stream, StreamEntry[] entries, CancellationToken cancellationToken)
-    {
-        var applied = 0;
-        foreach (var e in entries)
-        {
-            if (e.IsNull) continue; // deleted while pending
-            var entry = new OutboxEntry(stream, e.Id!, (string?)e["k"] ?? "", (byte[]?)e["v"] ?? Array.Empty<byte>(), (string?)e["i"] ?? e.Id!);
-            try
-            {
-                await _writer.ApplyAsync(entry, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw; // stays pending; reclaimed by the next replayer
-            }
-            catch (Exception ex)
-            {
-                Log.OutboxApplyFailed(_logger, entry.EntryId, stream, ex);
-                continue; // stays pending; reclaimed after ClaimIdle
-            }
-            // Only now, after the database write, is the entry acknowledged.
-            await db.ScriptEvaluateAsync(OutboxStreams.AckAndDelete, new RedisKey[] { stream }, new RedisValue[] { _options.ConsumerGroup, e.Id }).ConfigureAwait(false);
-            CacheGuardTelemetry.OutboxApplied.Add(1);
-            applied++;
-        }
-        return applied;
-    }
-
-    private async Task EnsureGroupAsync(IDatabase db, string stream)
-    {
-        if (_groups.ContainsKey(stream)) return;
-        try
-        {
-            await db.StreamCreateConsumerGroupAsync(stream, _options.ConsumerGroup, "0-0", createStream: true).ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
-        {
-            // Another replayer created it.
-        }
-        _groups.TryAdd(stream, 0);
     }
 }

@@ -18,8 +18,13 @@ public interface ICacheSerializer
 /// <summary>The default serializer: System.Text.Json, which never instantiates types named by the payload.</summary>
 public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
 {
-    /// <summary>An instance with <see cref="JsonSerializerDefaults.Web"/>.</summary>
-    public static SystemTextJsonCacheSerializer Default { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+    /// <summary>
+    /// The default: writes exactly what <c>JsonSerializer.Serialize(value)</c> writes (the options
+    /// raw cache-aside code most often used, so a raw reader of the same key reads CacheGuard's
+    /// bytes), and reads property names case-insensitively (so camelCase JSON written by raw code
+    /// with web options reads too).
+    /// </summary>
+    public static SystemTextJsonCacheSerializer Default { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.General) { PropertyNameCaseInsensitive = true });
 
     private readonly JsonSerializerOptions _options;
 

@@ -20,6 +20,12 @@ internal sealed class FlightTable
         get { lock (_gate) return _flights.Count; }
     }
 
+    /// <summary>How many callers share the running flight of <paramref name="key"/> (tests wait on it).</summary>
+    public int CallersOf(FlightKey key)
+    {
+        lock (_gate) return _flights.TryGetValue(key, out var f) ? f.RefCount : 0;
+    }
+
     public async Task<T> RunAsync<T>(FlightKey key, Func<CancellationToken, Task<T>> work, CancellationToken callerToken)
     {
         callerToken.ThrowIfCancellationRequested();

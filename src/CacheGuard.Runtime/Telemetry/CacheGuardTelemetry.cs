@@ -27,6 +27,9 @@ public static class CacheGuardTelemetry
     internal static readonly Counter<long> InvalidationFailures = Meter.CreateCounter<long>("cacheguard.invalidation_failures", description: "Keys whose invalidation failed after every retry.");
     internal static readonly Counter<long> OutboxApplied = Meter.CreateCounter<long>("cacheguard.outbox.applied", description: "Outbox entries applied to the database and acknowledged.");
 
+    internal static readonly Counter<long> FactoryTimeouts = Meter.CreateCounter<long>("cacheguard.factory_timeouts", description: "Factory runs abandoned at the hard timeout.");
+    internal static readonly Counter<long> OutboxDeadLettered = Meter.CreateCounter<long>("cacheguard.outbox.dead_lettered", description: "Outbox entries moved to the dead-letter stream after too many failed attempts.");
+
     private static long _outboxLag;
 
     internal static readonly ObservableGauge<long> OutboxLag = Meter.CreateObservableGauge("cacheguard.outbox.lag", () => Interlocked.Read(ref _outboxLag), description: "Outbox entries not yet applied to the database.");

@@ -32,6 +32,12 @@ internal static partial class Log
     [LoggerMessage(1009, LogLevel.Debug, "Entry at {Key} could not be read as {Type}; treated as a miss")]
     public static partial void UnreadableEntry(ILogger logger, string key, string type);
 
+    [LoggerMessage(1010, LogLevel.Warning, "An abandoned factory for {Key} ended {Outcome} {ElapsedMs} ms after it started (its caller had timed out)")]
+    public static partial void AbandonedFactoryEnded(ILogger logger, string key, string outcome, long elapsedMs, Exception? exception);
+
+    [LoggerMessage(1011, LogLevel.Information, "Soft timeout {Timeout} passed for {Key}; answering the stale value while the refresh goes on")]
+    public static partial void SoftTimeout(ILogger logger, string key, TimeSpan timeout);
+
     [LoggerMessage(2001, LogLevel.Warning, "Invalidation of {Key} failed (attempt {Attempt} of {Attempts})")]
     public static partial void InvalidationRetry(ILogger logger, string key, int attempt, int attempts, Exception exception);
 
@@ -43,6 +49,12 @@ internal static partial class Log
 
     [LoggerMessage(3002, LogLevel.Information, "Reclaimed {Count} outbox entries from dead consumers on {Stream}")]
     public static partial void OutboxReclaimed(ILogger logger, int count, string stream);
+
+    [LoggerMessage(3004, LogLevel.Error, "Outbox entry {EntryId} on {Stream} failed {Attempts} times; moved to the dead-letter stream {DeadLetter}")]
+    public static partial void OutboxDeadLettered(ILogger logger, string entryId, string stream, int attempts, string deadLetter, Exception exception);
+
+    [LoggerMessage(3005, LogLevel.Error, "Outbox stream {Stream} failed this pass; the other streams go on")]
+    public static partial void OutboxStreamFailed(ILogger logger, string stream, Exception exception);
 
     [LoggerMessage(3003, LogLevel.Warning, "Outbox replay loop failed; retrying")]
     public static partial void OutboxLoopFailed(ILogger logger, Exception exception);

@@ -411,23 +411,44 @@ public class InvalidateBeforeWriteAnalyzerTests
     }
 
     [Fact]
-    public Task OtherCacheFamilies_AreReported_WithoutARedisFix() =>
-        VerifyNoFix("""
+    public Task OtherCacheFamilies_RemoveBeforeTheWrite_MovesAfterIt() =>
+        Verify.VerifyCodeFixAsync(Usings + """
             using Microsoft.Extensions.Caching.Distributed;
+            using Microsoft.Extensions.Caching.Hybrid;
             using Microsoft.Extensions.Caching.Memory;
             class Publisher
             {
                 BlogDb _ef = null!;
                 IDistributedCache _distributed = null!;
                 IMemoryCache _memory = null!;
+                HybridCache _hybrid = null!;
                 public async Task SaveAsync(Post post)
                 {
                     await {|CG0006:_distributed.RemoveAsync($"post:{post.Id}")|};
-                    {|CG0006:_memory.Remove($"post:{post.Id}")|};
+                    {|CG0006:_memory.Remove($"post-local:{post.Id}")|};
+                    await {|CG0006:_hybrid.RemoveAsync($"post-h:{post.Id}")|};
                     await _ef.SaveChangesAsync();
                 }
             }
-            """);
+            """ + Domain, Usings + """
+            using Microsoft.Extensions.Caching.Distributed;
+            using Microsoft.Extensions.Caching.Hybrid;
+            using Microsoft.Extensions.Caching.Memory;
+            class Publisher
+            {
+                BlogDb _ef = null!;
+                IDistributedCache _distributed = null!;
+                IMemoryCache _memory = null!;
+                HybridCache _hybrid = null!;
+                public async Task SaveAsync(Post post)
+                {
+                    await _ef.SaveChangesAsync();
+                    await _distributed.RemoveAsync($"post:{post.Id}");
+                    _memory.Remove($"post-local:{post.Id}");
+                    await _hybrid.RemoveAsync($"post-h:{post.Id}");
+                }
+            }
+            """ + Domain);
 
     // ---- not flagged ----
 

@@ -484,21 +484,99 @@ public class SetOnWriteAnalyzerTests
         await test.RunAsync();
     }
 
-    [Fact]
-    public Task OtherCacheFamilies_AreReported_WithoutARedisFix() =>
-        VerifyNoFix("""
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task OtherCacheFamilies_WriteThrough_BecomesTheFamilysOwnRemove(LanguageVersion version) =>
+        Verify.VerifyCodeFixAsync(Usings + """
             using Microsoft.Extensions.Caching.Distributed;
+            using Microsoft.Extensions.Caching.Hybrid;
             using Microsoft.Extensions.Caching.Memory;
             class Editor
             {
                 BlogDb _ef = null!;
                 IDistributedCache _distributed = null!;
                 IMemoryCache _memory = null!;
+                HybridCache _hybrid = null!;
                 public async Task SaveAsync(Post post)
                 {
                     await _ef.SaveChangesAsync();
                     await {|CG0002:_distributed.SetStringAsync($"post:{post.Id}", JsonSerializer.Serialize(post))|};
                     {|CG0002:_memory.Set($"post:{post.Id}", post)|};
+                    await {|CG0002:_hybrid.SetAsync($"post:{post.Id}", post)|};
+                }
+                public void Save(Post post)
+                {
+                    _ef.SaveChanges();
+                    {|CG0002:_distributed.SetString($"post:{post.Id}", JsonSerializer.Serialize(post))|};
+                }
+            }
+            """ + Domain, Usings + """
+            using Microsoft.Extensions.Caching.Distributed;
+            using Microsoft.Extensions.Caching.Hybrid;
+            using Microsoft.Extensions.Caching.Memory;
+            class Editor
+            {
+                BlogDb _ef = null!;
+                IDistributedCache _distributed = null!;
+                IMemoryCache _memory = null!;
+                HybridCache _hybrid = null!;
+                public async Task SaveAsync(Post post)
+                {
+                    await _ef.SaveChangesAsync();
+                    await _distributed.RemoveAsync($"post:{post.Id}");
+                    _memory.Remove($"post:{post.Id}");
+                    await _hybrid.RemoveAsync($"post:{post.Id}");
+                }
+                public void Save(Post post)
+                {
+                    _ef.SaveChanges();
+                    _distributed.Remove($"post:{post.Id}");
+                }
+            }
+            """ + Domain, version);
+
+    [Fact]
+    public Task OtherCacheFamilies_SetBeforeTheWrite_MovesAfterIt() =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            using Microsoft.Extensions.Caching.Distributed;
+            class Editor
+            {
+                BlogDb _ef = null!;
+                IDistributedCache _distributed = null!;
+                public async Task SaveAsync(Post post)
+                {
+                    await {|CG0002:_distributed.SetStringAsync($"post:{post.Id}", JsonSerializer.Serialize(post))|};
+                    _ef.Posts.Update(post);
+                    await _ef.SaveChangesAsync();
+                }
+            }
+            """ + Domain, Usings + """
+            using Microsoft.Extensions.Caching.Distributed;
+            class Editor
+            {
+                BlogDb _ef = null!;
+                IDistributedCache _distributed = null!;
+                public async Task SaveAsync(Post post)
+                {
+                    _ef.Posts.Update(post);
+                    await _ef.SaveChangesAsync();
+                    await _distributed.RemoveAsync($"post:{post.Id}");
+                }
+            }
+            """ + Domain);
+
+    [Fact]
+    public Task HybridCache_InASynchronousMethod_HasNoFix() =>
+        VerifyNoFix("""
+            using Microsoft.Extensions.Caching.Hybrid;
+            class Editor
+            {
+                BlogDb _ef = null!;
+                HybridCache _hybrid = null!;
+                public void Save(Post post)
+                {
+                    _ef.SaveChanges();
+                    _ = {|CG0002:_hybrid.SetAsync($"post:{post.Id}", post)|};
                 }
             }
             """);
