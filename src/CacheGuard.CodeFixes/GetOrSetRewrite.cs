@@ -71,6 +71,8 @@ internal sealed class GetOrSetRewrite
         private ExpressionSyntax _key = null!;
         private ILocalSymbol? _holder;
         private bool _existsMode;
+        /// <summary>IDistributedCache's GetString(Async)/SetString(Async), rewritten into the runtime's GetOrSetJson/GetOrSetString.</summary>
+        private bool _distributed;
         private bool _holderIsString;
         private readonly List<object> _sentinels = new();
 
@@ -87,13 +89,16 @@ internal sealed class GetOrSetRewrite
             // 1. The read: db.StringGet(key) / await db.StringGetAsync(key)[.ConfigureAwait(x)], into a local;
             //    or if (db.KeyExists(key)) return ...db.StringGet(key)...;
             if (_read.Expression is not MemberAccessExpressionSyntax { Name: IdentifierNameSyntax name } access
-                || name.Identifier.ValueText is not ("StringGet" or "StringGetAsync" or "KeyExists" or "KeyExistsAsync")
+                || name.Identifier.ValueText is not ("StringGet" or "StringGetAsync" or "KeyExists" or "KeyExistsAsync" or "GetString" or "GetStringAsync")
                 || _read.ArgumentList.Arguments.Count != 1 || _read.ArgumentList.Arguments[0].NameColon is not null
-                || !IsStableReceiver(access.Expression)
-                || _model.GetTypeInfo(access.Expression, _ct).Type?.ToDisplayString() != "StackExchange.Redis.IDatabase")
+                || !IsStableReceiver(access.Expression))
             {
                 return null;
             }
+            var receiverType = _model.GetTypeInfo(access.Expression, _ct).Type?.ToDisplayString();
+            _distributed = name.Identifier.ValueText.StartsWith("GetString", System.StringComparison.Ordinal);
+            if (receiverType != (_distributed ? "Microsoft.Extensions.Caching.Distributed.IDistributedCache" : "StackExchange.Redis.IDatabase"))
+                return null;
             _database = access.Expression;
             _key = _read.ArgumentList.Arguments[0].Expression;
             var readIsAsync = name.Identifier.ValueText.EndsWith("Async", System.StringComparison.Ordinal);
@@ -141,7 +146,7 @@ internal sealed class GetOrSetRewrite
                 _holder = holder;
                 var holderType = holder.Type.ToDisplayString();
                 _holderIsString = holder.Type.SpecialType == SpecialType.System_String;
-                if (!_holderIsString && holderType != "StackExchange.Redis.RedisValue")
+                if (!_holderIsString && (_distributed || holderType != "StackExchange.Redis.RedisValue"))
                     return null;
                 readStatement = declaration;
                 body = declarationBody;
@@ -272,17 +277,27 @@ internal sealed class GetOrSetRewrite
             {
                 SyntaxFactory.Argument(_key.WithoutTrivia()),
                 SyntaxFactory.Argument(lambda),
-                SyntaxFactory.Argument(ttl ?? PopulateWithoutExpiryCodeFix.TimeSpanFromSeconds(_defaultTtlSeconds)),
+                SyntaxFactory.Argument(ttl ?? (_distributed
+                    ? DefaultDistributedOptions(_defaultTtlSeconds)
+                    : PopulateWithoutExpiryCodeFix.TimeSpanFromSeconds(_defaultTtlSeconds))),
             };
             if (CancellationParameter(methodSymbol) is { } tokenName)
-                arguments.Add(SyntaxFactory.Argument(SyntaxFactory.IdentifierName(tokenName)));
+            {
+                arguments.Add(_distributed
+                    ? SyntaxFactory.Argument(SyntaxFactory.NameColon("cancellationToken"), default, SyntaxFactory.IdentifierName(tokenName))
+                    : SyntaxFactory.Argument(SyntaxFactory.IdentifierName(tokenName)));
+            }
 
+            // IDistributedCache: JSON values through GetOrSetJson, strings stored as themselves through GetOrSetString.
+            var methodName = _distributed
+                ? (encoding == Encoding.Json ? "GetOrSetJson" : "GetOrSetString") + (useAsync ? "Async" : "")
+                : useAsync ? "GetOrSetAsync" : "GetOrSet";
+            SimpleNameSyntax methodNameSyntax = _distributed && encoding != Encoding.Json
+                ? SyntaxFactory.IdentifierName(methodName)
+                : SyntaxFactory.GenericName(SyntaxFactory.Identifier(methodName))
+                    .WithTypeArgumentList(SyntaxFactory.TypeArgumentList(SyntaxFactory.SingletonSeparatedList(valueTypeSyntax.WithoutTrivia())));
             ExpressionSyntax call = SyntaxFactory.InvocationExpression(
-                SyntaxFactory.MemberAccessExpression(
-                    SyntaxKind.SimpleMemberAccessExpression,
-                    _database.WithoutTrivia(),
-                    SyntaxFactory.GenericName(SyntaxFactory.Identifier(useAsync ? "GetOrSetAsync" : "GetOrSet"))
-                        .WithTypeArgumentList(SyntaxFactory.TypeArgumentList(SyntaxFactory.SingletonSeparatedList(valueTypeSyntax.WithoutTrivia())))),
+                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, _database.WithoutTrivia(), methodNameSyntax),
                 SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(arguments)));
             if (useAsync)
             {
@@ -300,6 +315,16 @@ internal sealed class GetOrSetRewrite
                 .WithTrailingTrivia(EndOfLine(body))
                 .WithAdditionalAnnotations(Formatter.Annotation, RewrittenAnnotation);
             return new GetOrSetRewrite(body, index, replacement);
+        }
+
+        /// <summary><c>new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(n) }</c> (the runtime jitters it).</summary>
+        private static ExpressionSyntax DefaultDistributedOptions(double seconds)
+        {
+            var creation = (ObjectCreationExpressionSyntax)SyntaxFactory.ParseExpression(
+                "new global::Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = __ttl }");
+            creation = creation.WithType(creation.Type.WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation));
+            var placeholder = creation.DescendantNodes().OfType<IdentifierNameSyntax>().Single(n => n.Identifier.ValueText == "__ttl");
+            return creation.ReplaceNode(placeholder, PopulateWithoutExpiryCodeFix.TimeSpanFromSeconds(seconds));
         }
 
         private static SyntaxTrivia EndOfLine(SyntaxNode node) =>
@@ -381,6 +406,18 @@ internal sealed class GetOrSetRewrite
             var decodedType = IsPrimitive(typeInfo.Type) ? typeInfo.Type : typeInfo.ConvertedType;
             if (!primitive || decodedType is null || !IsPrimitive(decodedType))
                 return null;
+            // Values the runtime's JSON serializer stores in other bytes than the replaced code did: a
+            // bool as true (RedisValue: 1), a double or float in another format. Whole numbers keep their
+            // bytes. Strings: JSON quotes them ("\"abc\"" where the code stored abc) — kept for now,
+            // pending a raw-string default in the runtime's serializer (DECISIONS.md, fixes 12:45).
+            // IDistributedCache strings go through GetOrSetString, stored as themselves.
+            var special = OperationFacts.StripNullable(decodedType).SpecialType;
+            if (_distributed
+                    ? special != SpecialType.System_String
+                    : special is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_String))
+            {
+                return null;
+            }
             return SameValueType(decodedType, valueType) ? Encoding.Primitive : null;
         }
 
@@ -443,13 +480,13 @@ internal sealed class GetOrSetRewrite
                 foreach (var invocation in statement.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>())
                 {
                     if (_model.GetSymbolInfo(invocation, _ct).Symbol is not IMethodSymbol method
-                        || method.ContainingNamespace?.ToDisplayString() != "StackExchange.Redis"
+                        || method.ContainingNamespace?.ToDisplayString() != (_distributed ? "Microsoft.Extensions.Caching.Distributed" : "StackExchange.Redis")
                         || invocation.ArgumentList.Arguments.Count == 0
                         || !SyntaxFactory.AreEquivalent(Strip(invocation.ArgumentList.Arguments[0].Expression), Strip(_key)))
                     {
                         continue;
                     }
-                    if (method.Name is not ("StringSet" or "StringSetAsync")
+                    if (!(_distributed ? method.Name is "SetString" or "SetStringAsync" : method.Name is "StringSet" or "StringSetAsync")
                         || WriteStatement(invocation) is not { } writeStatement)
                     {
                         return false;
@@ -605,6 +642,8 @@ internal sealed class GetOrSetRewrite
             expiry = null;
             if (_model.GetOperation(write, _ct) is not IInvocationOperation operation)
                 return false;
+            if (_distributed)
+                return DistributedWriteArguments(write, operation, out value, out expiry);
             var arguments = write.ArgumentList.Arguments;
             if (arguments.Count < 2 || arguments[0].NameColon is not null || arguments[1].NameColon is not null)
                 return false;
@@ -646,6 +685,40 @@ internal sealed class GetOrSetRewrite
                     case "System.Boolean" when parameter.Name == "keepTtl":
                         if (inner.ConstantValue is not { HasValue: true, Value: false })
                             return false;
+                        break;
+                    default:
+                        return false;
+                }
+            }
+            return true;
+        }
+
+        /// <summary>SetString(Async)(key, value[, options][, token]) on the read's cache: the value and the options expression.</summary>
+        private bool DistributedWriteArguments(InvocationExpressionSyntax write, IInvocationOperation operation, out ExpressionSyntax value, out ExpressionSyntax? options)
+        {
+            value = null!;
+            options = null;
+            var arguments = write.ArgumentList.Arguments;
+            if (arguments.Count < 2 || arguments.Any(a => a.NameColon is not null)
+                || write.Expression is not MemberAccessExpressionSyntax access
+                || !SyntaxFactory.AreEquivalent(Strip(access.Expression), Strip(_database)))
+            {
+                return false;
+            }
+            value = arguments[1].Expression;
+            foreach (var argument in operation.Arguments)
+            {
+                if (argument.ArgumentKind != ArgumentKind.Explicit || argument.Parameter is not { } parameter || argument.Syntax is not ArgumentSyntax syntax)
+                    continue;
+                switch (OperationFacts.StripNullable(parameter.Type).ToDisplayString())
+                {
+                    case "Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions":
+                        options = syntax.Expression;
+                        break;
+                    case "System.Threading.CancellationToken":
+                        break; // the factory gets the caller's token through GetOrSet
+                    case "string" when parameter.Name is "key" or "value":
+                    case "Microsoft.Extensions.Caching.Distributed.IDistributedCache":
                         break;
                     default:
                         return false;

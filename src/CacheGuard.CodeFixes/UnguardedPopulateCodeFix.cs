@@ -76,7 +76,7 @@ public sealed class UnguardedPopulateCodeFix : CodeFixProvider
         if (model.GetDiagnostics(member.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
             return false;
         var call = statement.DescendantNodes().OfType<InvocationExpressionSyntax>()
-            .FirstOrDefault(i => i.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax { Identifier.ValueText: "GetOrSet" or "GetOrSetAsync" } });
+            .FirstOrDefault(i => i.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetOrSet" or "GetOrSetAsync" or "GetOrSetJson" or "GetOrSetJsonAsync" or "GetOrSetString" or "GetOrSetStringAsync" });
         return call is not null
                && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method
                && method.ContainingAssembly?.Name == "CacheGuard.Runtime";

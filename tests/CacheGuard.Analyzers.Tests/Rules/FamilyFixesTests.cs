@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis.CSharp;
 using MemoryVerify = CacheGuard.Analyzers.Tests.Verifiers.CSharpVerifier<CacheGuard.Analyzers.Rules.UnguardedPopulateAnalyzer, CacheGuard.CodeFixes.MemoryGetThenSetCodeFix>;
+using PopulateVerify = CacheGuard.Analyzers.Tests.Verifiers.CSharpVerifier<CacheGuard.Analyzers.Rules.UnguardedPopulateAnalyzer, CacheGuard.CodeFixes.UnguardedPopulateCodeFix>;
 using ExpiryVerify = CacheGuard.Analyzers.Tests.Verifiers.CSharpVerifier<CacheGuard.Analyzers.Rules.PopulateWithoutExpiryAnalyzer, CacheGuard.CodeFixes.PopulateWithoutExpiryFamiliesCodeFix>;
 
 namespace CacheGuard.Analyzers.Tests.Rules;
@@ -197,6 +198,61 @@ public class FamilyFixesTests
                     var post = await _posts.LoadAsync(id);
                     _memory.Set($"m:{id}", post, CacheTtl.Jitter(TimeSpan.FromSeconds(300)));
                     return post;
+                }
+            }
+            """ + Domain, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task DistributedCache_CacheAside_BecomesGetOrSetJsonAsync(LanguageVersion version) =>
+        PopulateVerify.VerifyCodeFixAsync(Usings + """
+            class Posts
+            {
+                IDistributedCache _cache = null!;
+                IPosts _posts = null!;
+                static readonly DistributedCacheEntryOptions Ttl = new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) };
+                public async Task<Post?> GetAsync(int id)
+                {
+                    var json = await {|CG0004:_cache.GetStringAsync($"post:{id}")|};
+                    if (json is not null) return JsonSerializer.Deserialize<Post>(json);
+                    var post = await _posts.LoadAsync(id);
+                    if (post is null) return null;
+                    await _cache.SetStringAsync($"post:{id}", JsonSerializer.Serialize(post), Ttl);
+                    return post;
+                }
+                public string? Title(int id)
+                {
+                    var title = {|CG0004:_cache.GetString($"title:{id}")|};
+                    if (title != null) return title;
+                    var post = _posts.Load(id);
+                    if (post is null) return null;
+                    _cache.SetString($"title:{id}", post.Title);
+                    return post.Title;
+                }
+            }
+            """ + Domain, FixedUsings + """
+            class Posts
+            {
+                IDistributedCache _cache = null!;
+                IPosts _posts = null!;
+                static readonly DistributedCacheEntryOptions Ttl = new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) };
+                public async Task<Post?> GetAsync(int id)
+                {
+                    return await _cache.GetOrSetJsonAsync<Post?>($"post:{id}", async ct =>
+                    {
+                        var post = await _posts.LoadAsync(id);
+                        if (post is null) return null;
+                        return post;
+                    }, Ttl);
+                }
+                public string? Title(int id)
+                {
+                    return _cache.GetOrSetString($"title:{id}", ct =>
+                    {
+                        var post = _posts.Load(id);
+                        if (post is null) return null;
+                        return post.Title;
+                    }, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(300) });
                 }
             }
             """ + Domain, version);
