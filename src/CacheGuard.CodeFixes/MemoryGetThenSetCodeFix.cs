@@ -132,7 +132,7 @@ public sealed class MemoryGetThenSetCodeFix : CodeFixProvider
         if (!negated)
         {
             // if (hit) return v;  miss...; Set(k, x); return x;
-            if (SingleReturn(check.Statement) is not IdentifierNameSyntax returned || returned.Identifier.ValueText != holder.Name || after.Count < 2)
+            if (StripBang(SingleReturn(check.Statement)) is not IdentifierNameSyntax returned || returned.Identifier.ValueText != holder.Name || after.Count < 2)
                 return null;
             miss = after;
         }
@@ -140,7 +140,8 @@ public sealed class MemoryGetThenSetCodeFix : CodeFixProvider
         {
             // if (miss) { ...; v = ...; Set(k, v); } return v;
             if (check.Statement is not BlockSyntax block || after.Count != 1
-                || after[0] is not ReturnStatementSyntax { Expression: IdentifierNameSyntax finalReturn } || finalReturn.Identifier.ValueText != holder.Name)
+                || after[0] is not ReturnStatementSyntax { Expression: { } finalExpression }
+                || StripBang(finalExpression) is not IdentifierNameSyntax finalReturn || finalReturn.Identifier.ValueText != holder.Name)
             {
                 return null;
             }
@@ -314,6 +315,10 @@ public sealed class MemoryGetThenSetCodeFix : CodeFixProvider
             SyntaxKind.SimpleAssignmentExpression,
             SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName("entry"), SyntaxFactory.IdentifierName(property)),
             value.WithoutTrivia()));
+
+    /// <summary><c>v!</c> is <c>v</c> (the null-forgiving operator only silences a warning).</summary>
+    private static ExpressionSyntax? StripBang(ExpressionSyntax? expression) =>
+        expression is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } bang ? bang.Operand : expression;
 
     private static ExpressionSyntax? SingleReturn(StatementSyntax statement) => statement switch
     {
