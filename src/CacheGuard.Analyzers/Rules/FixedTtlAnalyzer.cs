@@ -127,12 +127,15 @@ internal sealed class FixedTtlRule : Rule
         }
     }
 
-    /// <summary>The runtime's jitter takes TimeSpan, TimeSpan? and Expiration; an absolute DateTime gets no fix.</summary>
+    /// <summary>
+    /// TimeSpan, TimeSpan? and Expiration expiries can be jittered (with CacheGuard.Runtime's
+    /// CacheTtl.Jitter, or inline without it: the fix decides which); an absolute DateTime gets no fix.
+    /// </summary>
     private static bool IsJitterable(IArgumentOperation expiry, CacheApi api) => IsJitterable(expiry.Value, expiry.Syntax, api);
 
     private static bool IsJitterable(IOperation value, SyntaxNode syntax, CacheApi api)
     {
-        if (api.RuntimeCacheTtl is null || syntax.ContainsDiagnostics)
+        if (syntax.ContainsDiagnostics)
             return false;
         var type = OperationFacts.UnwrapImplicit(value).Type;
         if (type is null)
