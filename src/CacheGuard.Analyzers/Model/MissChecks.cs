@@ -257,10 +257,40 @@ internal sealed class ReadResult
                             return polarity == MissPolarity.Hit;
                         if (polarity != MissPolarity.None && Exits(early.WhenFalse))
                             return polarity == MissPolarity.Miss;
+                        // `if (cachingEnabled) { var v = read; if (hit) return ...; }`: a condition that says
+                        // nothing about the read, around the read and its early hit return. Code after it
+                        // runs on a miss (or where the read never ran).
+                        if (polarity == MissPolarity.None && early.WhenFalse is null
+                            && OperationFacts.IsInside(Read, early.WhenTrue) && EndsOnMissPath(early.WhenTrue))
+                        {
+                            return true;
+                        }
                     }
                     break;
                 }
             }
+        }
+        return false;
+    }
+
+    /// <summary>True when the read is in <paramref name="block"/> and a hit leaves it early: what follows it runs on a miss.</summary>
+    private bool EndsOnMissPath(IOperation block)
+    {
+        if (block is not IBlockOperation { Operations: var statements })
+            return false;
+        var readStart = Read.Syntax.SpanStart;
+        for (var i = statements.Length - 1; i >= 0; i--)
+        {
+            var statement = statements[i];
+            if (statement.Syntax.Span.End <= readStart)
+                break;
+            if (statement is not IConditionalOperation early)
+                continue;
+            var polarity = Classify(early.Condition);
+            if (polarity == MissPolarity.Hit && Exits(early.WhenTrue) && !Exits(early.WhenFalse))
+                return true;
+            if (polarity == MissPolarity.Miss && early.WhenFalse is not null && Exits(early.WhenFalse) && !Exits(early.WhenTrue))
+                return true;
         }
         return false;
     }
@@ -310,10 +340,25 @@ internal sealed class ReadResult
             }
             break;
         }
+        // `await cache.GetStringAsync(k) ?? ""`: the local holds the read or an empty default, which
+        // string.IsNullOrEmpty / Length tests still classify as a miss.
+        if (node.Parent is ICoalesceOperation coalesce && coalesce.Value == node && IsEmptyDefault(coalesce.WhenNull))
+            node = coalesce;
         if (node.Parent is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator })
             _holders.Add(declarator.Symbol);
         else if (node.Parent is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment && assignment.Value == node)
             _holders.Add(target.Local);
+        else if (node.Parent is IDeconstructionAssignmentOperation deconstruction && deconstruction.Value == node)
+        {
+            // var (found, value) = await TryGetAsync(key): the flag and the value both hold the read.
+            foreach (var element in deconstruction.Target.DescendantsAndSelf())
+            {
+                if (element is IDeclarationExpressionOperation or ITupleOperation)
+                    continue;
+                if (element is ILocalReferenceOperation tupleLocal)
+                    _holders.Add(tupleLocal.Local);
+            }
+        }
 
         // Locals computed from it (a conversion, a deserialization, a flag): tests on them test the read.
         // Two passes reach a conversion of a conversion.
@@ -345,6 +390,17 @@ internal sealed class ReadResult
                 return true;
         }
         return false;
+    }
+
+    /// <summary><c>""</c>, <c>string.Empty</c>, <c>RedisValue.EmptyString</c>, an empty array.</summary>
+    private static bool IsEmptyDefault(IOperation operation)
+    {
+        var value = OperationFacts.Unwrap(operation);
+        if (value.ConstantValue is { HasValue: true, Value: string { Length: 0 } })
+            return true;
+        if (value is IFieldReferenceOperation { Field: { Name: "Empty", IsStatic: true } field } && field.ContainingType?.SpecialType == SpecialType.System_String)
+            return true;
+        return value is IMemberReferenceOperation { Member: { Name: "EmptyString", IsStatic: true } member } && member.ContainingType?.Name == "RedisValue";
     }
 
     private static bool IsNullish(IOperation operation)

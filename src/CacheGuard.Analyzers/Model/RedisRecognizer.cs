@@ -31,6 +31,10 @@ internal static class RedisRecognizer
             case "StringGetLease":
             case "HashGetAll":
             case "HashGet":
+            case "SortedSetRangeByRank":
+            case "SortedSetRangeByRankWithScores":
+            case "SortedSetRangeByScore":
+            case "SortedSetRangeByScoreWithScores":
                 return keyArgument is null ? null : Create(CacheOperationKind.Read);
 
             case "KeyExists":
@@ -49,6 +53,7 @@ internal static class RedisRecognizer
             }
 
             case "HashSet":
+            case "SortedSetAdd":
                 return keyArgument is null ? null : Create(CacheOperationKind.Write);
 
             case "KeyExpire":
