@@ -94,6 +94,11 @@ internal readonly struct ExpiryOrigin
                 case IConditionalOperation conditional when conditional.WhenFalse is not null:
                     return Combine(new[] { conditional.WhenTrue, conditional.WhenFalse }, depth, $"the TTL '{Short(op)}'");
 
+                case ISwitchExpressionOperation switchExpression:
+                    // kind switch { Hot => TimeSpan.FromMinutes(1), _ => TimeSpan.FromHours(1) }: one TTL per arm,
+                    // the same for every entry of that arm. Throwing arms add nothing.
+                    return Combine(switchExpression.Arms.Select(a => a.Value).Where(v => OperationFacts.Unwrap(v) is not IThrowOperation), depth, $"the TTL '{Short(op)}'");
+
                 case IUnaryOperation unary:
                     return Trace(unary.Operand, depth + 1);
 
@@ -210,6 +215,9 @@ internal readonly struct ExpiryOrigin
                     return Random;
                 if (method.DeclaringSyntaxReferences.Any(r => MentionsClock(r.GetSyntax())))
                     return Deadline;
+                // A helper that only ever returns constant TTLs (a switch over a kind, say): fixed.
+                if (method.DeclaringSyntaxReferences.Length == 1 && ReturnsOnlyConstantTtls(method.DeclaringSyntaxReferences[0].GetSyntax()))
+                    return Fixed($"the TTL '{Short(invocation)}'");
                 return Unknown;
             }
 
@@ -219,6 +227,57 @@ internal readonly struct ExpiryOrigin
                 inputs.Add(instance);
             return Combine(inputs, depth, $"the TTL '{Short(invocation)}'");
         }
+
+        /// <summary>
+        /// True when every value <paramref name="declaration"/> returns is a constant TTL written out in
+        /// source (<c>TimeSpan.FromMinutes(10)</c>, <c>new TimeSpan(0, 5, 0)</c>, a switch or conditional
+        /// of those). Syntax only, so a helper reading anything else stays unknown.
+        /// </summary>
+        private static bool ReturnsOnlyConstantTtls(SyntaxNode declaration)
+        {
+            var returned = new System.Collections.Generic.List<ExpressionSyntax>();
+            switch (declaration)
+            {
+                case MethodDeclarationSyntax { ExpressionBody: { } arrow }:
+                    returned.Add(arrow.Expression);
+                    break;
+                case MethodDeclarationSyntax { Body: { } body }:
+                    foreach (var node in body.DescendantNodes(n => n is not (LambdaExpressionSyntax or AnonymousMethodExpressionSyntax or LocalFunctionStatementSyntax)))
+                    {
+                        if (node is ReturnStatementSyntax { Expression: { } value })
+                            returned.Add(value);
+                    }
+                    break;
+                default:
+                    return false;
+            }
+            return returned.Count > 0 && returned.All(IsConstantTtlSyntax);
+        }
+
+        private static bool IsConstantTtlSyntax(ExpressionSyntax expression)
+        {
+            switch (expression)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    return IsConstantTtlSyntax(parenthesized.Expression);
+                case SwitchExpressionSyntax switchExpression:
+                    return switchExpression.Arms.Any(a => a.Expression is not ThrowExpressionSyntax)
+                           && switchExpression.Arms.All(a => a.Expression is ThrowExpressionSyntax || IsConstantTtlSyntax(a.Expression));
+                case ConditionalExpressionSyntax conditional:
+                    return IsConstantTtlSyntax(conditional.WhenTrue) && IsConstantTtlSyntax(conditional.WhenFalse);
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "TimeSpan" }, Name.Identifier.ValueText: var from } } call
+                    when from.StartsWith("From", System.StringComparison.Ordinal):
+                    return call.ArgumentList.Arguments.Count > 0 && call.ArgumentList.Arguments.All(a => IsNumericLiteral(a.Expression));
+                case ObjectCreationExpressionSyntax { Type: IdentifierNameSyntax { Identifier.ValueText: "TimeSpan" }, ArgumentList: { } arguments }:
+                    return arguments.Arguments.Count > 0 && arguments.Arguments.All(a => IsNumericLiteral(a.Expression));
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsNumericLiteral(ExpressionSyntax expression) =>
+            expression is LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression }
+            || expression is PrefixUnaryExpressionSyntax { Operand: LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } };
 
         private ExpiryOrigin Combine(System.Collections.Generic.IEnumerable<IOperation> inputs, int depth, string description)
         {

@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis.CSharp;
 using FixedTtl = CacheGuard.Analyzers.Tests.Verifiers.CSharpVerifier<CacheGuard.Analyzers.Rules.FixedTtlAnalyzer, CacheGuard.CodeFixes.FixedTtlCodeFix>;
+using SetOnWrite = CacheGuard.Analyzers.Tests.Verifiers.CSharpVerifier<CacheGuard.Analyzers.Rules.SetOnWriteAnalyzer, CacheGuard.CodeFixes.SetOnWriteCodeFix>;
 using Populate = CacheGuard.Analyzers.Tests.Verifiers.CSharpVerifier<CacheGuard.Analyzers.Rules.UnguardedPopulateAnalyzer, CacheGuard.CodeFixes.UnguardedPopulateCodeFix>;
 
 namespace CacheGuard.Analyzers.Tests.Engine;
@@ -200,6 +201,31 @@ public class ReachShapesTests
                     }
                     return score.Value;
                 }
+            }
+            """ + Domain, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task SortedSetLeaderboard_UpdatedAfterTheDatabaseWrite_IsNoWriteThrough(LanguageVersion version) =>
+        SetOnWrite.VerifyAnalyzerAsync(Usings + """
+            public sealed class Score { public string Player { get; set; } = ""; public double Points { get; set; } }
+            public interface IScoreRepository { Task SaveAsync(Score score); }
+
+            public sealed class ScoreService
+            {
+                private readonly IDatabase _db;
+                private readonly IScoreRepository _scores;
+                public ScoreService(IDatabase db, IScoreRepository scores) { _db = db; _scores = scores; }
+
+                // The leaderboard lives only in Redis (no load on a miss): updating it is not a write-through.
+                public async Task RecordAsync(Score score)
+                {
+                    await _scores.SaveAsync(score);
+                    await _db.SortedSetAddAsync("leaderboard", score.Player, score.Points);
+                }
+
+                public Task<SortedSetEntry[]> TopAsync() =>
+                    _db.SortedSetRangeByRankWithScoresAsync("leaderboard", 0, 9, Order.Descending);
             }
             """ + Domain, version);
 
