@@ -369,3 +369,31 @@ public sealed class HybridCacheCoherenceTests(NearNodeFixture fx) : IAsyncLifeti
         Assert.Equal("v2", await b.GetOrCreateAsync(key, _ => ValueTask.FromResult("v2"), Minute));
     }
 }
+
+/// <summary>The runtime's script rule (SecurityTests: KEYS/ARGV only, nothing evaluated) applied to the HybridCache adapter's scripts.</summary>
+public sealed class HybridScriptTests
+{
+    [Fact]
+    public void Every_HybridCache_script_takes_keys_from_KEYS_and_never_evaluates_data()
+    {
+        var scripts = typeof(HybridScripts).GetFields(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(f => (f.Name, Text: (string)f.GetRawConstantValue()!))
+            .ToList();
+        Assert.NotEmpty(scripts);
+        foreach (var (name, text) in scripts)
+        {
+            foreach (var banned in new[] { "loadstring", "load(", "dofile", "loadfile", "setfenv", "getfenv", "string.dump" })
+                Assert.DoesNotContain(banned, text);
+            Assert.Contains("KEYS[", text);
+            var calls = System.Text.RegularExpressions.Regex.Matches(text, @"redis\.p?call\(\s*'(?<cmd>[A-Za-z]+)'\s*,\s*(?<first>[^,)]+)");
+            Assert.True(calls.Count > 0, name + ": no redis.call found");
+            foreach (System.Text.RegularExpressions.Match m in calls)
+            {
+                var first = m.Groups["first"].Value.Trim();
+                Assert.True(first.StartsWith("KEYS[", StringComparison.Ordinal), $"{name}: {m.Groups["cmd"].Value} on {first}, not a KEYS entry");
+            }
+        }
+    }
+}
+
