@@ -17,7 +17,6 @@ var probeRounds = Arg("--probe-rounds", 200);
 
 await using var server = await RedisServerProcess.StartAsync();
 await using var mux = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-await using var muxB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
 Console.WriteLine($"redis-server {server.Endpoint}; {Environment.ProcessorCount} cores; .NET {Environment.Version}");
 Console.WriteLine();
 
@@ -144,12 +143,18 @@ static string ShortName(string name) => name.IndexOf(" (", StringComparison.Ordi
 async Task ProbeAsync()
 {
     // Two nodes (two multiplexers, two near caches) and a third client that knows nothing of CacheGuard.
-    await using var a = new CacheGuardHybridCache(mux);
-    await using var b = new CacheGuardHybridCache(muxB);
+    // Fresh multiplexers: disposing the hit-path contenders closed `mux` (RedisCache disposes the
+    // multiplexer its factory handed it), and a probe on a closed multiplexer waits out every round.
+    await using var muxA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+    await using var muxB2 = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+    await using var a = new CacheGuardHybridCache(muxA);
+    await using var b = new CacheGuardHybridCache(muxB2);
     await a.Near!.WarmUpAsync();
     await b.Near!.WarmUpAsync();
-    var raw = mux.GetDatabase();
+    await using var rawMux = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+    var raw = rawMux.GetDatabase();
     var options = new HybridCacheEntryOptions { Expiration = TimeSpan.FromMinutes(10) };
+    var probeStart = Stopwatch.GetTimestamp();
     var scenarios = new (string Name, Func<string, string, Task> Change)[]
     {
         ("node A RemoveAsync", async (key, _) => await a.RemoveAsync(key)),
@@ -190,6 +195,7 @@ async Task ProbeAsync()
         Console.WriteLine($"| {name} | {total.Count} | {PctD(total, 50):N3} | {PctD(total, 99):N3} | {(total.Count > 0 ? total.Max() : double.NaN):N3} | {PctD(afterAck, 50):N3} | {(afterAck.Count > 0 ? afterAck.Max() : double.NaN):N3} | {missing} |");
     }
     Console.WriteLine();
+    Console.WriteLine($"Probe took {Stopwatch.GetElapsedTime(probeStart).TotalSeconds:N1} s.");
     Console.WriteLine($"Node B statistics: memory hits {b.Near.Statistics.LocalHits:N0}, tracked reads {b.Near.Statistics.RedisHits:N0}, invalidations received {b.Near.Statistics.InvalidationsReceived:N0}, flushes {b.Near.Statistics.Flushes:N0}");
 }
 
@@ -204,6 +210,17 @@ async Task CopyProfileAsync()
     Func<CancellationToken, Task<Product>> factory = _ => Task.FromResult(Product.Sample(1));
     await mux.GetDatabase().GetOrSetAsync("prof:p:1", factory, ttl);
     for (var i = 0; i < 3; i++) { await copy.GetOrSetAsync("prof:p:1", factory, CacheEntryOptions.FromTtl(ttl), ttl); await shared.GetOrSetAsync("prof:p:1", factory, CacheEntryOptions.FromTtl(ttl), ttl); }
+    var hybrid = new CacheGuardHybridCache(mux);
+    await hybrid.Near!.WarmUpAsync();
+    var msServices = new ServiceCollection();
+    msServices.AddStackExchangeRedisCache(o => o.ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(mux));
+    msServices.AddHybridCache();
+    await using var msProvider = msServices.BuildServiceProvider();
+    var ms = msProvider.GetRequiredService<HybridCache>();
+    var hopts = new HybridCacheEntryOptions { Expiration = ttl, LocalCacheExpiration = ttl };
+    Func<ImmutableProduct, CancellationToken, ValueTask<ImmutableProduct>> immutableFactory = static (p, _) => ValueTask.FromResult(p);
+    var frozen = ImmutableProduct.Sample(1);
+    for (var i = 0; i < 3; i++) { await hybrid.GetOrCreateAsync("prof:i:1", frozen, immutableFactory, hopts); await ms.GetOrCreateAsync("prof:i:2", frozen, immutableFactory, hopts); }
     var bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Product.Sample(1), Json.Options);
     var typeInfo = (System.Text.Json.Serialization.Metadata.JsonTypeInfo<Product>)Json.Options.GetTypeInfo(typeof(Product));
     var caseSensitive = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.General);
@@ -218,6 +235,9 @@ async Task CopyProfileAsync()
         ("NearCache.TryGetLocal, own copy", () => copy.TryGetLocal<Product>("prof:p:1", out var v) ? v : throw new InvalidOperationException("not in memory")),
         ("NearCache.TryGetLocal, shared instance", () => shared.TryGetLocal<Product>("prof:p:1", out var v) ? v : throw new InvalidOperationException("not in memory")),
         ("NearCache.GetOrSetAsync (sync-completed), own copy", () => copy.GetOrSetAsync("prof:p:1", factory, CacheEntryOptions.FromTtl(ttl), ttl).Result),
+        ("NearCache.TryGetLocal, immutable type (CacheGuard HybridCache's near level)", () => hybrid.Near.TryGetLocal<ImmutableProduct>("prof:i:1", out var v) ? v : throw new InvalidOperationException("not in memory")),
+        ("CacheGuardHybridCache.GetOrCreateAsync, immutable type (sync-completed)", () => hybrid.GetOrCreateAsync("prof:i:1", frozen, immutableFactory, hopts).GetAwaiter().GetResult()),
+        ("Microsoft HybridCache.GetOrCreateAsync, immutable type (sync-completed)", () => ms.GetOrCreateAsync("prof:i:2", frozen, immutableFactory, hopts).GetAwaiter().GetResult()),
     };
     const int batch = 100, batches = 400;
     Console.WriteLine($"Copy-path profile: {batches} batches x {batch} calls per row, rows interleaved per batch; µs per call (median/p90 of batch means), B/call");
@@ -246,6 +266,7 @@ async Task CopyProfileAsync()
     Console.WriteLine($"Payload: {bytes.Length} B of JSON; memory hits {copy.Statistics.LocalHits + shared.Statistics.LocalHits:N0}, tracked reads {copy.Statistics.RedisHits + shared.Statistics.RedisHits:N0}");
     await copy.DisposeAsync();
     await shared.DisposeAsync();
+    await hybrid.DisposeAsync();
 }
 
 static double Pct(List<long> ticks, double p)

@@ -39,12 +39,14 @@ public abstract class HybridCacheBehaviorTests(NearNodeFixture fx) : IAsyncLifet
     private ServiceProvider? _services;
     protected HybridCache Cache { get; private set; } = null!;
     protected NearNodeFixture Fixture => fx;
+    protected ConnectionMultiplexer Mux { get; private set; } = null!;
 
     protected abstract void Register(IServiceCollection services, IConnectionMultiplexer mux);
 
     public async Task InitializeAsync()
     {
         var mux = await fx.ConnectAsync();
+        Mux = mux;
         var services = new ServiceCollection();
         services.AddSingleton<IConnectionMultiplexer>(mux);
         Register(services, mux);
@@ -223,6 +225,15 @@ public abstract class HybridCacheBehaviorTests(NearNodeFixture fx) : IAsyncLifet
         var b = await Cache.GetOrCreateAsync<UnsealedMarkedOrder>(key2, _ => throw new InvalidOperationException("factory ran"), Minute);
         Assert.NotSame(a, b);
         Assert.Equal(2, b.Id);
+    }
+
+    [Fact]
+    public async Task A_removal_that_cannot_reach_Redis_throws_instead_of_looking_done()
+    {
+        var key = NewKey();
+        await Cache.SetAsync(key, "v", Minute);
+        await Mux.DisposeAsync(); // the app's connection is gone
+        await Assert.ThrowsAnyAsync<Exception>(async () => await Cache.RemoveAsync(key));
     }
 
     [Fact]
