@@ -13,6 +13,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// CG0001: a cache entry written with a TTL that is the same for every entry written at the same
 /// moment (a literal, constant, field, configuration value, or a parameter passed through).
 /// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class FixedTtlAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: the jitter fraction the fix should pass (invariant culture).</summary>
