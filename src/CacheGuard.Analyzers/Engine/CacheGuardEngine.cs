@@ -342,7 +342,7 @@ internal sealed class CacheGuardEngine
                 {
                     switch (member)
                     {
-                        case IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.ReducedExtension } method:
+                        case IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.ReducedExtension } method when !IsCommonName(method.Name):
                             names.Add(method.Name);
                             break;
                         case IPropertySymbol property when property.Name.IndexOf("Expiration", StringComparison.Ordinal) >= 0:
@@ -374,6 +374,16 @@ internal sealed class CacheGuardEngine
                     AddTypes(inner, assembly, types);
             }
         }
+
+        /// <summary>
+        /// Names every body uses that no rule reads a fact from (<c>object</c>'s members, disposal,
+        /// <c>IRedis.Wait</c>): a body whose only cache call is one of them holds no cache operation.
+        /// </summary>
+        private static bool IsCommonName(string name) => name switch
+        {
+            "ToString" or "Equals" or "GetHashCode" or "GetType" or "Dispose" or "DisposeAsync" or "Wait" or "WaitAll" or "TryWait" => true,
+            _ => false,
+        };
 
         /// <summary>The names of the project's methods named like a create path (CG0003 records calls to them): a syntax scan of declarations.</summary>
         private static IEnumerable<string> CreatePathNames(CacheGuardEngine engine)
