@@ -243,7 +243,7 @@ internal sealed class CacheGuardEngine
             if (state.Results.TryGetValue(rule, out var known))
                 return known;
             state.Context ??= new MethodContext(this, context.OwningSymbol, root, FactsFor(context.OwningSymbol, root), state.Reasons, context.Options, context.CancellationToken);
-            var found = state.Context.Run(rule);
+            var found = state.Context.Run(rule, context.CancellationToken);
             state.Results[rule] = found;
             return found;
         }

@@ -52,7 +52,8 @@ internal sealed class MethodContext
 
     public AnalyzerOptions Options { get; }
 
-    public CancellationToken CancellationToken { get; }
+    /// <summary>The token of the callback running the current rule (the context is shared by every analyzer's callback).</summary>
+    public CancellationToken CancellationToken { get; private set; }
 
     public SyntaxTree Tree => Root.Syntax.SyntaxTree;
 
@@ -81,10 +82,11 @@ internal sealed class MethodContext
     public void ReportDiagnostic(Diagnostic diagnostic) => (_sink ?? throw new InvalidOperationException("no rule is running")).Add(diagnostic);
 
     /// <summary>Runs one rule over this body and returns what it reported (the engine keeps it per body and rule).</summary>
-    internal ImmutableArray<Diagnostic> Run(Rule rule)
+    internal ImmutableArray<Diagnostic> Run(Rule rule, CancellationToken cancellationToken)
     {
         var sink = new List<Diagnostic>();
         _sink = sink;
+        CancellationToken = cancellationToken;
         try
         {
             rule.Analyze(this);
