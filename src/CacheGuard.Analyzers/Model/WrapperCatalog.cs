@@ -44,7 +44,7 @@ internal sealed class WrapperCatalog
     }
 
     /// <summary>The names of the wrapper methods (a body that names none of them calls none of them).</summary>
-    public IReadOnlyCollection<string> MethodNames { get; }
+    public IEnumerable<string> MethodNames { get; }
 
     public WrapperMethod? Find(IMethodSymbol method) =>
         _methods.TryGetValue(method.OriginalDefinition, out var found) ? found : null;
