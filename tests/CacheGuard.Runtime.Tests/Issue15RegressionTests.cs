@@ -111,9 +111,17 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
         await started.Task.Within();
         // The holder is paused past its lease: the lease lapses (deleted here, as its expiry would).
         Assert.True(await nodes[1].KeyDeleteAsync(new EntryKeys(key).Lease));
-        Assert.Equal("new leader", await nodes[1].GetOrSetAsync(key, ct => Task.FromResult("new leader"), TimeSpan.FromMinutes(5)).Within());
+        // A new leader takes the lease and is still loading when the old holder resumes, so only the
+        // lease check (not the fence, which the new leader's populate would consume) can refuse it.
+        var loading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var leaderGate = new Gate();
+        var leader = nodes[1].GetOrSetAsync(key, async ct => { loading.TrySetResult(); await leaderGate.WaitAsync(); return "new leader"; }, TimeSpan.FromMinutes(5));
+        await loading.Task.Within();
         gate.Open(); // the old holder resumes
-        await holder.Within();
+        Assert.Equal("old holder", await holder.Within());
+        Assert.False(await nodes[1].KeyExistsAsync(key), "the old holder populated over the new leader's lease");
+        leaderGate.Open();
+        Assert.Equal("new leader", await leader.Within());
         Assert.Equal("new leader", (await nodes[1].TryGetAsync<string>(key)).Value);
     }
 
