@@ -176,6 +176,10 @@ internal readonly struct ExpiryOrigin
         private ExpiryOrigin TraceLocal(ILocalReferenceOperation local, int depth)
         {
             var root = OperationFacts.Root(local);
+            // A loop counter or iteration variable (index++, foreach item): the TTL differs per entry by
+            // construction (RULES.md, CG0001: "from a loop variable"), so entries do not expire together.
+            if (VariesPerIteration(root, local.Local))
+                return Unknown;
             ExpiryOrigin? result = null;
             foreach (var assigned in AssignmentsTo(root, local.Local))
             {
@@ -249,6 +253,34 @@ internal readonly struct ExpiryOrigin
             if (a.Kind == ExpiryOriginKind.Unknown || b.Kind == ExpiryOriginKind.Unknown)
                 return Unknown;
             return Fixed(description);
+        }
+
+        /// <summary>The local is incremented, decremented or compound-assigned, or is a foreach iteration variable.</summary>
+        private static bool VariesPerIteration(IOperation root, ILocalSymbol local)
+        {
+            foreach (var descendant in root.DescendantsAndSelf())
+            {
+                switch (descendant)
+                {
+                    case IIncrementOrDecrementOperation { Target: ILocalReferenceOperation target } when SymbolEqualityComparer.Default.Equals(target.Local, local) && InLoop(descendant):
+                        return true;
+                    case ICompoundAssignmentOperation { Target: ILocalReferenceOperation target } when SymbolEqualityComparer.Default.Equals(target.Local, local) && InLoop(descendant):
+                        return true;
+                    case IForEachLoopOperation loop when loop.Locals.Contains(local, SymbolEqualityComparer.Default):
+                        return true;
+                }
+            }
+            return false;
+        }
+
+        private static bool InLoop(IOperation operation)
+        {
+            for (var current = operation.Parent; current is not null; current = current.Parent)
+            {
+                if (current is ILoopOperation)
+                    return true;
+            }
+            return false;
         }
 
         /// <summary>Every value assigned to <paramref name="local"/> (a local or a parameter) in the body: initializer and assignments.</summary>

@@ -43,6 +43,10 @@ internal static class KeyPurpose
             return KeyPurposeKind.Temporary;
         if (write.Value is { } value && IsMarkerValue(value, api))
             return KeyPurposeKind.Marker;
+        // A value minted here (an OTP, a verification code, a token from a random source) is a secret
+        // kept for its validity, not data loaded from elsewhere.
+        if (write.Value is { } minted && IsMintedValue(minted, 0))
+            return KeyPurposeKind.Marker;
         foreach (var _ in facts.OnKey(write.Key, CacheOperationKind.Increment))
             return KeyPurposeKind.CounterWindow;
         foreach (var _ in facts.OnKey(write.Key, CacheOperationKind.LockAcquire))
@@ -69,6 +73,68 @@ internal static class KeyPurpose
         if (inner is IPropertyReferenceOperation { Property: { Name: "EmptyString", IsStatic: true } })
             return true;
         return false;
+    }
+
+    /// <summary>
+    /// The value is drawn from a random source in this body: <c>RandomNumberGenerator.GetInt32(..).ToString("D6")</c>,
+    /// <c>Guid.NewGuid().ToString("N")</c>, <c>Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))</c>, through locals.
+    /// </summary>
+    public static bool IsMintedValue(IOperation value, int depth)
+    {
+        if (depth > 6)
+            return false;
+        var inner = OperationFacts.Unwrap(value);
+        switch (inner)
+        {
+            case IInvocationOperation invocation:
+                if (IsRandomSource(invocation.TargetMethod))
+                    return true;
+                // Formatting or encoding of a minted value (ToString, ToUpperInvariant, Convert.ToBase64String, string.Concat).
+                if (!IsSystemMethod(invocation.TargetMethod))
+                    return false;
+                if (invocation.Instance is { } instance)
+                    return IsMintedValue(instance, depth + 1);
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.ArgumentKind == ArgumentKind.Explicit && IsMintedValue(argument.Value, depth + 1))
+                        return true;
+                }
+                return false;
+            case ILocalReferenceOperation local:
+                return Initializer(local) is { } initializer && IsMintedValue(initializer, depth + 1);
+            case IInterpolatedStringOperation interpolated:
+                foreach (var part in interpolated.Parts)
+                {
+                    if (part is IInterpolationOperation interpolation && IsMintedValue(interpolation.Expression, depth + 1))
+                        return true;
+                }
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsRandomSource(IMethodSymbol method)
+    {
+        var type = method.ContainingType;
+        if (type is null)
+            return false;
+        // A project's own helper named for it: CoreHelpers.SecureRandomString(...), RandomCode(6).
+        if (!IsSystemMethod(method))
+            return method.Name.IndexOf("Random", System.StringComparison.Ordinal) >= 0;
+        return type.Name switch
+        {
+            "Random" => true,
+            "RandomNumberGenerator" => true,
+            "Guid" => method.Name is "NewGuid" or "CreateVersion7",
+            _ => false,
+        };
+    }
+
+    private static bool IsSystemMethod(IMethodSymbol method)
+    {
+        var ns = method.ContainingNamespace?.ToDisplayString() ?? "";
+        return ns == "System" || ns.StartsWith("System.", System.StringComparison.Ordinal);
     }
 
     /// <summary>The write's <c>When</c> is absent or provably <c>When.Always</c> (a <c>when</c> passed through may be <c>NotExists</c>).</summary>

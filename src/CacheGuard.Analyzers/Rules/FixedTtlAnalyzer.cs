@@ -76,9 +76,13 @@ internal sealed class FixedTtlRule : Rule
             // A real sliding expiration (a hot entry never expires, cold ones one by one) does not synchronize loads (RULES.md).
             if (entryExpiry.Member is "SlidingExpiration" or "SetSlidingExpiration")
                 continue;
+            // HybridCache's LocalCacheExpiration bounds the in-process (L1) copy only: L1 copies expiring
+            // together fall back to the distributed (L2) entry, not to the factory (issue 18 decision).
+            if (entryExpiry.Member == "LocalCacheExpiration")
+                continue;
             var origin = ExpiryOrigin.Of(entryExpiry.Value, api);
             if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api)
-                || !EntryExpiries.IsValueLifetime(entryExpiry, facts, api))
+                || !EntryExpiries.IsValueLifetime(entryExpiry, context))
             {
                 continue;
             }

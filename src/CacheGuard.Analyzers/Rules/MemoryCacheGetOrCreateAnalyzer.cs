@@ -47,7 +47,7 @@ internal sealed class MemoryCacheGetOrCreateRule : Rule
         {
             if (operation.Kind != CacheOperationKind.GetOrCreate || operation.IsSingleFlight || operation.Family != CacheFamily.MemoryCache)
                 continue;
-            if (operation.Factory is not { } factory || !RunsWork(factory, api, out var description))
+            if (operation.Factory is not { } factory || !RunsWork(factory, context, out var description))
                 continue;
             if (IsLazy(operation.Method.ReturnType))
                 continue; // GetOrCreate(key, _ => new Lazy<Task<T>>(...)): the project's own single-flight idiom
@@ -66,8 +66,9 @@ internal sealed class MemoryCacheGetOrCreateRule : Rule
     /// The factory does work worth single-flighting: it calls something (a repository, a delegate, a
     /// method group) rather than only building a constant or an empty container.
     /// </summary>
-    private static bool RunsWork(IOperation factory, CacheApi api, out string description)
+    private static bool RunsWork(IOperation factory, MethodContext context, out string description)
     {
+        var api = context.Api;
         description = "the GetOrCreate factory";
         var inner = OperationFacts.Unwrap(factory);
         if (inner is IDelegateCreationOperation creation)
@@ -92,6 +93,22 @@ internal sealed class MemoryCacheGetOrCreateRule : Rule
             }
         }
         if (calls == 0)
+            return false;
+        // A factory is I/O or a delegate the caller handed in (RULES.md): a lambda that only parses,
+        // compiles or builds in memory (Parse, TryParse, ContentQueryModel.Build) has no load to multiply.
+        var work = false;
+        foreach (var operation in lambda.Body.Descendants())
+        {
+            if (IsEntryConfiguration(operation, lambda.Body, api))
+                continue;
+            if (operation is IAwaitOperation
+                || (operation is IInvocationOperation invocation && !ValueFactories.IsComputation(invocation, m => context.Engine.BodyOf(m, context.CancellationToken))))
+            {
+                work = true;
+                break;
+            }
+        }
+        if (!work)
             return false;
         if (only is not null)
         {
