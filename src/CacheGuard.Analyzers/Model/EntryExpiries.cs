@@ -220,6 +220,41 @@ internal static class EntryExpiries
             }
             if (consumers > 0)
                 return entries > 0;
+
+            // An options class's property (OtpTokenProviderOptions.DistributedCacheEntryOptions): the
+            // writes elsewhere in the compilation that pass options.ThatProperty.
+            var seen = 0;
+            var uses = member.DeclaredAccessibility == Accessibility.Private ? (IReadOnlyList<Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax>)System.Array.Empty<Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax>()
+                : PassedTtls.MemberAccesses(api.Compilation, member.Name);
+            foreach (var access in uses)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                if (seen++ > 32 || !api.Compilation.ContainsSyntaxTree(access.SyntaxTree))
+                    break;
+#pragma warning disable RS1030 // the driver's semantic models are cached per tree; only the few uses of one options member are bound
+                var model = api.Compilation.GetSemanticModel(access.SyntaxTree);
+#pragma warning restore RS1030
+                if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(access, context.CancellationToken).Symbol?.OriginalDefinition, member.OriginalDefinition)
+                    || model.GetEnclosingSymbol(access.SpanStart, context.CancellationToken) is not IMethodSymbol user
+                    || context.Engine.BodyOf(user, context.CancellationToken) is not { } body)
+                {
+                    continue;
+                }
+                var other = context.Engine.FactsFor(user, body);
+                foreach (var operation in other.CacheOperations)
+                {
+                    if (operation.Kind != CacheOperationKind.Write || operation.Options is not { } options
+                        || !SymbolEqualityComparer.Default.Equals(MemberOf(options.Value)?.OriginalDefinition, member.OriginalDefinition))
+                    {
+                        continue;
+                    }
+                    consumers++;
+                    if (IsEntryWrite(operation, other, api))
+                        entries++;
+                }
+            }
+            if (consumers > 0)
+                return entries > 0;
         }
         return true;
     }
@@ -436,9 +471,18 @@ internal static class EntryExpiries
     /// <c>AddExpirationToken(token)</c> or <c>ExpirationTokens.Add(token)</c>: the entry goes when a file or
     /// data change token fires, which bounds it as an expiry does (RULES.md, CG0008).
     /// </summary>
-    private static bool IsChangeTokenBound(IInvocationOperation invocation) =>
-        invocation.TargetMethod.Name == "AddExpirationToken"
-        || (invocation.TargetMethod.Name == "Add" && invocation.Instance is IPropertyReferenceOperation { Property.Name: "ExpirationTokens" });
+    private static bool IsChangeTokenBound(IInvocationOperation invocation)
+    {
+        if (!(invocation.TargetMethod.Name == "AddExpirationToken"
+              || (invocation.TargetMethod.Name == "Add" && invocation.Instance is IPropertyReferenceOperation { Property.Name: "ExpirationTokens" })))
+        {
+            return false;
+        }
+        // An application-lifetime token (ApplicationStopping) fires once, at shutdown: no bound (RULES.md).
+        var token = invocation.Arguments.Length > 0 ? invocation.Arguments[invocation.Arguments.Length - 1].Value.Syntax.ToString() : "";
+        return token.IndexOf("Lifetime", System.StringComparison.Ordinal) < 0
+            && token.IndexOf("ApplicationStopp", System.StringComparison.Ordinal) < 0;
+    }
 
     /// <summary>The options or entry a change token is added to.</summary>
     private static IOperation? BoundTarget(IInvocationOperation invocation)

@@ -28,6 +28,7 @@ internal static class KeyPurpose
         "throttle", "quota", "cooldown", "dedup", "outbox", "inbox", "processed", "heartbeat",
         // Issue 18: replay markers and one-time codes are not cache entries either.
         "totp", "webauthn", "replay", "verification", "verify", "2fa", "mfa", "captcha", "presence", "typing",
+        "health_check", "health-check", "healthcheck", "probe",
     };
 
     /// <summary>
@@ -38,6 +39,10 @@ internal static class KeyPurpose
     public static KeyPurposeKind Of(CacheOperation write, MethodCacheFacts facts, CacheApi api)
     {
         if (write.Kind == CacheOperationKind.LockAcquire || write.OnlyIfNotExists || !WhenIsAlways(write.Invocation, api))
+            return KeyPurposeKind.LockLease;
+        // A lock class's own write of the key it was handed (RedisLockProvider.SetAsync(key, token, ttl):
+        // the lease renewal next to LockTake/LockRelease): a lease, not a cache entry.
+        if (IsLockType(facts.Owner.ContainingType) && OperationFacts.Unwrap(write.Key ?? write.Invocation) is IParameterReferenceOperation)
             return KeyPurposeKind.LockLease;
         if (WritePathFacts.IsFreshKey(write.Key))
             return KeyPurposeKind.Temporary;
@@ -54,6 +59,25 @@ internal static class KeyPurpose
         if (IsBookkeeping(write.Key))
             return KeyPurposeKind.Marker;
         return KeyPurposeKind.CacheEntry;
+    }
+
+    /// <summary>A type named for a lock (<c>RedisLockProvider</c>, <c>DistributedLocker</c>, <c>LeaseManager</c>): "Lock"/"Lease" as a PascalCase word.</summary>
+    private static bool IsLockType(INamedTypeSymbol? type)
+    {
+        for (; type is not null; type = type.ContainingType)
+        {
+            foreach (var word in new[] { "Lock", "Lease", "Mutex" })
+            {
+                var name = type.Name;
+                for (var index = name.IndexOf(word, System.StringComparison.Ordinal); index >= 0; index = name.IndexOf(word, index + 1, System.StringComparison.Ordinal))
+                {
+                    var end = index + word.Length;
+                    if (end == name.Length || !char.IsLower(name[end]) || name.Substring(end).StartsWith("er", System.StringComparison.Ordinal))
+                        return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static readonly object NoConstant = new();
@@ -92,8 +116,9 @@ internal static class KeyPurpose
                 // Formatting or encoding of a minted value (ToString, ToUpperInvariant, Convert.ToBase64String, string.Concat).
                 if (!IsSystemMethod(invocation.TargetMethod))
                     return false;
-                if (invocation.Instance is { } instance)
-                    return IsMintedValue(instance, depth + 1);
+                // Encoding.UTF8.GetBytes(code), code.ToUpperInvariant(): the receiver or an argument carries it.
+                if (invocation.Instance is { } instance && IsMintedValue(instance, depth + 1))
+                    return true;
                 foreach (var argument in invocation.Arguments)
                 {
                     if (argument.ArgumentKind == ArgumentKind.Explicit && IsMintedValue(argument.Value, depth + 1))
