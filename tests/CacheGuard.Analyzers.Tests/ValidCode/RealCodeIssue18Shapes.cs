@@ -236,3 +236,36 @@ public sealed class DashboardLayouts(IMemoryCache cache, IDashboardFiles files)
         }
     }
 }
+
+// A single-consumer event projection keeps its latest state in a MemoryCache it creates for
+// itself, for the next event of the batch, and writes the batch to its store afterwards: the
+// cache is the projection's working state, not a cache other readers share (not CG0002).
+public sealed record TagState(string[] Tags);
+
+public interface ITagStateStore
+{
+    Task UpdateAsync(string app, IReadOnlyDictionary<string, TagState> states);
+}
+
+public sealed class TagProjection(ITagStateStore store)
+{
+    private MemoryCache _working = new(new MemoryCacheOptions());
+
+    public void Reset()
+    {
+        _working.Dispose();
+        _working = new MemoryCache(new MemoryCacheOptions());
+    }
+
+    public async Task OnAsync(string app, IReadOnlyList<(string Asset, string[] Tags)> events)
+    {
+        var batch = new Dictionary<string, TagState>();
+        foreach (var (asset, tags) in events)
+        {
+            var state = new TagState(tags);
+            batch[asset] = state;
+            _working.Set(asset, state, CacheGuard.CacheTtl.Jitter(TimeSpan.FromHours(1)));
+        }
+        await store.UpdateAsync(app, batch);
+    }
+}
