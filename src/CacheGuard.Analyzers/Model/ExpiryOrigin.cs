@@ -334,6 +334,9 @@ internal readonly struct ExpiryOrigin
                     case ICompoundAssignmentOperation compound when SymbolEqualityComparer.Default.Equals(AssignedSymbol(compound.Target), local):
                         yield return compound.Value;
                         break;
+                    case ICoalesceAssignmentOperation coalesce when SymbolEqualityComparer.Default.Equals(AssignedSymbol(coalesce.Target), local):
+                        yield return coalesce.Value;
+                        break;
                 }
             }
         }

@@ -110,7 +110,7 @@ public sealed class RedisLockProvider(IDatabase db)
 public sealed class RawCommands(IDatabase db)
 {
     public bool StringSet(string cacheKey, string cacheValue, TimeSpan? expiration) =>
-        db.StringSet(cacheKey, cacheValue, expiration);
+        db.StringSet(cacheKey, cacheValue, expiration, When.Always);
 
     public void HashSet(string cacheKey, HashEntry[] entries, TimeSpan expiration)
     {
