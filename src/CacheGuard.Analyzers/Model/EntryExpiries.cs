@@ -480,8 +480,12 @@ internal static class EntryExpiries
         }
         // An application-lifetime token (ApplicationStopping) fires once, at shutdown: no bound (RULES.md).
         var token = invocation.Arguments.Length > 0 ? invocation.Arguments[invocation.Arguments.Length - 1].Value.Syntax.ToString() : "";
-        return token.IndexOf("Lifetime", System.StringComparison.Ordinal) < 0
-            && token.IndexOf("ApplicationStopp", System.StringComparison.Ordinal) < 0;
+        foreach (var lifetime in new[] { "Lifetime", "lifetime", "ApplicationStopp", "Shutdown", "shutdown", "Stopping", "stopping" })
+        {
+            if (token.IndexOf(lifetime, System.StringComparison.Ordinal) >= 0)
+                return false;
+        }
+        return true;
     }
 
     /// <summary>The options or entry a change token is added to.</summary>

@@ -168,10 +168,11 @@ internal readonly struct ExpiryOrigin
                 if (receiver.Kind is ExpiryOriginKind.Random or ExpiryOriginKind.Deadline)
                     return receiver;
             }
-            // A member of a parameter (item.ExpirationTimeout): passed in by the caller.
-            if (property.Instance is { } owner && OperationFacts.Unwrap(owner) is IParameterReferenceOperation ownerParameter)
+            // A member of a parameter (item.ExpirationTimeout, item.AbsoluteExpiration.Value): passed in by the caller.
+            if (ParameterBehind(property.Instance) is { } ownerParameter)
             {
-                Parameters.Add(ownerParameter.Parameter);
+                if (!Parameters.Contains(ownerParameter, SymbolEqualityComparer.Default))
+                    Parameters.Add(ownerParameter);
                 return Fixed($"the TTL '{Short(property)}'");
             }
             // Options and configuration objects: the same value for every entry.
@@ -287,6 +288,28 @@ internal readonly struct ExpiryOrigin
             if (a.Kind == ExpiryOriginKind.Unknown || b.Kind == ExpiryOriginKind.Unknown)
                 return Unknown;
             return Fixed(description);
+        }
+
+        /// <summary>The parameter a chain of member accesses starts from (<c>item.Options.Timeout</c> → <c>item</c>).</summary>
+        private static IParameterSymbol? ParameterBehind(IOperation? instance)
+        {
+            for (var depth = 0; instance is not null && depth < 4; depth++)
+            {
+                switch (OperationFacts.Unwrap(instance))
+                {
+                    case IParameterReferenceOperation parameter:
+                        return parameter.Parameter;
+                    case IPropertyReferenceOperation { Instance: { } inner }:
+                        instance = inner;
+                        break;
+                    case IFieldReferenceOperation { Instance: { } inner } when inner is not IInstanceReferenceOperation:
+                        instance = inner;
+                        break;
+                    default:
+                        return null;
+                }
+            }
+            return null;
         }
 
         /// <summary>The local is incremented, decremented or compound-assigned, or is a foreach iteration variable.</summary>

@@ -224,8 +224,23 @@ internal static class KeyPurpose
                     yield return text;
                 else if (node is ILocalReferenceOperation local && Initializer(local) is { } initializer)
                     pending.Push(initializer);
+                else if (node is IInvocationOperation { TargetMethod: { } builder } && builder.DeclaringSyntaxReferences.Length > 0)
+                    yield return Words(builder.Name); // a key builder named for it: CacheKeys.IdempotencyEntry(tenant, key)
             }
         }
+    }
+
+    /// <summary><c>IdempotencyEntry</c> → <c>idempotency-entry</c>: PascalCase words, so a marker matches at a word start.</summary>
+    private static string Words(string name)
+    {
+        var builder = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]) && char.IsLower(name[i - 1]))
+                builder.Append('-');
+            builder.Append(name[i]);
+        }
+        return builder.ToString();
     }
 
     private static IOperation? Initializer(ILocalReferenceOperation reference)

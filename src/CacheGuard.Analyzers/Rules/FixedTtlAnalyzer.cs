@@ -168,6 +168,13 @@ internal sealed class FixedTtlRule : Rule
             if (inner == lambda)
                 return ValueFactories.BodyIsComputation(lambda.Body, m => context.Engine.BodyOf(m, context.CancellationToken));
         }
+        // A GetOrCreate the compiler could not bind (its factory's result type is missing from the
+        // references): the lambda is still the factory of that call.
+        if (lambda.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax { Parent.Parent: Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax call }
+            && call.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetOrCreate" or "GetOrCreateAsync" })
+        {
+            return ValueFactories.BodyIsComputation(lambda.Body, m => context.Engine.BodyOf(m, context.CancellationToken));
+        }
         return false;
     }
 
