@@ -305,11 +305,30 @@ internal readonly struct ExpiryOrigin
                     case IFieldReferenceOperation { Instance: { } inner } when inner is not IInstanceReferenceOperation:
                         instance = inner;
                         break;
+                    case IInvocationOperation { Instance: { } receiver } when receiver is not IInstanceReferenceOperation:
+                        instance = receiver; // item.WithValue(newValue): a copy of the caller's item
+                        break;
+                    case ILocalReferenceOperation local:
+                        instance = SingleInitializer(local);
+                        break;
                     default:
                         return null;
                 }
             }
             return null;
+        }
+
+        /// <summary>The initializer of a local that is never reassigned, else null.</summary>
+        private static IOperation? SingleInitializer(ILocalReferenceOperation local)
+        {
+            IOperation? found = null;
+            foreach (var assigned in AssignmentsTo(OperationFacts.Root(local), local.Local))
+            {
+                if (found is not null)
+                    return null;
+                found = assigned;
+            }
+            return found;
         }
 
         /// <summary>The local is incremented, decremented or compound-assigned, or is a foreach iteration variable.</summary>
