@@ -269,3 +269,49 @@ public sealed class TagProjection(ITagStateStore store)
         await store.UpdateAsync(app, batch);
     }
 }
+
+// A service method that writes the database and then clears its own keys is a write path of its
+// own: calling it before writing other rows is not an invalidation before a write (not CG0006).
+public interface ITagCache
+{
+    Task RemoveAsync(string key);
+}
+
+public sealed class TagCache(IMemoryCache cache) : ITagCache
+{
+    public Task RemoveAsync(string key)
+    {
+        cache.Remove(key);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class OrderTag
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+}
+
+public interface IOrderTagRepository
+{
+    Task UpdateCountAsync(string tagId, int delta);
+    Task InsertAsync(OrderTag tag);
+}
+
+public sealed class OrderTags(IOrderTagRepository tags, ITagCache cache)
+{
+    public async Task DetachAsync(string tagId, string orderId)
+    {
+        await tags.UpdateCountAsync(tagId, -1);
+        await cache.RemoveAsync($"order:{orderId}");
+        await cache.RemoveAsync($"tag-count:{tagId}");
+    }
+
+    public async Task RetagAsync(string orderId, string oldTagId, string newName)
+    {
+        await DetachAsync(oldTagId, orderId);
+        var tag = new OrderTag { Id = Guid.NewGuid().ToString("N"), Name = newName };
+        await tags.InsertAsync(tag);
+        await cache.RemoveAsync($"order:{orderId}");
+    }
+}
