@@ -72,14 +72,11 @@ public static class Workload
     public static ImmutableArray<DiagnosticAnalyzer> CacheGuardAnalyzers() =>
         Instantiate(typeof(global::CacheGuard.Analyzers.Rules.FixedTtlAnalyzer).Assembly);
 
-    /// <summary>
-    /// Each rule's own analyzer (the engine running that rule alone; not exported, so a build never
-    /// loads them): for the per-rule table, where the shipped <c>CacheGuardAnalyzer</c> is one analyzer.
-    /// </summary>
+    /// <summary>Each rule's own analyzer (the exported ones, one rule each): for the per-rule table.</summary>
     public static ImmutableArray<DiagnosticAnalyzer> CacheGuardRuleAnalyzers() =>
         typeof(global::CacheGuard.Analyzers.Rules.FixedTtlAnalyzer).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && typeof(global::CacheGuard.Analyzers.Engine.RuleAnalyzer).IsAssignableFrom(t)
-                        && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is null && t.GetConstructor(Type.EmptyTypes) is not null)
+                        && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null && t.GetConstructor(Type.EmptyTypes) is not null)
             .OrderBy(t => t.FullName, StringComparer.Ordinal)
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
             .ToImmutableArray();

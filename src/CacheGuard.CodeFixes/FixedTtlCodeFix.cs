@@ -13,11 +13,16 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace CacheGuard.CodeFixes;
 
-/// <summary>CG0001: passes the fixed expiry through <c>CacheTtl.Jitter</c>.</summary>
+/// <summary>
+/// CG0001: passes the fixed expiry through <c>CacheTtl.Jitter</c>; without CacheGuard.Runtime, adds
+/// the same jitter inline (<see cref="RuntimeFreeSyntax.JitteredTimeSpan"/>). A StackExchange.Redis
+/// 3.x <c>new Expiration(ttl)</c> gets its TimeSpan jittered.
+/// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FixedTtlCodeFix)), Shared]
 public sealed class FixedTtlCodeFix : CodeFixProvider
 {
     private const string Title = "Add jitter to the TTL (CacheTtl.Jitter)";
+    private const string RuntimeFreeTitle = "Add jitter to the TTL (inline, +0-10% random)";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.FixedTtl);
 
@@ -27,8 +32,9 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
         var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || semanticModel is null || !RuntimeSyntax.HasRuntimeType(semanticModel.Compilation, "CacheTtl"))
+        if (root is null || semanticModel is null)
             return;
+        var runtime = RuntimeSyntax.HasRuntimeType(semanticModel.Compilation, "CacheTtl");
 
         foreach (var diagnostic in context.Diagnostics)
         {
@@ -42,17 +48,56 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
                 expiry = argument.Expression;
             else if (node.FirstAncestorOrSelf<AssignmentExpressionSyntax>() is { } assignment && assignment.Span == diagnostic.Location.SourceSpan)
                 expiry = assignment.Right;
-            if (expiry is null)
+            if (expiry is null || Target(expiry, semanticModel, runtime, context.CancellationToken) is not { } target)
                 continue;
 
             var fraction = ParseFraction(diagnostic.Properties.TryGetValue(FixedTtlAnalyzer.FractionProperty, out var f) ? f : null);
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    Title,
-                    ct => WrapAsync(context.Document, expiry, fraction, ct),
-                    equivalenceKey: nameof(FixedTtlCodeFix)),
-                diagnostic);
+            if (runtime)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(Title, ct => WrapAsync(context.Document, target, fraction, ct), equivalenceKey: nameof(FixedTtlCodeFix)),
+                    diagnostic);
+            }
+            // Same equivalence key as the runtime variant: a solution-wide Fix All reaches both kinds of project.
+            else if (RuntimeFreeSyntax.JitteredTimeSpan(target, fraction, semanticModel.Compilation) is { } jittered)
+            {
+                var title = fraction == 0.10 ? RuntimeFreeTitle : RuntimeFreeTitle.Replace("10%", (fraction * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%");
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        title,
+                        async ct => await RuntimeSyntax.AddImportsAsync(context.Document.WithSyntaxRoot(root.ReplaceNode(target, jittered.WithTriviaFrom(target))), ct).ConfigureAwait(false),
+                        equivalenceKey: nameof(FixedTtlCodeFix)),
+                    diagnostic);
+            }
         }
+    }
+
+    /// <summary>
+    /// The expression to jitter: the expiry itself (a TimeSpan, or with the runtime a TimeSpan?), or
+    /// the TimeSpan inside <c>new Expiration(ttl)</c>. Null when neither form fits.
+    /// </summary>
+    private static ExpressionSyntax? Target(ExpressionSyntax expiry, SemanticModel semanticModel, bool runtime, CancellationToken cancellationToken)
+    {
+        var type = semanticModel.GetTypeInfo(expiry, cancellationToken).Type;
+        if (type is null)
+            return null;
+        if (type.ToDisplayString() == "StackExchange.Redis.Expiration")
+        {
+            if (expiry is ObjectCreationExpressionSyntax { ArgumentList.Arguments: { Count: 1 } arguments }
+                && arguments[0].NameColon is null
+                && semanticModel.GetTypeInfo(arguments[0].Expression, cancellationToken).Type?.ToDisplayString() == "System.TimeSpan")
+            {
+                return arguments[0].Expression;
+            }
+            return null;
+        }
+        if (type.SpecialType == SpecialType.None && type.ToDisplayString() == "System.TimeSpan")
+            return expiry;
+        // TimeSpan?: the runtime's Jitter(TimeSpan?) keeps null as null; inline there is no faithful short form.
+        return runtime && type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
+            && nullable.TypeArguments[0].ToDisplayString() == "System.TimeSpan"
+            ? expiry
+            : null;
     }
 
     private static async Task<Document> WrapAsync(Document document, ExpressionSyntax expression, double fraction, CancellationToken cancellationToken)

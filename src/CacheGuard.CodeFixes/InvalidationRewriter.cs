@@ -16,7 +16,8 @@ namespace CacheGuard.CodeFixes;
 /// Rewrites a cache statement into the runtime's invalidation of its key after the last database
 /// write, following the <see cref="InvalidationPlan"/> the analyzer put in the diagnostic (CG0002,
 /// CG0006). Edits of one document are applied together, so Fix All inserts every invalidation
-/// after its write in source order.
+/// after its write in source order. Without CacheGuard.Runtime the invalidation is the database's
+/// own <c>KeyDelete(Async)(key)</c> (StackExchange.Redis), at the same place.
 /// </summary>
 internal static class InvalidationRewriter
 {
@@ -39,9 +40,12 @@ internal static class InvalidationRewriter
         public bool NeedsImport { get; }
     }
 
+    /// <summary>True when the fix's invalidation is the runtime's (it is referenced), false for a plain <c>KeyDelete</c>.</summary>
+    public static bool UsesRuntime(Compilation compilation) => RuntimeSyntax.HasRuntimeType(compilation, ExtensionsType);
+
     /// <summary>True when the diagnostic carries a plan the rewrite can follow in this document.</summary>
-    public static bool CanFix(SyntaxNode root, Compilation compilation, Diagnostic diagnostic) =>
-        (IsFamilyPlan(diagnostic) || RuntimeSyntax.HasRuntimeType(compilation, ExtensionsType)) && TryCreateEdit(root, diagnostic) is not null;
+    public static bool CanFix(SyntaxNode root, SemanticModel semanticModel, Diagnostic diagnostic) =>
+        TryCreateEdit(root, semanticModel, UsesRuntime(semanticModel.Compilation), diagnostic) is not null;
 
     /// <summary>An IDistributedCache / IMemoryCache / HybridCache plan: the family's own Remove(Async), no runtime.</summary>
     public static bool IsFamilyPlan(Diagnostic diagnostic) =>
@@ -50,14 +54,16 @@ internal static class InvalidationRewriter
     public static async Task<Document> FixAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null)
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
             return document;
+        var runtime = UsesRuntime(model.Compilation);
 
         var edits = new List<Edit>();
         var seen = new HashSet<StatementSyntax>();
         foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
         {
-            if (TryCreateEdit(root, diagnostic) is { } edit && seen.Add(edit.Statement))
+            if (TryCreateEdit(root, model, runtime, diagnostic) is { } edit && seen.Add(edit.Statement))
                 edits.Add(edit);
         }
         if (edits.Count == 0)
@@ -89,8 +95,7 @@ internal static class InvalidationRewriter
         var changed = editor.GetChangedDocument();
         if (!edits.Any(e => e.NeedsImport))
             return changed;
-        var semanticModel = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (semanticModel is not null && !semanticModel.LookupNamespacesAndTypes(edits[0].Statement.SpanStart, name: ExtensionsType).IsEmpty)
+        if (!model.LookupNamespacesAndTypes(edits[0].Statement.SpanStart, name: ExtensionsType).IsEmpty)
             return changed; // `using CacheGuard;` (or a global using) already in scope
         var changedRoot = await changed.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         return changedRoot is CompilationUnitSyntax unit ? changed.WithSyntaxRoot(AddRuntimeUsing(unit)) : changed;
@@ -123,10 +128,10 @@ internal static class InvalidationRewriter
             expression = awaited.Expression;
         if (expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Expression: var configured } })
             expression = configured;
-        return expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Invalidate" or "InvalidateAsync" or "Remove" or "RemoveAsync" } };
+        return expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Invalidate" or "InvalidateAsync" or "KeyDelete" or "KeyDeleteAsync" or "Remove" or "RemoveAsync" } };
     }
 
-    private static Edit? TryCreateEdit(SyntaxNode root, Diagnostic diagnostic)
+    private static Edit? TryCreateEdit(SyntaxNode root, SemanticModel model, bool runtime, Diagnostic diagnostic)
     {
         var properties = diagnostic.Properties;
         if (!properties.TryGetValue(InvalidationPlan.PlacementProperty, out var placement)
@@ -170,39 +175,84 @@ internal static class InvalidationRewriter
         }
 
         var asIs = properties.TryGetValue(InvalidationPlan.AsIsProperty, out var asIsValue) && asIsValue == "true";
+        var await = properties.TryGetValue(InvalidationPlan.AwaitProperty, out var aw) && aw == "true";
         properties.TryGetValue(InvalidationPlan.FamilyProperty, out var family);
-        var removeName = family switch
+        string method;
+        if (family is not null)
         {
-            null => null,
-            InvalidationPlan.MemoryFamily => "Remove",
-            _ when returns || (properties.TryGetValue(InvalidationPlan.AwaitProperty, out var awaits) && awaits == "true") => "RemoveAsync",
-            InvalidationPlan.DistributedFamily => "Remove",
-            _ => null,
-        };
-        if (family is not null && removeName is null && !asIs)
-            return null;
+            // IDistributedCache / IMemoryCache / HybridCache: the family's own removal, no runtime.
+            var removeName = family switch
+            {
+                InvalidationPlan.MemoryFamily => "Remove",
+                _ when returns || await => "RemoveAsync",
+                InvalidationPlan.DistributedFamily => "Remove",
+                _ => null,
+            };
+            if (removeName is null && !asIs)
+                return null;
+            method = removeName ?? "";
+        }
+        else
+        {
+            // StackExchange.Redis: the runtime's fenced invalidation, or without it the database's own delete.
+            if (!asIs && !runtime && !IsRedisDatabase(model, access.Expression))
+                return null;
+            method = runtime
+                ? (returns || await ? "InvalidateAsync" : "Invalidate")
+                : (returns || await ? "KeyDeleteAsync" : "KeyDelete");
+            if (!asIs && !runtime && !BindsToKeyDelete(model, invocation, access.Expression, key, method))
+                return null;
+        }
         var replacement = asIs
             ? statement
             : returns
             ? SyntaxFactory.ReturnStatement(
                     SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.ReturnKeyword, SyntaxFactory.TriviaList(SyntaxFactory.Space)),
-                    InvalidationCall(access.Expression, key, removeName ?? "InvalidateAsync"),
+                    InvalidationCall(access.Expression, key, method),
                     SyntaxFactory.Token(SyntaxKind.SemicolonToken))
                 .WithTriviaFrom(statement)
             : Invalidation(
                 access.Expression,
                 key,
-                await: properties.TryGetValue(InvalidationPlan.AwaitProperty, out var aw) && aw == "true",
-                configureAwait: properties.TryGetValue(InvalidationPlan.ConfigureAwaitProperty, out var ca) && ca == "true",
-                removeName)
+                method,
+                await,
+                configureAwait: properties.TryGetValue(InvalidationPlan.ConfigureAwaitProperty, out var ca) && ca == "true")
               .WithTriviaFrom(statement);
-        return new Edit(statement, anchor, replacement, needsImport: !asIs && family is null);
+        return new Edit(statement, anchor, replacement, needsImport: !asIs && runtime && family is null);
     }
 
-    /// <summary><c>await db.InvalidateAsync(key)[.ConfigureAwait(false)];</c> or <c>db.Invalidate(key);</c></summary>
-    private static StatementSyntax Invalidation(ExpressionSyntax receiver, ExpressionSyntax key, bool await, bool configureAwait, string? familyRemove = null)
+    /// <summary>The receiver is a StackExchange.Redis database: it has <c>KeyDelete(Async)</c> of its own.</summary>
+    private static bool IsRedisDatabase(SemanticModel model, ExpressionSyntax receiver)
     {
-        ExpressionSyntax call = InvalidationCall(receiver, key, familyRemove ?? (await ? "InvalidateAsync" : "Invalidate"));
+        var type = model.GetTypeInfo(receiver).Type;
+        if (type is null)
+            return false;
+        if (IsDatabase(type))
+            return true;
+        foreach (var contract in type.AllInterfaces)
+        {
+            if (IsDatabase(contract))
+                return true;
+        }
+        return false;
+
+        static bool IsDatabase(ITypeSymbol t) =>
+            t.ToDisplayString() is "StackExchange.Redis.IDatabase" or "StackExchange.Redis.IDatabaseAsync";
+    }
+
+    /// <summary><c>receiver.KeyDelete(Async)(key)</c> binds, where the cache call was, to the database's own delete.</summary>
+    private static bool BindsToKeyDelete(SemanticModel model, InvocationExpressionSyntax at, ExpressionSyntax receiver, ExpressionSyntax key, string method)
+    {
+        var call = InvalidationCall(receiver, key, method);
+        return model.GetSpeculativeSymbolInfo(at.SpanStart, call, SpeculativeBindingOption.BindAsExpression).Symbol is IMethodSymbol symbol
+            && symbol.Name == method
+            && symbol.ContainingType.ToDisplayString() is "StackExchange.Redis.IDatabase" or "StackExchange.Redis.IDatabaseAsync";
+    }
+
+    /// <summary><c>await db.InvalidateAsync(key)[.ConfigureAwait(false)];</c> or <c>db.Invalidate(key);</c> (or KeyDelete(Async)).</summary>
+    private static StatementSyntax Invalidation(ExpressionSyntax receiver, ExpressionSyntax key, string method, bool await, bool configureAwait)
+    {
+        ExpressionSyntax call = InvalidationCall(receiver, key, method);
         if (await)
         {
             if (configureAwait)
@@ -218,7 +268,7 @@ internal static class InvalidationRewriter
         return SyntaxFactory.ExpressionStatement(call);
     }
 
-    private static InvocationExpressionSyntax InvalidationCall(ExpressionSyntax receiver, ExpressionSyntax key, string method = "InvalidateAsync") =>
+    private static InvocationExpressionSyntax InvalidationCall(ExpressionSyntax receiver, ExpressionSyntax key, string method) =>
         SyntaxFactory.InvocationExpression(
             SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, receiver.WithoutTrivia(), SyntaxFactory.IdentifierName(method)),
             SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(key.WithoutTrivia()))));

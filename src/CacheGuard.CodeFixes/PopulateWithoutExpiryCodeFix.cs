@@ -18,11 +18,14 @@ namespace CacheGuard.CodeFixes;
 /// <summary>
 /// CG0008: gives the populate the runtime's jittered default TTL,
 /// <c>CacheTtl.Jitter(TimeSpan.FromSeconds(default_ttl_seconds))</c>, as its expiry argument.
+/// Without CacheGuard.Runtime the same +0-10% jitter is written inline:
+/// <c>TimeSpan.FromSeconds(300 * (1 + 0.1 * Random.Shared.NextDouble()))</c> (see <see cref="RuntimeFreeSyntax"/>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PopulateWithoutExpiryCodeFix)), Shared]
 public sealed class PopulateWithoutExpiryCodeFix : CodeFixProvider
 {
     private const string Title = "Write with the jittered default TTL (CacheTtl.Jitter)";
+    private const string RuntimeFreeTitle = "Write with the jittered default TTL (inline, +0-10% random)";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.PopulateWithoutExpiry);
 
@@ -32,8 +35,9 @@ public sealed class PopulateWithoutExpiryCodeFix : CodeFixProvider
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
         var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || semanticModel is null || !RuntimeSyntax.HasRuntimeType(semanticModel.Compilation, "CacheTtl"))
+        if (root is null || semanticModel is null)
             return;
+        var runtime = RuntimeSyntax.HasRuntimeType(semanticModel.Compilation, "CacheTtl");
 
         foreach (var diagnostic in context.Diagnostics)
         {
@@ -44,12 +48,13 @@ public sealed class PopulateWithoutExpiryCodeFix : CodeFixProvider
                 continue;
             }
             var seconds = ParseSeconds(diagnostic.Properties.TryGetValue(PopulateWithoutExpiryAnalyzer.DefaultTtlSecondsProperty, out var s) ? s : null);
-            if (AddExpiry(invocation, semanticModel, seconds, context.CancellationToken) is not { } rewritten)
+            var ttl = runtime ? DefaultTtl(seconds) : RuntimeFreeSyntax.JitteredSeconds(seconds, 0.10, semanticModel.Compilation);
+            if (AddExpiry(invocation, semanticModel, ttl, context.CancellationToken) is not { } rewritten)
                 continue;
 
             context.RegisterCodeFix(
                 CodeAction.Create(
-                    Title,
+                    runtime ? Title : RuntimeFreeTitle,
                     async ct => await RuntimeSyntax.AddImportsAsync(context.Document.WithSyntaxRoot(root.ReplaceNode(invocation, rewritten)), ct).ConfigureAwait(false),
                     equivalenceKey: nameof(PopulateWithoutExpiryCodeFix)),
                 diagnostic);
@@ -57,7 +62,7 @@ public sealed class PopulateWithoutExpiryCodeFix : CodeFixProvider
     }
 
     /// <summary>The call with the expiry argument added (or its <c>null</c> replaced), if the result still binds to a write with that expiry.</summary>
-    private static InvocationExpressionSyntax? AddExpiry(InvocationExpressionSyntax invocation, SemanticModel semanticModel, double seconds, CancellationToken cancellationToken)
+    private static InvocationExpressionSyntax? AddExpiry(InvocationExpressionSyntax invocation, SemanticModel semanticModel, ExpressionSyntax ttl, CancellationToken cancellationToken)
     {
         if (semanticModel.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation || invocation.ContainsDiagnostics)
             return null;
@@ -65,7 +70,6 @@ public sealed class PopulateWithoutExpiryCodeFix : CodeFixProvider
         if (expiry?.Parameter is not { } parameter)
             return null;
 
-        var ttl = DefaultTtl(seconds);
         InvocationExpressionSyntax rewritten;
         if (expiry.ArgumentKind == ArgumentKind.Explicit && expiry.Syntax is ArgumentSyntax explicitArgument)
         {

@@ -13,6 +13,7 @@ namespace CacheGuard.CodeFixes;
 public sealed class SetOnWriteCodeFix : CodeFixProvider
 {
     private const string Title = "Invalidate the key after the database write instead";
+    private const string RuntimeFreeTitle = "Delete the key after the database write instead (KeyDelete)";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.SetOnWrite);
 
@@ -26,12 +27,17 @@ public sealed class SetOnWriteCodeFix : CodeFixProvider
         var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
         if (root is null || semanticModel is null)
             return;
+        // Without CacheGuard.Runtime: the database's own delete of the key, at the same place.
+        var runtime = InvalidationRewriter.UsesRuntime(semanticModel.Compilation);
+        // One equivalence key for both variants: a solution-wide Fix All started in a project with
+        // the runtime must also fix the projects without it (each document gets its own variant).
+        var name = typeof(SetOnWriteCodeFix).Name;
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!InvalidationRewriter.CanFix(root, semanticModel.Compilation, diagnostic))
+            if (!InvalidationRewriter.CanFix(root, semanticModel, diagnostic))
                 continue;
             context.RegisterCodeFix(
-                CodeAction.Create(Title, ct => InvalidationRewriter.FixAsync(context.Document, new[] { diagnostic }, ct), equivalenceKey: nameof(SetOnWriteCodeFix)),
+                CodeAction.Create(runtime ? Title : RuntimeFreeTitle, ct => InvalidationRewriter.FixAsync(context.Document, new[] { diagnostic }, ct), equivalenceKey: name),
                 diagnostic);
         }
     }

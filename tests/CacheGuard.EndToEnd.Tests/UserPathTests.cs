@@ -16,34 +16,78 @@ public sealed class UserPathTests
     public UserPathTests(PackageFixture package) => _package = package;
 
     [Fact]
-    public void Package_HasTheLayoutTheCompilerAndNuGetExpect()
+    public void RuntimePackage_HasLibOnly_AndDependsOnTheAnalyzersPackage_AtTheFloors()
     {
         using var zip = _package.OpenPackage();
         var entries = zip.Entries.Select(e => e.FullName.Replace('\\', '/')).ToList();
 
-        var analyzers = entries.Where(e => e.StartsWith("analyzers/", StringComparison.Ordinal)).OrderBy(e => e).ToList();
-        Assert.Equal(new[] { "analyzers/dotnet/cs/CacheGuard.Analyzers.dll", "analyzers/dotnet/cs/CacheGuard.CodeFixes.dll" }, analyzers);
-
+        Assert.DoesNotContain(entries, e => e.StartsWith("analyzers/", StringComparison.Ordinal));
+        Assert.DoesNotContain(entries, e => e.StartsWith("build", StringComparison.Ordinal));
         Assert.Contains("lib/net8.0/CacheGuard.Runtime.dll", entries);
         Assert.Contains("lib/net10.0/CacheGuard.Runtime.dll", entries);
         Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Analyzers", StringComparison.Ordinal));
-        Assert.Contains("buildTransitive/CacheGuard.props", entries);
         Assert.Contains("README.md", entries);
 
+        var metadata = Metadata(zip);
+        Assert.Equal("CacheGuard", Meta(metadata, "id"));
+        Assert.Equal("MIT", Meta(metadata, "license"));
+        Assert.Equal("README.md", Meta(metadata, "readme"));
+        Assert.Contains("redis", Meta(metadata, "tags"), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(Meta(metadata, "description")));
+        Assert.NotNull(metadata.Elements().SingleOrDefault(e => e.Name.LocalName == "repository")?.Attribute("url"));
+
+        // Per target framework: the analyzers package (every asset, so its analyzers and props reach
+        // the consumer), StackExchange.Redis from the 2.7 floor, Microsoft.Extensions 8.0 / 10.0.
+        var groups = metadata.Descendants().Where(e => e.Name.LocalName == "group").ToDictionary(g => (string)g.Attribute("targetFramework")!);
+        Assert.Equal(new[] { "net10.0", "net8.0" }, groups.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        var common = new[] { "CacheGuard.Analyzers", "Microsoft.Extensions.Caching.Abstractions", "Microsoft.Extensions.DependencyInjection.Abstractions", "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions", "Microsoft.Extensions.Options", "StackExchange.Redis" };
+        foreach (var (framework, extensionsMajor, ids) in new[]
+        {
+            ("net8.0", "8.", common),
+            ("net10.0", "10.", common),
+        })
+        {
+            var dependencies = groups[framework].Elements().ToDictionary(d => (string)d.Attribute("id")!);
+            Assert.Equal(_package.Version, (string)dependencies["CacheGuard.Analyzers"].Attribute("version")!);
+            Assert.Null(dependencies["CacheGuard.Analyzers"].Attribute("exclude"));
+            Assert.Equal("2.7.27", (string)dependencies["StackExchange.Redis"].Attribute("version")!);
+            foreach (var id in dependencies.Keys.Where(k => k.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal)))
+                Assert.StartsWith(extensionsMajor, (string)dependencies[id].Attribute("version")!, StringComparison.Ordinal);
+            Assert.Equal(ids.OrderBy(k => k, StringComparer.Ordinal), dependencies.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void AnalyzersPackage_IsADevelopmentDependency_WithNoDependencies_AndTheAnalyzersUnderAnalyzers()
+    {
+        using var zip = _package.OpenAnalyzersPackage();
+        var entries = zip.Entries.Select(e => e.FullName.Replace('\\', '/')).ToList();
+
+        var analyzers = entries.Where(e => e.StartsWith("analyzers/", StringComparison.Ordinal)).OrderBy(e => e).ToList();
+        Assert.Equal(new[] { "analyzers/dotnet/cs/CacheGuard.Analyzers.dll", "analyzers/dotnet/cs/CacheGuard.CodeFixes.dll" }, analyzers);
+        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) || e.StartsWith("ref/", StringComparison.Ordinal));
+        Assert.Contains("buildTransitive/CacheGuard.Analyzers.props", entries);
+        Assert.Contains("build/CacheGuard.Analyzers.props", entries);
+        Assert.Contains("buildTransitive/CacheGuard.Strict.globalconfig", entries);
+        Assert.Contains("buildTransitive/CacheGuard.None.globalconfig", entries);
+        Assert.Contains("README.md", entries);
+
+        var metadata = Metadata(zip);
+        Assert.Equal("CacheGuard.Analyzers", Meta(metadata, "id"));
+        Assert.Equal("true", Meta(metadata, "developmentDependency"));
+        Assert.Equal("MIT", Meta(metadata, "license"));
+        Assert.Contains("analyzers", Meta(metadata, "tags"), StringComparison.Ordinal);
+        Assert.DoesNotContain(metadata.Descendants(), e => e.Name.LocalName == "dependency");
+    }
+
+    private static XElement Metadata(System.IO.Compression.ZipArchive zip)
+    {
         var nuspecEntry = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
         using var stream = nuspecEntry.Open();
-        var metadata = XDocument.Load(stream).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
-        string Meta(string name) => metadata.Elements().Single(e => e.Name.LocalName == name).Value;
-        Assert.Equal("CacheGuard", Meta("id"));
-        Assert.Equal("MIT", Meta("license"));
-        Assert.Equal("README.md", Meta("readme"));
-        Assert.Contains("redis", Meta("tags"), StringComparison.Ordinal);
-        Assert.Contains("analyzers", Meta("tags"), StringComparison.Ordinal);
-        Assert.False(string.IsNullOrWhiteSpace(Meta("description")));
-        Assert.NotNull(metadata.Elements().SingleOrDefault(e => e.Name.LocalName == "repository")?.Attribute("url"));
-        // The analyzers are not a runtime dependency of anything.
-        Assert.DoesNotContain("CacheGuard.Analyzers", metadata.ToString(), StringComparison.Ordinal);
+        return XDocument.Load(stream).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
     }
+
+    private static string Meta(XElement metadata, string name) => metadata.Elements().Single(e => e.Name.LocalName == name).Value;
 
     [Fact]
     public void Build_ReportsCG0001_AtTheExpectedFileAndLine()

@@ -51,15 +51,16 @@ public class ClusterFaultTests(ITestOutputHelper output)
 
         await AnsweredAtLeast(300 * Soak.Factor, "answers before the failure");
         var victimKey = $"{prefix}:0";
-        // The master owning key 0. Under load the client's slot map can still be loading (GetServer
-        // then throws "not possible to resolve a connection"), so ask until it knows.
+        // The master owning key 0. Under load the client's slot map can still be loading (no endpoint
+        // yet, or a throw), so ask until it knows. IdentifyEndpoint, not GetServer(RedisKey): the
+        // runtime is tested against StackExchange.Redis 2.7, which has no GetServer(RedisKey).
         System.Net.IPEndPoint? victimEndpoint = null;
         await Bounded.UntilAsync(() =>
         {
             try
             {
-                victimEndpoint = (System.Net.IPEndPoint)mux.GetServer((RedisKey)victimKey).EndPoint;
-                return Task.FromResult(true);
+                victimEndpoint = mux.GetDatabase().IdentifyEndpoint((RedisKey)victimKey) as System.Net.IPEndPoint;
+                return Task.FromResult(victimEndpoint is not null);
             }
             catch (InvalidOperationException)
             {
@@ -94,7 +95,7 @@ public class ClusterFaultTests(ITestOutputHelper output)
             if (t.IsFaulted)
             {
                 var nodes = await cluster.Nodes.First(n => n.IsRunning).CommandAsync("CLUSTER", "NODES");
-                throw new TimeoutException($"{t.Exception!.InnerException!.Message}; victim {victim.Port}; key 0 maps to {mux.GetServer((RedisKey)victimKey).EndPoint}; cluster nodes: {nodes}; SE.Redis sees: {string.Join(" | ", mux.GetServers().Select(x => $"{x.EndPoint} connected={x.IsConnected} replica={x.IsReplica}"))}; last error: {lastError}");
+                throw new TimeoutException($"{t.Exception!.InnerException!.Message}; victim {victim.Port}; key 0 maps to {mux.GetDatabase().IdentifyEndpoint((RedisKey)victimKey)}; cluster nodes: {nodes}; SE.Redis sees: {string.Join(" | ", mux.GetServers().Select(x => $"{x.EndPoint} connected={x.IsConnected} replica={x.IsReplica}"))}; last error: {lastError}");
             }
         }).Unwrap();
         var failoverSeconds = killed.Elapsed.TotalSeconds;
@@ -116,7 +117,7 @@ public class ClusterFaultTests(ITestOutputHelper output)
         var db = mux.GetDatabase();
         var prefix = Guid.NewGuid().ToString("N");
         RedisKey[] keys = Enumerable.Range(0, 30).Select(i => (RedisKey)$"{prefix}:{i}").ToArray();
-        var owner = keys.ToDictionary(k => (string)k!, k => ((System.Net.IPEndPoint)mux.GetServer(k).EndPoint).Port);
+        var owner = keys.ToDictionary(k => (string)k!, k => ((System.Net.IPEndPoint)mux.GetDatabase().IdentifyEndpoint(k)!).Port);
         var victim = cluster.Nodes.First(n => owner.ContainsValue(n.Port));
         var expectedFailed = owner.Where(o => o.Value == victim.Port).Select(o => o.Key).ToHashSet();
         Assert.NotEmpty(expectedFailed);

@@ -55,23 +55,6 @@ public class TtlJitterTests
         }
     }
 
-    [Fact]
-    public void Jitter_OfRelativeExpiration_IsJittered_OthersUnchanged()
-    {
-        var original = TtlJitter.Shared;
-        try
-        {
-            TtlJitter.Shared = new TtlJitter(0.1, () => 0.5);
-            Assert.Equal(new Expiration(TimeSpan.FromSeconds(105)).ToString(), CacheTtl.Jitter(new Expiration(TimeSpan.FromSeconds(100))).ToString());
-            Assert.Equal(Expiration.KeepTtl.ToString(), CacheTtl.Jitter(Expiration.KeepTtl).ToString());
-            Assert.Equal(Expiration.Default.ToString(), CacheTtl.Jitter(Expiration.Default).ToString());
-        }
-        finally
-        {
-            TtlJitter.Shared = original;
-        }
-    }
-
     [Theory]
     [InlineData(-0.1)]
     [InlineData(1.5)]

@@ -6,10 +6,11 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace CacheGuard.Analyzers.Engine;
 
 /// <summary>
-/// The analyzer the package ships: one engine per compilation, every rule reading its model. One
-/// filtered invocation callback (and one assignment callback for entry expiries) serves all eight rules.
+/// Every rule in one analyzer (tests, benchmarks). Not exported: the package ships one analyzer per
+/// rule (<c>FixedTtlAnalyzer</c>, ...), because <c>dotnet format analyzers</c> takes the code-fix
+/// equivalence key for a diagnostic ID from the first diagnostic of the analyzers supporting that ID,
+/// whatever its ID: an analyzer reporting several rules makes it apply no fix at all.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CacheGuardAnalyzer : RuleAnalyzer
 {
     public CacheGuardAnalyzer()
@@ -34,10 +35,8 @@ internal static class AllRules
 }
 
 /// <summary>
-/// The engine running a set of rules. <see cref="CacheGuardAnalyzer"/> runs them all; each rule's own
-/// analyzer class (<c>FixedTtlAnalyzer</c>, ...) runs that rule alone, for tests and for hosts that load
-/// one rule. Only <see cref="CacheGuardAnalyzer"/> carries <c>[DiagnosticAnalyzer]</c>, so a build loads
-/// the engine once.
+/// The engine running a set of rules. Each rule's own analyzer class (<c>FixedTtlAnalyzer</c>, ...)
+/// runs that rule and is what the package exports; <see cref="CacheGuardAnalyzer"/> runs them all.
 /// </summary>
 public abstract class RuleAnalyzer : DiagnosticAnalyzer
 {

@@ -235,6 +235,9 @@ internal readonly struct ExpiryOrigin
                 return Unknown; // a factory or provider the caller passed in: no telling what it returns
             if (CacheApi.IsRuntimeSymbol(method) || IsRandomSymbol(method.ContainingType))
                 return Random;
+            // Guid.NewGuid(): the random source CacheGuard's runtime-free jitter uses where there is no Random.Shared.
+            if (method.Name == "NewGuid" && method.IsStatic && method.ContainingType?.ToDisplayString() == "System.Guid")
+                return Random;
             if (IsClockMember(method))
                 return Deadline;
 
@@ -452,7 +455,7 @@ internal readonly struct ExpiryOrigin
         // analyzer, and a false "random" only ever means reporting less.
         private static bool MentionsRandom(SyntaxNode node) =>
             node.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken)
-                && (t.ValueText is "Random" or "RandomNumberGenerator" or "NextDouble" or "GetInt32" or "Jitter" or "CacheTtl" or "TtlJitter"
+                && (t.ValueText is "Random" or "RandomNumberGenerator" or "NextDouble" or "GetInt32" or "NewGuid" or "Jitter" or "CacheTtl" or "TtlJitter"
                     || t.ValueText.IndexOf("Jitter", System.StringComparison.OrdinalIgnoreCase) >= 0));
 
         private static bool MentionsClock(SyntaxNode node) =>

@@ -133,8 +133,9 @@ internal sealed class InvalidationPlan
         var family = RemovalFamily(operation, api);
         if (family is not null)
             return ForFamily(operation, writes, owner, api, family);
-        if (api.RuntimeExtensions is null)
-            return NoFix;
+        // StackExchange.Redis: planned with or without CacheGuard.Runtime. The fix writes the
+        // runtime's invalidation, or without the runtime a plain KeyDelete(Async) of the same key
+        // (the receiver is an IDatabase).
         var asIs = WritePathFacts.IsRuntimeInvalidation(operation);
         if (!asIs && !IsRedisDatabaseCall(operation, api))
             return NoFix;

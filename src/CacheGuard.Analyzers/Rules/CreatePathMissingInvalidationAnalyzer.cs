@@ -18,6 +18,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// invisible until the negative entry expires. Facts are collected per method and correlated
 /// across the compilation at its end.
 /// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CreatePathMissingInvalidationAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: the keys to invalidate, rebuilt from the created entity, one per line.</summary>

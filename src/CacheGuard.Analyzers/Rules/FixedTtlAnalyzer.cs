@@ -13,6 +13,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// CG0001: a cache entry written with a TTL that is the same for every entry written at the same
 /// moment (a literal, constant, field, configuration value, or a parameter passed through).
 /// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class FixedTtlAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: the jitter fraction the fix should pass (invariant culture).</summary>
@@ -189,12 +190,15 @@ internal sealed class FixedTtlRule : Rule
         return false;
     }
 
-    /// <summary>The runtime's jitter takes TimeSpan, TimeSpan? and Expiration; an absolute DateTime gets no fix.</summary>
+    /// <summary>
+    /// TimeSpan, TimeSpan? and Expiration expiries can be jittered (with CacheGuard.Runtime's
+    /// CacheTtl.Jitter, or inline without it: the fix decides which); an absolute DateTime gets no fix.
+    /// </summary>
     private static bool IsJitterable(IArgumentOperation expiry, CacheApi api) => IsJitterable(expiry.Value, expiry.Syntax, api);
 
     private static bool IsJitterable(IOperation value, SyntaxNode syntax, CacheApi api)
     {
-        if (api.RuntimeCacheTtl is null || syntax.ContainsDiagnostics)
+        if (syntax.ContainsDiagnostics)
             return false;
         var type = OperationFacts.UnwrapImplicit(value).Type;
         if (type is null)

@@ -11,6 +11,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// CG0006: a method deletes or invalidates a cache key and afterwards writes the database. A read
 /// between the two repopulates the old row, which then lives until its TTL.
 /// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class InvalidateBeforeWriteAnalyzer : RuleAnalyzer
 {
     public InvalidateBeforeWriteAnalyzer()

@@ -15,6 +15,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// this reports the one-call form, with the same guards (<see cref="SingleFlightGuards"/>). No code fix:
 /// the faithful rewrite (HybridCache, or a per-key lock) changes the cache the project uses.
 /// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class MemoryCacheGetOrCreateAnalyzer : RuleAnalyzer
 {
     public MemoryCacheGetOrCreateAnalyzer()

@@ -14,6 +14,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// CG0005: a negative ("not found") cache entry whose TTL is longer than the negative-TTL limit,
 /// including the implicit form: a nullable lookup result cached with the positive TTL.
 /// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class NegativeTtlTooLongAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: the limit in seconds (invariant culture) the fix's TTL must respect.</summary>

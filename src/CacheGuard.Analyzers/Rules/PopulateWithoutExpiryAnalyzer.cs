@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using CacheGuard.Analyzers.Engine;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -12,6 +13,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// CG0008: a get-then-populate (CG0004's shape, guarded or not) whose populate sets no expiry, and no
 /// <c>KeyExpire</c> of the key follows it. Redis used as a store (no read-miss before the write) is not flagged.
 /// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class PopulateWithoutExpiryAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: the TTL in seconds the fix writes (before jitter).</summary>

@@ -13,6 +13,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// after the database write. The writer should invalidate after the commit and let the next read
 /// repopulate from the committed row.
 /// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SetOnWriteAnalyzer : RuleAnalyzer
 {
     public SetOnWriteAnalyzer()

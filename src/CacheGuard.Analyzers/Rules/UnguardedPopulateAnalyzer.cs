@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using CacheGuard.Analyzers.Engine;
 
 namespace CacheGuard.Analyzers.Rules;
@@ -11,6 +12,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// CG0004: a cache read that, on a miss, runs a factory and writes the result back to the same key
 /// with no single-flight around the factory. Reported on the read; the populates are additional locations.
 /// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class UnguardedPopulateAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: the TTL in seconds the fix uses when the populate sets none.</summary>

@@ -15,6 +15,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// <c>KeyDelete</c> of the same key in the same method. Once the lease lapses and another caller
 /// takes the lock, the delete frees that caller's lock.
 /// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class UnsafeLockReleaseAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: <c>Stable</c> (release with the acquisition's value) or <c>Shared</c> (introduce a token).</summary>

@@ -1,11 +1,16 @@
-using StackExchange.Redis;
-
 namespace CacheGuard;
 
 /// <summary>
 /// The TTLs CacheGuard's code fixes write: every call returns a jittered TTL so entries written
 /// together expire apart (hole 1 of the seed article: synchronized expiry).
 /// </summary>
+/// <remarks>
+/// StackExchange.Redis 3.x's <c>Expiration</c> converts from a <see cref="TimeSpan"/>: pass
+/// <c>CacheTtl.Jitter(ttl)</c> where an <c>Expiration</c> is expected, or write
+/// <c>new Expiration(CacheTtl.Jitter(ttl))</c>. There is no <c>Jitter(Expiration)</c> overload:
+/// the runtime is compiled against StackExchange.Redis 2.7, which has no such type, so that
+/// 2.x consumers keep compiling.
+/// </remarks>
 public static class CacheTtl
 {
     /// <summary>
@@ -25,32 +30,6 @@ public static class CacheTtl
 
     /// <summary>Jitters a TTL that may be absent: <c>null</c> (no expiry) stays <c>null</c>.</summary>
     public static TimeSpan? Jitter(TimeSpan? ttl, double fraction) => ttl is { } t ? TtlJitter.Shared.Apply(t, fraction) : null;
-
-    /// <summary>
-    /// Jitters a StackExchange.Redis <see cref="Expiration"/> built from a relative TTL; other
-    /// forms (absolute, keep-TTL, persist, default) are returned unchanged.
-    /// </summary>
-    public static Expiration Jitter(Expiration expiration) => Jitter(expiration, TtlJitter.Shared.Fraction);
-
-    /// <summary>Jitters a relative <see cref="Expiration"/> by at most <paramref name="fraction"/>.</summary>
-    public static Expiration Jitter(Expiration expiration, double fraction)
-    {
-        // Expiration exposes no accessor for its value; its relative form prints as "EX n" / "PX n".
-        var text = expiration.ToString();
-        var parts = text.Split(' ');
-        if (parts.Length == 2 && long.TryParse(parts[1], out var amount) && amount > 0)
-        {
-            var ttl = parts[0] switch
-            {
-                "EX" => TimeSpan.FromSeconds(amount),
-                "PX" => TimeSpan.FromMilliseconds(amount),
-                _ => (TimeSpan?)null,
-            };
-            if (ttl is { } relative)
-                return new Expiration(TtlJitter.Shared.Apply(relative, fraction));
-        }
-        return expiration;
-    }
 
     /// <summary>The jittered TTL of a negative ("not found") entry: <see cref="DefaultNegativeTtl"/> plus 0–10%.</summary>
     public static TimeSpan Negative() => TtlJitter.Shared.Apply(DefaultNegativeTtl);

@@ -40,15 +40,23 @@ public static class CSharpVerifier<TAnalyzer, TCodeFix>
         return test.RunAsync();
     }
 
+    /// <summary>As <see cref="VerifyCodeFixAsync"/>, in a project that does not reference CacheGuard.Runtime.</summary>
+    public static Task VerifyCodeFixWithoutRuntimeAsync(string source, string fixedSource, LanguageVersion languageVersion = LanguageVersion.Latest, string? editorConfig = null)
+    {
+        var test = new Test(languageVersion, withRuntime: false) { TestCode = source, FixedCode = fixedSource };
+        test.AddEditorConfig(editorConfig);
+        return test.RunAsync();
+    }
+
     public sealed class Test : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
     {
         private readonly LanguageVersion _languageVersion;
 
-        public Test(LanguageVersion languageVersion = LanguageVersion.Latest)
+        public Test(LanguageVersion languageVersion = LanguageVersion.Latest, bool withRuntime = true)
         {
             _languageVersion = languageVersion;
             ReferenceAssemblies = new ReferenceAssemblies("net10.0-basic");
-            TestState.AdditionalReferences.AddRange(References.All);
+            TestState.AdditionalReferences.AddRange(withRuntime ? References.All : References.WithoutRuntime);
         }
 
         public void AddEditorConfig(string? editorConfig)
@@ -77,6 +85,11 @@ public static class CSharpVerifier<TAnalyzer, TCodeFix>
 public static class References
 {
     public static readonly ImmutableArray<MetadataReference> All = Build();
+
+    /// <summary>Everything but CacheGuard.Runtime: a project with only the CacheGuard.Analyzers package.</summary>
+    public static readonly ImmutableArray<MetadataReference> WithoutRuntime = All
+        .Where(r => !string.Equals(Path.GetFileNameWithoutExtension(r.Display), "CacheGuard.Runtime", StringComparison.OrdinalIgnoreCase))
+        .ToImmutableArray();
 
     private static ImmutableArray<MetadataReference> Build()
     {

@@ -3,8 +3,9 @@ using System.IO.Compression;
 namespace CacheGuard.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
-/// Packs the CacheGuard package once per test run into a temporary local feed, with a version of
-/// its own so no consumer ever restores a stale copy from the NuGet cache.
+/// Packs both packages (CacheGuard and CacheGuard.Analyzers, with eng/pack-local.sh) once per test
+/// run into a temporary local feed, with a version of their own so no consumer ever restores a
+/// stale copy from the NuGet cache.
 /// </summary>
 public sealed class PackageFixture : IDisposable
 {
@@ -15,17 +16,21 @@ public sealed class PackageFixture : IDisposable
         Directory.CreateDirectory(Feed);
         Version = $"0.1.0-e2e.{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.{Environment.ProcessId}";
 
-        var pack = Repo.Run("dotnet", $"pack src/CacheGuard.Runtime -c Release -o \"{Feed}\" -p:Version={Version} -nologo", Repo.Root, TimeSpan.FromMinutes(10));
+        var pack = Repo.Run("bash", $"eng/pack-local.sh \"{Feed}\" {Version}", Repo.Root, TimeSpan.FromMinutes(10));
         if (pack.ExitCode != 0)
-            throw new InvalidOperationException("dotnet pack failed:\n" + pack.Output);
-        PackagePath = Directory.GetFiles(Feed, "CacheGuard.*.nupkg").Single();
+            throw new InvalidOperationException("eng/pack-local.sh failed:\n" + pack.Output);
+        PackagePath = Path.Combine(Feed, $"CacheGuard.{Version}.nupkg");
+        AnalyzersPackagePath = Path.Combine(Feed, $"CacheGuard.Analyzers.{Version}.nupkg");
+
+        // The local feed first; the machine's offline package folder, when it has one, before the registry.
+        var offline = Directory.Exists("/opt/nuget/packages") ? "\n                <add key=\"offline\" value=\"/opt/nuget/packages\" />" : "";
 
         File.WriteAllText(Path.Combine(WorkDirectory, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
                 <clear />
-                <add key="local" value="{Feed}" />
+                <add key="local" value="{Feed}" />{offline}
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
             </configuration>
@@ -36,6 +41,7 @@ public sealed class PackageFixture : IDisposable
     public string Feed { get; }
     public string Version { get; }
     public string PackagePath { get; }
+    public string AnalyzersPackagePath { get; }
 
     /// <summary>A fresh copy of the sample consumer, restoring this run's package from the local feed.</summary>
     public SampleProject CopySample()
@@ -47,6 +53,8 @@ public sealed class PackageFixture : IDisposable
     }
 
     public ZipArchive OpenPackage() => ZipFile.OpenRead(PackagePath);
+
+    public ZipArchive OpenAnalyzersPackage() => ZipFile.OpenRead(AnalyzersPackagePath);
 
     public void Dispose()
     {
