@@ -49,7 +49,7 @@ internal sealed class InvalidateBeforeWriteRule : Rule
             // A project method that writes the database and then clears its own keys
             // (OrderTagService.DetachOrderTag) is a write path of its own, analyzed in its body; calling
             // it is a write followed by its invalidation, not a bare invalidation.
-            if (invalidation.Family == CacheFamily.Wrapper && WritesThenInvalidates(invalidation.Method, context))
+            if (invalidation.Family == CacheFamily.Wrapper && WritesThenInvalidates(invalidation.Method, context, 0))
                 continue;
             var writes = writePath.WritesRelatedTo(invalidation);
             if (writes.IsEmpty)
@@ -66,17 +66,20 @@ internal sealed class InvalidateBeforeWriteRule : Rule
         }
     }
 
-    private static bool WritesThenInvalidates(IMethodSymbol method, MethodContext context)
+    private static bool WritesThenInvalidates(IMethodSymbol method, MethodContext context, int depth)
     {
-        if (context.Engine.BodyOf(method, context.CancellationToken) is not { } body)
+        if (depth > 3 || context.Engine.BodyOf(method, context.CancellationToken) is not { } body)
             return false;
         var facts = context.Engine.FactsFor(method, body);
-        if (facts.DatabaseWrites.IsEmpty)
-            return false;
-        var firstWrite = facts.DatabaseWrites[0].Invocation.Syntax.SpanStart;
+        var firstWrite = facts.DatabaseWrites.IsEmpty ? int.MaxValue : facts.DatabaseWrites[0].Invocation.Syntax.SpanStart;
         foreach (var operation in facts.CacheOperations)
         {
-            if (operation.Kind == CacheOperationKind.Delete && operation.Invocation.Syntax.SpanStart > firstWrite)
+            if (operation.Kind != CacheOperationKind.Delete)
+                continue;
+            if (operation.Invocation.Syntax.SpanStart > firstWrite)
+                return true;
+            // Through a wrapper over such a method (a cleanup helper calling a service's DeleteProjectArtifactsAsync).
+            if (operation.Family == CacheFamily.Wrapper && WritesThenInvalidates(operation.Method, context, depth + 1))
                 return true;
         }
         return false;
