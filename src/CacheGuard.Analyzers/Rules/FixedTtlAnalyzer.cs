@@ -96,7 +96,7 @@ internal sealed class FixedTtlRule : Rule
             var origin = ExpiryOrigin.Of(entryExpiry.Value, api);
             if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api)
                 || !EntryExpiries.IsValueLifetime(entryExpiry, context)
-                || PassedTtls.Of(origin, api, context.CancellationToken) == PassedTtlKind.NoEvidence)
+                || (!IsGetOrCreateHelper(facts) && PassedTtls.Of(origin, api, context.CancellationToken) == PassedTtlKind.NoEvidence))
             {
                 continue;
             }
@@ -175,6 +175,17 @@ internal sealed class FixedTtlRule : Rule
             && call.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetOrCreate" or "GetOrCreateAsync" })
         {
             return ValueFactories.BodyIsComputation(lambda.Body, m => context.Engine.BodyOf(m, context.CancellationToken));
+        }
+        return false;
+    }
+
+    /// <summary>The body reads a key or runs a get-or-create (Ombi's <c>GetOrAdd(key, factory, absoluteExpiration)</c>): a get-or-create helper, whose TTL parameter is reported.</summary>
+    private static bool IsGetOrCreateHelper(MethodCacheFacts facts)
+    {
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (operation.Kind is CacheOperationKind.GetOrCreate or CacheOperationKind.Read)
+                return true;
         }
         return false;
     }
