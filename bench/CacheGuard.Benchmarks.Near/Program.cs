@@ -65,13 +65,17 @@ async Task HitLatencyAsync()
         for (var i = 0; i < 2000; i++) await row.Call(); // populate, then warm the JIT (and memory levels)
     // Let tiered compilation settle: repeat warm-up passes until no method is compiled during one.
     var passes = 0;
-    for (long before = -1, now = System.Runtime.JitInfo.GetCompiledMethodCount(); before != now && passes < 10; passes++)
+    long lastPassCompiled = -1;
+    while (lastPassCompiled != 0 && passes < 10)
     {
+        var before = System.Runtime.JitInfo.GetCompiledMethodCount();
         await Task.Delay(300);
         foreach (var row in rows)
             for (var i = 0; i < 500; i++) await row.Call();
-        (before, now) = (now, System.Runtime.JitInfo.GetCompiledMethodCount());
+        lastPassCompiled = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
+        passes++;
     }
+    var jit = lastPassCompiled == 0 ? $"JIT settled after {passes} extra warm-up pass(es)" : $"JIT still compiling after {passes} extra warm-up passes ({lastPassCompiled} methods in the last, background timers included)";
     var afterWarm = factoryRuns;
     var localHits0 = nearCopy.Statistics.LocalHits + nearShared.Statistics.LocalHits + hybrid.Near.Statistics.LocalHits;
 
@@ -105,7 +109,7 @@ async Task HitLatencyAsync()
     var localHits = nearCopy.Statistics.LocalHits + nearShared.Statistics.LocalHits + hybrid.Near.Statistics.LocalHits - localHits0;
     var nearCalls = 4L * (rounds * block + 5000);
 
-    Console.WriteLine($"Hit path, per call: {rounds} rounds x {block} calls per row, interleaved in shuffled order; JIT settled after {passes} extra warm-up pass(es); factory runs after warm-up: {factoryRuns - afterWarm}; CacheGuard memory-level hits in the measured part: {localHits:N0} (of {nearCalls:N0} near calls)");
+    Console.WriteLine($"Hit path, per call: {rounds} rounds x {block} calls per row, interleaved in shuffled order; {jit}; factory runs after warm-up: {factoryRuns - afterWarm}; CacheGuard memory-level hits in the measured part: {localHits:N0} (of {nearCalls:N0} near calls)");
     Console.WriteLine();
     Console.WriteLine("| Row | Calls | Mean µs | p50 µs | p90 µs | p99 µs | Allocated B/call | Compared with | p50 ratio | B/call ratio |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|");
