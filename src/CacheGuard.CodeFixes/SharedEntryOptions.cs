@@ -152,7 +152,8 @@ internal static class SharedEntryOptions
         // The expiry's options object (its creation, or the fluent chain on it) assigned to a field or property.
         for (SyntaxNode? node = expiry.Parent; node is not null && node != statement; node = node.Parent)
         {
-            if (node is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment
+            if (node is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression or (int)SyntaxKind.CoalesceAssignmentExpression } assignment
+                && assignment.Right.Span != expiry.Span // the expiry assignment itself (options.X = ttl)
                 && !assignment.Left.Span.Contains(expiry.Span)
                 && assignment.Parent is not InitializerExpressionSyntax
                 && model.GetSymbolInfo(assignment.Left, ct).Symbol is IFieldSymbol or IPropertySymbol)
