@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # Every test: analyzers and code fixes, the runtime against real redis-server processes
 # (single node and a local cluster), behavioural tests, and the end-to-end tests that pack the
-# packages and build real consumers from a local feed. Needs the .NET SDK; installs redis-server
-# with apt-get when it is missing and we are root.
+# packages and build real consumer projects from a local feed. Needs the .NET SDK; installs
+# redis-server with apt-get when it is missing and we are root.
 #
-# The runtime is built and tested against its StackExchange.Redis floor (2.7.27, what the CacheGuard
-# package asks for). `./eng/test.sh --redis-newest` builds and tests everything against the newest
-# served StackExchange.Redis instead (3.4.35). Other arguments go to `dotnet test`.
+# Two StackExchange.Redis legs (Directory.Packages.props):
+#   1. floor:  everything built and tested against 2.7.27, the version the CacheGuard package is
+#              compiled against and asks for;
+#   2. newest: the runtime tests again, with the runtime as packed (compiled against 2.7.27) running
+#              on 3.4.35, the newest served: what a StackExchange.Redis 3.x consumer executes. It
+#              builds into bin/run-redis-3.4.35/ and obj/run-redis-3.4.35/, beside leg 1's outputs.
+# `./eng/test.sh --redis-newest` instead compiles everything against 3.4.35 (source compatibility;
+# Microsoft.Extensions 10.0.15 on every target, as StackExchange.Redis 3.x requires) and tests it
+# all there. Other arguments go to `dotnet test` (in both legs).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+newest=3.4.35
 redis=()
 redis_label="its 2.7.27 floor"
+second_leg=true
 if [ "${1:-}" = "--redis-newest" ]; then
   shift
-  redis=("-p:CacheGuardRedisVersion=3.4.35")
-  redis_label="3.4.35, the newest"
+  redis=("-p:CacheGuardRedisVersion=$newest")
+  redis_label="$newest, the newest"
+  second_leg=false
 fi
 if ! command -v redis-server >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
@@ -29,5 +38,10 @@ fi
 command -v systemctl >/dev/null 2>&1 && systemctl stop redis-server >/dev/null 2>&1 || true
 echo "==> Building (the runtime on StackExchange.Redis $redis_label)"
 dotnet build "$root/CacheGuard.Analyzers.sln" -c Release -nologo -v q "${redis[@]}"
-echo "==> Testing"
+echo "==> Testing (StackExchange.Redis $redis_label)"
 dotnet test "$root/CacheGuard.Analyzers.sln" -c Release --no-build -nologo --logger "console;verbosity=normal" "${redis[@]}" "$@"
+if [ "$second_leg" = true ]; then
+  echo "==> Runtime tests on StackExchange.Redis $newest (the runtime as packed, compiled against 2.7.27)"
+  dotnet test "$root/tests/CacheGuard.Runtime.Tests" -c Release -nologo -v q --logger "console;verbosity=normal" \
+    "-p:CacheGuardRedisTestVersion=$newest" "$@"
+fi
