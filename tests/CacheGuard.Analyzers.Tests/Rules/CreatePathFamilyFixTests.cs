@@ -175,12 +175,19 @@ public class CreatePathFamilyFixTests
                 private readonly IAuthorStore _store;
                 public Authors(IMemoryCache memory, IAuthorStore store) { _memory = memory; _store = store; }
 
-                public async Task<Author?> FindAsync(string handle)
+                private const string Missing = "<missing>";
+
+                public async Task<string?> HandleAsync(string handle)
                 {
-                    if (_memory.TryGetValue("author:" + handle, out Author? hit)) return hit;
+                    if (_memory.TryGetValue("author:" + handle, out string? v)) return v == Missing ? null : v;
                     var a = await _store.ByHandleAsync(handle);
-                    _memory.Set("author:" + handle, a, TimeSpan.FromMinutes(5));
-                    return a;
+                    if (a is null)
+                    {
+                        _memory.Set("author:" + handle, Missing, TimeSpan.FromSeconds(10));
+                        return null;
+                    }
+                    _memory.Set("author:" + handle, a.Handle, TimeSpan.FromMinutes(5));
+                    return a.Handle;
                 }
 
                 public async Task {|CG0003:CreateAsync|}(Author author)
@@ -202,12 +209,19 @@ public class CreatePathFamilyFixTests
                 private readonly IAuthorStore _store;
                 public Authors(IMemoryCache memory, IAuthorStore store) { _memory = memory; _store = store; }
 
-                public async Task<Author?> FindAsync(string handle)
+                private const string Missing = "<missing>";
+
+                public async Task<string?> HandleAsync(string handle)
                 {
-                    if (_memory.TryGetValue("author:" + handle, out Author? hit)) return hit;
+                    if (_memory.TryGetValue("author:" + handle, out string? v)) return v == Missing ? null : v;
                     var a = await _store.ByHandleAsync(handle);
-                    _memory.Set("author:" + handle, a, TimeSpan.FromMinutes(5));
-                    return a;
+                    if (a is null)
+                    {
+                        _memory.Set("author:" + handle, Missing, TimeSpan.FromSeconds(10));
+                        return null;
+                    }
+                    _memory.Set("author:" + handle, a.Handle, TimeSpan.FromMinutes(5));
+                    return a.Handle;
                 }
 
                 public async Task CreateAsync(Author author)
