@@ -152,6 +152,21 @@ public static class Telemetry
         Console.WriteLine();
         Console.WriteLine($"CacheGuard / Meziantou (execution time): {cgMed / mezMed:P1}; (CPU added over empty analyzer): {d.CpuMs / dm.CpuMs:P1}");
         Console.WriteLine($"Compile (parse + bind + emit, no analyzers): wall {compileWall:N0} ms, CPU {compileCpu:N0} ms");
+
+        // Per rule: the engine running one rule alone (the shipped analyzer runs them all from one walk,
+        // so a rule's share can only be seen this way). One run each; an outlier stands out against the total.
+        Console.WriteLine();
+        Console.WriteLine("## Per rule: the engine with one rule alone (AnalyzerTelemetryInfo.ExecutionTime, one run each)");
+        Console.WriteLine();
+        Console.WriteLine("| Rule analyzer | Rules | Diagnostics | Execution ms | of the all-rules total |");
+        Console.WriteLine("|---|---|---:|---:|---:|");
+        foreach (var rule in Workload.CacheGuardRuleAnalyzers())
+        {
+            var one = await Analysis.Run(compilation.Clone(), ImmutableArray.Create(rule), logTime: true, analyzerDiagnosticsOnly: true);
+            var t = (await one.Driver.GetAnalyzerTelemetryInfoAsync(rule, CancellationToken.None)).ExecutionTime.TotalMilliseconds;
+            var ids = rule.SupportedDiagnostics.Select(x => x.Id).Distinct().ToList();
+            Console.WriteLine($"| {Name(rule)} | {string.Join(", ", ids)} | {one.Diagnostics.Count(x => ids.Contains(x.Id))} | {t:N1} | {t / cgMed:P0} |");
+        }
         return 0;
 
         void Measure(string name, bool record, Func<Task> work)

@@ -72,6 +72,15 @@ public static class Workload
     public static ImmutableArray<DiagnosticAnalyzer> CacheGuardAnalyzers() =>
         Instantiate(typeof(global::CacheGuard.Analyzers.Rules.FixedTtlAnalyzer).Assembly);
 
+    /// <summary>Each rule's own analyzer (the exported ones, one rule each): for the per-rule table.</summary>
+    public static ImmutableArray<DiagnosticAnalyzer> CacheGuardRuleAnalyzers() =>
+        typeof(global::CacheGuard.Analyzers.Rules.FixedTtlAnalyzer).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(global::CacheGuard.Analyzers.Engine.RuleAnalyzer).IsAssignableFrom(t)
+                        && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null && t.GetConstructor(Type.EmptyTypes) is not null)
+            .OrderBy(t => t.FullName, StringComparer.Ordinal)
+            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+            .ToImmutableArray();
+
     /// <summary>Meziantou.Analyzer's C# analyzers, loaded from the NuGet package folder.</summary>
     public static ImmutableArray<DiagnosticAnalyzer> MeziantouAnalyzers()
     {

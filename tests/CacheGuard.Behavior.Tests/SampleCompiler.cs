@@ -14,7 +14,12 @@ internal static class SampleCompiler
     public static readonly CSharpCompilationOptions Options =
         new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable);
 
-    /// <summary>.NET 10 reference assemblies plus <paramref name="assemblies"/> and what they reference.</summary>
+    /// <summary>
+    /// .NET 10 reference assemblies plus <paramref name="assemblies"/> and what they reference, except
+    /// test frameworks: a sample is a user's production project. (When a sample uses a type of this
+    /// test assembly, this assembly's own xunit references would otherwise reach the sample's compilation,
+    /// and CacheGuard rightly skips a project that references xunit, NUnit or MSTest — RULES.md.)
+    /// </summary>
     public static ImmutableArray<MetadataReference> ReferencesFor(params Assembly[] assemblies)
     {
         var builder = ImmutableArray.CreateBuilder<MetadataReference>();
@@ -26,7 +31,7 @@ internal static class SampleCompiler
                 builder.Add(MetadataReference.CreateFromFile(assembly.Location));
             foreach (var name in assembly.GetReferencedAssemblies())
             {
-                if (seen.Contains(name.Name!))
+                if (seen.Contains(name.Name!) || IsTestFramework(name.Name!))
                     continue;
                 try
                 {
@@ -42,6 +47,12 @@ internal static class SampleCompiler
         }
         return builder.ToImmutable();
     }
+
+    private static bool IsTestFramework(string name) =>
+        name.StartsWith("xunit", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("nunit", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("MSTest", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("Microsoft.VisualStudio.TestPlatform", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Compiles <paramref name="source"/> and loads it; a compile error fails with the errors and the source.</summary>
     public static Assembly Compile(string source, string assemblyName, ImmutableArray<MetadataReference> references)

@@ -12,6 +12,24 @@ public sealed class Order
     public List<string> Lines { get; set; } = new();
 }
 
+/// <summary>Immutable by Microsoft's rule: sealed and marked [ImmutableObject(true)].</summary>
+[System.ComponentModel.ImmutableObject(true)]
+public sealed class FrozenOrder
+{
+    public int Id { get; init; }
+    public IReadOnlyList<string> Lines { get; init; } = Array.Empty<string>();
+}
+
+/// <summary>A sealed record: not immutable by the rule (records are not marked, and have setters via with/init).</summary>
+public sealed record OrderRecord(int Id, List<string> Lines);
+
+/// <summary>Marked but not sealed: a subclass could be mutable, so the rule does not trust it.</summary>
+[System.ComponentModel.ImmutableObject(true)]
+public class UnsealedMarkedOrder
+{
+    public int Id { get; init; }
+}
+
 /// <summary>
 /// HybridCache's documented behaviour, run unchanged against Microsoft's default HybridCache (over
 /// RedisCache on the same redis-server) and against CacheGuard's: each test must give the same result.
@@ -21,12 +39,14 @@ public abstract class HybridCacheBehaviorTests(NearNodeFixture fx) : IAsyncLifet
     private ServiceProvider? _services;
     protected HybridCache Cache { get; private set; } = null!;
     protected NearNodeFixture Fixture => fx;
+    protected ConnectionMultiplexer Mux { get; private set; } = null!;
 
     protected abstract void Register(IServiceCollection services, IConnectionMultiplexer mux);
 
     public async Task InitializeAsync()
     {
         var mux = await fx.ConnectAsync();
+        Mux = mux;
         var services = new ServiceCollection();
         services.AddSingleton<IConnectionMultiplexer>(mux);
         Register(services, mux);
@@ -172,6 +192,50 @@ public abstract class HybridCacheBehaviorTests(NearNodeFixture fx) : IAsyncLifet
         Assert.Equal(new[] { "x" }, second.Lines);
     }
 
+    /// <summary>Whether the implementation has an in-memory level (the one that can hand out a shared instance).</summary>
+    protected virtual bool HasMemoryLevel => true;
+
+    [Fact]
+    public async Task An_immutable_type_is_one_shared_instance_from_the_memory_level()
+    {
+        var key = NewKey();
+        await Cache.GetOrCreateAsync(key, _ => ValueTask.FromResult(new FrozenOrder { Id = 1, Lines = new[] { "x" } }), Minute);
+        // The first call's instance may be the factory's own; later calls are memory hits.
+        var second = await Cache.GetOrCreateAsync<FrozenOrder>(key, _ => throw new InvalidOperationException("factory ran"), Minute);
+        var third = await Cache.GetOrCreateAsync<FrozenOrder>(key, _ => throw new InvalidOperationException("factory ran"), Minute);
+        Assert.Equal(new[] { "x" }, third.Lines);
+        if (HasMemoryLevel) Assert.Same(second, third);
+        else Assert.NotSame(second, third); // every hit deserializes from Redis
+    }
+
+    [Fact]
+    public async Task A_sealed_record_or_an_unsealed_marked_type_is_a_new_instance_for_each_caller()
+    {
+        var key = NewKey();
+        await Cache.GetOrCreateAsync(key, _ => ValueTask.FromResult(new OrderRecord(1, new List<string> { "x" })), Minute);
+        var second = await Cache.GetOrCreateAsync<OrderRecord>(key, _ => throw new InvalidOperationException("factory ran"), Minute);
+        second.Lines.Add("changed by caller 2");
+        var third = await Cache.GetOrCreateAsync<OrderRecord>(key, _ => throw new InvalidOperationException("factory ran"), Minute);
+        Assert.NotSame(second, third);
+        Assert.Equal(new[] { "x" }, third.Lines);
+
+        var key2 = NewKey();
+        await Cache.GetOrCreateAsync(key2, _ => ValueTask.FromResult(new UnsealedMarkedOrder { Id = 2 }), Minute);
+        var a = await Cache.GetOrCreateAsync<UnsealedMarkedOrder>(key2, _ => throw new InvalidOperationException("factory ran"), Minute);
+        var b = await Cache.GetOrCreateAsync<UnsealedMarkedOrder>(key2, _ => throw new InvalidOperationException("factory ran"), Minute);
+        Assert.NotSame(a, b);
+        Assert.Equal(2, b.Id);
+    }
+
+    [Fact]
+    public async Task A_removal_that_cannot_reach_Redis_throws_instead_of_looking_done()
+    {
+        var key = NewKey();
+        await Cache.SetAsync(key, "v", Minute);
+        await Mux.DisposeAsync(); // the app's connection is gone
+        await Assert.ThrowsAnyAsync<Exception>(async () => await Cache.RemoveAsync(key));
+    }
+
     [Fact]
     public async Task A_removed_key_that_was_never_cached_is_fine()
     {
@@ -211,6 +275,8 @@ public sealed class CacheGuardHybridCacheWithoutMemoryLevelBehaviorTests(NearNod
 {
     protected override void Register(IServiceCollection services, IConnectionMultiplexer mux) =>
         services.AddCacheGuardHybridCache(o => o.UseNearCache = false);
+
+    protected override bool HasMemoryLevel => false;
 }
 
 /// <summary>Two app nodes using CacheGuard's HybridCache: each sees the other's (and anyone's) changes.</summary>
@@ -314,3 +380,31 @@ public sealed class HybridCacheCoherenceTests(NearNodeFixture fx) : IAsyncLifeti
         Assert.Equal("v2", await b.GetOrCreateAsync(key, _ => ValueTask.FromResult("v2"), Minute));
     }
 }
+
+/// <summary>The runtime's script rule (SecurityTests: KEYS/ARGV only, nothing evaluated) applied to the HybridCache adapter's scripts.</summary>
+public sealed class HybridScriptTests
+{
+    [Fact]
+    public void Every_HybridCache_script_takes_keys_from_KEYS_and_never_evaluates_data()
+    {
+        var scripts = typeof(HybridScripts).GetFields(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(f => (f.Name, Text: (string)f.GetRawConstantValue()!))
+            .ToList();
+        Assert.NotEmpty(scripts);
+        foreach (var (name, text) in scripts)
+        {
+            foreach (var banned in new[] { "loadstring", "load(", "dofile", "loadfile", "setfenv", "getfenv", "string.dump" })
+                Assert.DoesNotContain(banned, text);
+            Assert.Contains("KEYS[", text);
+            var calls = System.Text.RegularExpressions.Regex.Matches(text, @"redis\.p?call\(\s*'(?<cmd>[A-Za-z]+)'\s*,\s*(?<first>[^,)]+)");
+            Assert.True(calls.Count > 0, name + ": no redis.call found");
+            foreach (System.Text.RegularExpressions.Match m in calls)
+            {
+                var first = m.Groups["first"].Value.Trim();
+                Assert.True(first.StartsWith("KEYS[", StringComparison.Ordinal), $"{name}: {m.Groups["cmd"].Value} on {first}, not a KEYS entry");
+            }
+        }
+    }
+}
+

@@ -257,6 +257,55 @@ public sealed class NearCacheTests(NearNodeFixture fx)
     }
 
     [Fact]
+    public async Task ShareInstances_hands_every_memory_hit_the_same_instance()
+    {
+        var (mux, near) = await NodeAsync(new NearCacheOptions { ShareInstances = true });
+        await using var owned = near;
+        var key = NewKey("share");
+        await mux.GetDatabase().SetAsync(key, new List<int> { 1, 2 }, CacheEntryOptions.FromTtl(TimeSpan.FromMinutes(1)));
+        var first = (await near.TryGetAsync<List<int>>(key)).Value!; // the tracked read's instance is the one kept
+        var second = (await near.TryGetAsync<List<int>>(key)).Value!;
+        Assert.Same(first, second);
+        Assert.Equal(1, near.Statistics.LocalHits);
+    }
+
+    [Fact]
+    public async Task By_default_only_types_immutable_by_Microsofts_rule_are_shared()
+    {
+        var (mux, near) = await NodeAsync();
+        await using var owned = near;
+        var db = mux.GetDatabase();
+        var ttl = CacheEntryOptions.FromTtl(TimeSpan.FromMinutes(1));
+        var frozen = NewKey("frozen");
+        var record = NewKey("record");
+        var unsealed = NewKey("unsealed");
+        await db.SetAsync(frozen, new FrozenOrder { Id = 1, Lines = new[] { "x" } }, ttl);
+        await db.SetAsync(record, new OrderRecord(2, new List<string> { "y" }), ttl);
+        await db.SetAsync(unsealed, new UnsealedMarkedOrder { Id = 3 }, ttl);
+
+        Assert.Same((await near.TryGetAsync<FrozenOrder>(frozen)).Value, (await near.TryGetAsync<FrozenOrder>(frozen)).Value);
+        Assert.NotSame((await near.TryGetAsync<OrderRecord>(record)).Value, (await near.TryGetAsync<OrderRecord>(record)).Value);
+        Assert.NotSame((await near.TryGetAsync<UnsealedMarkedOrder>(unsealed)).Value, (await near.TryGetAsync<UnsealedMarkedOrder>(unsealed)).Value);
+        Assert.Equal(3, near.Statistics.LocalHits); // the second read of each was a memory hit
+    }
+
+    [Fact]
+    public void The_sharing_rule_matches_Microsofts_and_adds_only_types_that_copy_by_value()
+    {
+        Assert.True(NearCache.Immutable<string>.Is);
+        Assert.True(NearCache.Immutable<int>.Is);
+        Assert.True(NearCache.Immutable<Guid?>.Is);
+        Assert.True(NearCache.Immutable<(int, DateTimeOffset)>.Is); // a struct without references: unboxing copies it whole
+        Assert.True(NearCache.Immutable<FrozenOrder>.Is);
+        Assert.False(NearCache.Immutable<OrderRecord>.Is);
+        Assert.False(NearCache.Immutable<UnsealedMarkedOrder>.Is);
+        Assert.False(NearCache.Immutable<Order>.Is);
+        Assert.False(NearCache.Immutable<(int, List<int>)>.Is); // a struct holding a mutable reference
+        Assert.False(NearCache.Immutable<int[]>.Is);
+        Assert.False(NearCache.Immutable<object>.Is);
+    }
+
+    [Fact]
     public async Task Hits_are_counted_per_level_on_the_CacheGuard_meter()
     {
         var levels = new System.Collections.Concurrent.ConcurrentBag<string>();

@@ -22,6 +22,7 @@ internal sealed class CacheGuardSettings
     public const string CreateVerbsKey = "create_verbs";
     public const string NegativeTtlLimitKey = "negative_ttl_limit_seconds";
     public const string DefaultTtlKey = "default_ttl_seconds";
+    public const string AnalyzeTestsKey = "analyze_tests";
 
     public const double DefaultJitterFraction = 0.10;
 
@@ -36,8 +37,9 @@ internal sealed class CacheGuardSettings
         _ruleId = ruleId;
         JitterFraction = ParseFraction(Get(JitterFractionKey));
         ExcludedSymbols = ParseList(Get(ExcludedSymbolsKey));
-        WriteVerbs = ParseList(Get(WriteVerbsKey)) is { Length: > 0 } verbs ? verbs : DatabaseWrites.DefaultVerbs;
-        CreateVerbs = ParseList(Get(CreateVerbsKey)) is { Length: > 0 } create ? create : ImmutableArray.Create("Create", "Insert", "Add", "Register", "SignUp");
+        // Project-wide: the body model every rule reads depends on them, so no rule may see other verbs.
+        WriteVerbs = ParseList(GetGlobal(WriteVerbsKey)) is { Length: > 0 } verbs ? verbs : DatabaseWrites.DefaultVerbs;
+        CreateVerbs = ParseList(GetGlobal(CreateVerbsKey)) is { Length: > 0 } create ? create : ImmutableArray.Create("Create", "Insert", "Add", "Register", "SignUp");
         NegativeTtlLimit = ParseSeconds(Get(NegativeTtlLimitKey)) ?? TimeSpan.FromSeconds(30);
         DefaultTtl = ParseSeconds(Get(DefaultTtlKey)) ?? TimeSpan.FromMinutes(5);
     }
@@ -48,10 +50,10 @@ internal sealed class CacheGuardSettings
     /// <summary>Methods or types (<c>Name</c>, <c>Namespace.Type</c>, <c>Namespace.Type.Method</c>, or a prefix ending in <c>*</c>) not analyzed.</summary>
     public ImmutableArray<string> ExcludedSymbols { get; }
 
-    /// <summary>Verbs that make a repository-like call a database write.</summary>
+    /// <summary>Verbs that make a repository-like call a database write (<c>cacheguard.write_verbs</c>, project-wide).</summary>
     public ImmutableArray<string> WriteVerbs { get; }
 
-    /// <summary>Verbs that make a method a create path (CG0003).</summary>
+    /// <summary>Verbs that make a method a create path (CG0003; <c>cacheguard.create_verbs</c>, project-wide).</summary>
     public ImmutableArray<string> CreateVerbs { get; }
 
     /// <summary>The longest acceptable negative TTL (CG0005; default 30 s).</summary>
@@ -99,6 +101,9 @@ internal sealed class CacheGuardSettings
             return perRule;
         return _options.TryGetValue($"cacheguard.{option}", out var global) && !string.IsNullOrWhiteSpace(global) ? global : null;
     }
+
+    private string? GetGlobal(string option) =>
+        _options.TryGetValue($"cacheguard.{option}", out var global) && !string.IsNullOrWhiteSpace(global) ? global : null;
 
     private static ImmutableArray<string> ParseList(string? value)
     {

@@ -39,18 +39,21 @@ internal sealed class GetThenPopulate
 }
 
 /// <summary>
-/// Finds <see cref="GetThenPopulate"/> patterns over the members of one type. Members are added as
-/// their operation blocks are analyzed; <see cref="Find"/> runs at the end of the type, when every
-/// helper a miss branch may call is known. Works on <see cref="CacheOperation"/>s of any family.
+/// Finds <see cref="GetThenPopulate"/> patterns in one body. A miss branch may call a helper of the
+/// same type (or a local function) that populates: the helper's body and facts come from the engine,
+/// built once per method however many callers ask.
 /// </summary>
 internal sealed class GetThenPopulateFinder
 {
+    private readonly Engine.CacheGuardEngine _engine;
     private readonly CacheApi _api;
-    private readonly object _gate = new();
-    private readonly List<MethodCacheFacts> _members = new();
-    private readonly Dictionary<IMethodSymbol, Helper> _helpers = new(SymbolEqualityComparer.Default);
+    private IOperation? _root;
 
-    public GetThenPopulateFinder(CacheApi api) => _api = api;
+    public GetThenPopulateFinder(Engine.CacheGuardEngine engine)
+    {
+        _engine = engine;
+        _api = engine.Api;
+    }
 
     private sealed class Helper
     {
@@ -64,42 +67,42 @@ internal sealed class GetThenPopulateFinder
         public MethodCacheFacts Facts { get; }
     }
 
-    /// <summary>Adds one member's facts (thread-safe: operation blocks run concurrently).</summary>
-    public void Add(MethodCacheFacts facts, ImmutableArray<IOperation> blocks)
-    {
-        if (facts.CacheOperations.IsEmpty)
-            return;
-        lock (_gate)
-        {
-            _members.Add(facts);
-            if (facts.Owner is IMethodSymbol method && blocks.Length > 0)
-            {
-                foreach (var block in blocks)
-                {
-                    if (block is IMethodBodyOperation or IBlockOperation)
-                        _helpers[method.OriginalDefinition] = new Helper(OperationFacts.Root(block), facts);
-                }
-            }
-            foreach (var block in blocks)
-            {
-                foreach (var operation in block.Descendants())
-                {
-                    if (operation is ILocalFunctionOperation { Body: { } body } local)
-                        _helpers[local.Symbol.OriginalDefinition] = new Helper(body, facts);
-                }
-            }
-        }
-    }
-
-    public List<GetThenPopulate> Find()
+    public List<GetThenPopulate> Find(MethodCacheFacts facts, IOperation root)
     {
         var found = new List<GetThenPopulate>();
-        List<MethodCacheFacts> members;
-        lock (_gate)
-            members = new List<MethodCacheFacts>(_members);
-        foreach (var facts in members)
-            FindIn(facts, found);
+        if (facts.CacheOperations.IsEmpty)
+            return found;
+        _root = root;
+        FindIn(facts, found);
         return found;
+    }
+
+    /// <summary>A local function of this body, or a method of the same type with a body that touches the cache.</summary>
+    private Helper? HelperFor(IMethodSymbol target, MethodCacheFacts caller)
+    {
+        target = target.OriginalDefinition;
+        if (target.MethodKind == MethodKind.LocalFunction)
+        {
+            if (_root is null)
+                return null;
+            foreach (var operation in _root.Descendants())
+            {
+                if (operation is ILocalFunctionOperation { Body: { } body } local
+                    && SymbolEqualityComparer.Default.Equals(local.Symbol.OriginalDefinition, target))
+                {
+                    return new Helper(body, caller);
+                }
+            }
+            return null;
+        }
+        if (target.MethodKind != MethodKind.Ordinary
+            || !SymbolEqualityComparer.Default.Equals(target.ContainingType?.OriginalDefinition, caller.Owner.ContainingType?.OriginalDefinition)
+            || _engine.BodyOf(target, default) is not { } helperRoot)
+        {
+            return null;
+        }
+        var facts = _engine.FactsFor(target, helperRoot);
+        return facts.CacheOperations.IsEmpty ? null : new Helper(helperRoot, facts);
     }
 
     private void FindIn(MethodCacheFacts facts, List<GetThenPopulate> found)
@@ -165,10 +168,7 @@ internal sealed class GetThenPopulateFinder
             {
                 continue;
             }
-            Helper? helper;
-            lock (_gate)
-                _helpers.TryGetValue(call.TargetMethod.OriginalDefinition, out helper);
-            if (helper is null || !result.IsOnMissPath(call))
+            if (!result.IsOnMissPath(call) || HelperFor(call.TargetMethod, facts) is not { } helper)
                 continue;
 
             var helperPopulates = ImmutableArray.CreateBuilder<CacheOperation>();
@@ -334,43 +334,5 @@ internal sealed class GetThenPopulateFinder
         while (node is ParenthesizedExpressionSyntax p)
             node = p.Expression;
         return node;
-    }
-}
-
-/// <summary>
-/// Runs <see cref="GetThenPopulateFinder"/> per type: every member's facts are gathered as its operation
-/// block is analyzed, and the patterns are reported when the type is complete (a miss branch may call a
-/// helper declared further down).
-/// </summary>
-internal static class GetThenPopulateAnalysis
-{
-    public static void Register(
-        Microsoft.CodeAnalysis.Diagnostics.CompilationStartAnalysisContext start,
-        CacheApi api,
-        string ruleId,
-        System.Action<Microsoft.CodeAnalysis.Diagnostics.SymbolAnalysisContext, GetThenPopulate, Configuration.CacheGuardSettings> report)
-    {
-        start.RegisterSymbolStartAction(symbolStart =>
-        {
-            var finder = new GetThenPopulateFinder(api);
-            symbolStart.RegisterOperationBlockAction(block =>
-            {
-                if (block.OperationBlocks.IsEmpty)
-                    return;
-                var settings = Configuration.CacheGuardSettings.For(block.Options, block.OperationBlocks[0].Syntax.SyntaxTree, ruleId);
-                if (settings.IsExcluded(block.OwningSymbol))
-                    return;
-                var facts = MethodCacheFacts.Build(block.OwningSymbol, block.OperationBlocks, api, settings.WriteVerbs);
-                finder.Add(facts, block.OperationBlocks);
-            });
-            symbolStart.RegisterSymbolEndAction(end =>
-            {
-                foreach (var pattern in finder.Find())
-                {
-                    var settings = Configuration.CacheGuardSettings.For(end.Options, pattern.Read.Syntax.SyntaxTree, ruleId);
-                    report(end, pattern, settings);
-                }
-            });
-        }, SymbolKind.NamedType);
     }
 }

@@ -45,107 +45,232 @@ internal sealed class WrapperCatalog
     /// <summary>The catalog of <paramref name="api"/>'s compilation, built on first use.</summary>
     public static WrapperCatalog For(CacheApi api) => PerCompilation.GetValue(api.Compilation, _ => Build(api));
 
+    /// <summary>How many layers of wrappers over wrappers are followed (a filter over a cache service over a repository over <c>IDatabase</c>).</summary>
+    private const int MaxLayers = 4;
+
     private static WrapperCatalog Build(CacheApi api)
     {
         var methods = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
         var conflicting = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-        foreach (var type in SourceTypes(api.Compilation.Assembly.GlobalNamespace))
+        // Which type declarations can hold a cache or a wrapper, from the type names their fields,
+        // properties, constructor parameters and extension receivers are written with: a syntax scan of
+        // declarations (no bodies, no symbols), so only those few types are ever bound.
+        var declarations = TypeDeclarations(api.Compilation);
+        var names = new HashSet<string>(System.StringComparer.Ordinal)
         {
-            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
-                continue;
-            var receivers = CacheMemberNames(type, api);
-            if (receivers.Count == 0 && !type.MightContainExtensionMethods)
-                continue;
-
-            var classified = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
-            foreach (var member in type.GetMembers())
+            "IDatabase", "IDatabaseAsync", "IBatch", "ITransaction", "IConnectionMultiplexer", "ConnectionMultiplexer",
+            "IDistributedCache", "IBufferDistributedCache", "RedisCache", "MemoryDistributedCache", "IMemoryCache", "MemoryCache", "HybridCache",
+        };
+        var seenDeclarations = new HashSet<TypeDeclarationSyntax>();
+        var types = new List<INamedTypeSymbol>();
+        void AddCandidates()
+        {
+            foreach (var (declaration, mentioned) in declarations)
             {
-                // Instance methods of a class holding a cache, and extension methods over a cache type
-                // (static class DistributedCacheExtensions { GetObject(this IDistributedCache cache, string key) }).
-                if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
+                if (seenDeclarations.Contains(declaration) || !mentioned.Overlaps(names))
                     continue;
-                var isWrapperMethod = method.IsStatic
-                    ? method.IsExtensionMethod && method.Parameters.Length > 0 && IsCacheType(method.Parameters[0].Type, api)
-                    : receivers.Count > 0;
-                if (isWrapperMethod && Classify(method, receivers, api) is { } wrapper)
+                seenDeclarations.Add(declaration);
+#pragma warning disable RS1030 // the driver's semantic models are cached per tree: a declared symbol, no body bound
+                if (api.Compilation.GetSemanticModel(declaration.SyntaxTree).GetDeclaredSymbol(declaration) is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } symbol
+                    && !types.Contains(symbol, SymbolEqualityComparer.Default))
                 {
-                    classified[method] = wrapper;
-                    methods[method] = wrapper;
+                    types.Add(symbol);
                 }
+#pragma warning restore RS1030
             }
-            if (classified.Count == 0)
-                continue;
+        }
+        AddCandidates();
 
-            foreach (var @interface in type.AllInterfaces)
+        // Layer 0: types holding a cache API. Each further layer: types holding a type whose methods
+        // were classified in an earlier layer (wrappers over wrappers). Stops when a layer adds nothing.
+        var wrapperTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        for (var layer = 0; layer < MaxLayers; layer++)
+        {
+            var kinds = KindsByName(methods);
+            var before = methods.Count;
+            var typesBefore = wrapperTypes.Count;
+            foreach (var type in types)
             {
-                if (!@interface.Locations.Any(l => l.IsInSource))
+                var receivers = CacheMembers(type, api, wrapperTypes);
+                if (receivers.Count == 0 && !type.MightContainExtensionMethods)
                     continue;
-                foreach (var member in @interface.GetMembers().OfType<IMethodSymbol>())
+
+                var classified = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
+                foreach (var member in type.GetMembers())
                 {
-                    if (type.FindImplementationForInterfaceMember(member) is not IMethodSymbol implementation
-                        || !classified.TryGetValue(implementation.OriginalDefinition, out var wrapper))
-                    {
+                    // Instance methods of a class holding a cache, and extension methods over a cache type
+                    // (static class DistributedCacheExtensions { GetObject(this IDistributedCache cache, string key) }).
+                    if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
                         continue;
+                    var isWrapperMethod = method.IsStatic
+                        ? method.IsExtensionMethod && method.Parameters.Length > 0 && IsCacheType(method.Parameters[0].Type, api)
+                        : receivers.Count > 0;
+                    if (isWrapperMethod && Classify(method, receivers, kinds, api) is { } wrapper)
+                    {
+                        classified[method] = wrapper;
+                        methods[method] = wrapper;
                     }
-                    var key = member.OriginalDefinition;
-                    if (methods.TryGetValue(key, out var existing) && existing.Kind != wrapper.Kind)
-                        conflicting.Add(key);
-                    else
-                        methods[key] = new WrapperMethod(wrapper.Kind, wrapper.KeyOrdinal);
+                }
+                if (classified.Count == 0)
+                    continue;
+                wrapperTypes.Add(type);
+
+                foreach (var @interface in type.AllInterfaces)
+                {
+                    if (!@interface.Locations.Any(l => l.IsInSource))
+                        continue;
+                    foreach (var member in @interface.GetMembers().OfType<IMethodSymbol>())
+                    {
+                        if (type.FindImplementationForInterfaceMember(member) is not IMethodSymbol implementation
+                            || !classified.TryGetValue(implementation.OriginalDefinition, out var wrapper))
+                        {
+                            continue;
+                        }
+                        var key = member.OriginalDefinition;
+                        if (methods.TryGetValue(key, out var existing) && existing.Kind != wrapper.Kind)
+                            conflicting.Add(key);
+                        else
+                            methods[key] = new WrapperMethod(wrapper.Kind, wrapper.KeyOrdinal);
+                        wrapperTypes.Add(@interface.OriginalDefinition);
+                    }
                 }
             }
+            if (methods.Count == before && wrapperTypes.Count == typesBefore)
+                break;
+            foreach (var wrapperType in wrapperTypes)
+                names.Add(wrapperType.Name);
+            AddCandidates();
         }
         foreach (var method in conflicting)
             methods.Remove(method);
         return new WrapperCatalog(methods);
     }
 
-    private static IEnumerable<INamedTypeSymbol> SourceTypes(INamespaceSymbol root)
+    /// <summary>(type, method name) → what every classified method of that name on that type does; absent when they disagree.</summary>
+    private static Dictionary<(ITypeSymbol, string), CacheOperationKind?> KindsByName(Dictionary<IMethodSymbol, WrapperMethod> methods)
     {
-        var stack = new Stack<INamespaceOrTypeSymbol>();
-        stack.Push(root);
-        while (stack.Count > 0)
+        var kinds = new Dictionary<(ITypeSymbol, string), CacheOperationKind?>(new TypeNameComparer());
+        foreach (var pair in methods)
         {
-            var current = stack.Pop();
-            foreach (var member in current.GetMembers())
+            var key = ((ITypeSymbol)pair.Key.ContainingType.OriginalDefinition, pair.Key.Name);
+            kinds[key] = kinds.TryGetValue(key, out var existing) && existing != pair.Value.Kind ? null : pair.Value.Kind;
+        }
+        return kinds;
+    }
+
+    private sealed class TypeNameComparer : IEqualityComparer<(ITypeSymbol Type, string Name)>
+    {
+        public bool Equals((ITypeSymbol Type, string Name) x, (ITypeSymbol Type, string Name) y) =>
+            SymbolEqualityComparer.Default.Equals(x.Type, y.Type) && string.Equals(x.Name, y.Name, System.StringComparison.Ordinal);
+
+        public int GetHashCode((ITypeSymbol Type, string Name) obj) =>
+            SymbolEqualityComparer.Default.GetHashCode(obj.Type) ^ System.StringComparer.Ordinal.GetHashCode(obj.Name);
+    }
+
+    /// <summary>Every type declaration of the compilation with the simple type names its members are declared with.</summary>
+    private static List<(TypeDeclarationSyntax Declaration, HashSet<string> Names)> TypeDeclarations(Compilation compilation)
+    {
+        var found = new List<(TypeDeclarationSyntax, HashSet<string>)>();
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            var root = tree.GetRoot();
+            foreach (var node in root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
             {
-                if (member is INamespaceSymbol ns)
+                if (node is not (ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax))
+                    continue;
+                var declaration = (TypeDeclarationSyntax)node;
+                var mentioned = new HashSet<string>(System.StringComparer.Ordinal);
+                if (declaration.ParameterList is { } primary)
                 {
-                    stack.Push(ns);
+                    foreach (var parameter in primary.Parameters)
+                        AddName(parameter.Type, mentioned);
                 }
-                else if (member is INamedTypeSymbol type && type.Locations.Any(l => l.IsInSource))
+                foreach (var member in declaration.Members)
                 {
-                    yield return type;
-                    stack.Push(type);
+                    switch (member)
+                    {
+                        case BaseFieldDeclarationSyntax field:
+                            AddName(field.Declaration.Type, mentioned);
+                            break;
+                        case PropertyDeclarationSyntax property:
+                            AddName(property.Type, mentioned);
+                            break;
+                        case ConstructorDeclarationSyntax constructor:
+                            foreach (var parameter in constructor.ParameterList.Parameters)
+                                AddName(parameter.Type, mentioned);
+                            break;
+                        case MethodDeclarationSyntax method when method.ParameterList.Parameters.Count > 0
+                            && method.ParameterList.Parameters[0].Modifiers.Any(SyntaxKind.ThisKeyword):
+                            AddName(method.ParameterList.Parameters[0].Type, mentioned);
+                            break;
+                    }
                 }
+                if (mentioned.Count > 0)
+                    found.Add((declaration, mentioned));
             }
+        }
+        return found;
+    }
+
+    /// <summary>The simple name a type is written with: <c>IDatabase</c> for <c>StackExchange.Redis.IDatabase?</c>, <c>Lazy&lt;IDatabase&gt;</c> adds both.</summary>
+    private static void AddName(TypeSyntax? type, HashSet<string> names)
+    {
+        switch (type)
+        {
+            case null:
+                return;
+            case IdentifierNameSyntax identifier:
+                names.Add(identifier.Identifier.ValueText);
+                return;
+            case GenericNameSyntax generic:
+                names.Add(generic.Identifier.ValueText);
+                foreach (var argument in generic.TypeArgumentList.Arguments)
+                    AddName(argument, names);
+                return;
+            case QualifiedNameSyntax qualified:
+                AddName(qualified.Right, names);
+                return;
+            case AliasQualifiedNameSyntax alias:
+                AddName(alias.Name, names);
+                return;
+            case NullableTypeSyntax nullable:
+                AddName(nullable.ElementType, names);
+                return;
         }
     }
 
-    /// <summary>Names through which the type reaches a cache: fields, properties, constructor parameters.</summary>
-    private static HashSet<string> CacheMemberNames(INamedTypeSymbol type, CacheApi api)
+    /// <summary>
+    /// Names through which the type reaches a cache (fields, properties, constructor parameters),
+    /// each with the wrapper type it holds, or null for a cache API itself.
+    /// </summary>
+    private static Dictionary<string, ITypeSymbol?> CacheMembers(INamedTypeSymbol type, CacheApi api, HashSet<ITypeSymbol> wrapperTypes)
     {
-        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        var names = new Dictionary<string, ITypeSymbol?>(System.StringComparer.Ordinal);
         foreach (var member in type.GetMembers())
         {
             switch (member)
             {
-                case IFieldSymbol field when IsCacheType(field.Type, api):
-                    names.Add(field.Name);
+                case IFieldSymbol field:
+                    Add(field.Name, field.Type);
                     break;
-                case IPropertySymbol property when IsCacheType(property.Type, api):
-                    names.Add(property.Name);
+                case IPropertySymbol property:
+                    Add(property.Name, property.Type);
                     break;
                 case IMethodSymbol { MethodKind: MethodKind.Constructor } constructor:
                     foreach (var parameter in constructor.Parameters)
-                    {
-                        if (IsCacheType(parameter.Type, api))
-                            names.Add(parameter.Name); // primary constructor parameters are captured by name
-                    }
+                        Add(parameter.Name, parameter.Type); // primary constructor parameters are captured by name
                     break;
             }
         }
         return names;
+
+        void Add(string name, ITypeSymbol memberType)
+        {
+            if (IsCacheType(memberType, api))
+                names[name] = null;
+            else if (wrapperTypes.Count > 0 && wrapperTypes.Contains(memberType.OriginalDefinition) && !names.ContainsKey(name))
+                names[name] = memberType.OriginalDefinition;
+        }
     }
 
     private static bool IsCacheType(ITypeSymbol type, CacheApi api) =>
@@ -155,7 +280,7 @@ internal sealed class WrapperCatalog
         || OperationFacts.IsOrInherits(type, api.MemoryCache)
         || OperationFacts.IsOrInherits(type, api.HybridCache);
 
-    private static WrapperMethod? Classify(IMethodSymbol method, HashSet<string> typeReceivers, CacheApi api)
+    private static WrapperMethod? Classify(IMethodSymbol method, Dictionary<string, ITypeSymbol?> typeReceivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> wrapperKinds, CacheApi api)
     {
         var keyOrdinal = KeyParameter(method, api);
         if (keyOrdinal < 0 || method.DeclaringSyntaxReferences.Length != 1)
@@ -166,7 +291,15 @@ internal sealed class WrapperCatalog
         if (body is null)
             return null;
 
-        var receivers = new HashSet<string>(typeReceivers, System.StringComparer.Ordinal);
+        var receivers = new HashSet<string>(System.StringComparer.Ordinal);
+        var wrappers = new Dictionary<string, ITypeSymbol>(System.StringComparer.Ordinal);
+        foreach (var pair in typeReceivers)
+        {
+            if (pair.Value is null)
+                receivers.Add(pair.Key);
+            else
+                wrappers[pair.Key] = pair.Value;
+        }
         foreach (var parameter in method.Parameters)
         {
             if (IsCacheType(parameter.Type, api))
@@ -187,7 +320,20 @@ internal sealed class WrapperCatalog
         bool reads = false, writes = false, deletes = false, other = false;
         foreach (var invocation in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
         {
-            if (invocation.Expression is not MemberAccessExpressionSyntax access || !Mentions(access.Expression, receivers))
+            if (invocation.Expression is not MemberAccessExpressionSyntax access)
+                continue;
+            // A call on a wrapper this type holds (_cacheService.GetAsync(key)): what that wrapper method does.
+            if (wrappers.Count > 0 && ReceiverName(access.Expression) is { } receiverName
+                && wrappers.TryGetValue(receiverName, out var wrapperType))
+            {
+                if (!wrapperKinds.TryGetValue((wrapperType, access.Name.Identifier.ValueText), out var kind) || kind is null)
+                    continue;
+                reads |= kind == CacheOperationKind.Read;
+                writes |= kind == CacheOperationKind.Write;
+                deletes |= kind == CacheOperationKind.Delete;
+                continue;
+            }
+            if (!Mentions(access.Expression, receivers))
                 continue;
             switch (access.Name.Identifier.ValueText)
             {
@@ -239,6 +385,14 @@ internal sealed class WrapperCatalog
         }
         return first;
     }
+
+    /// <summary><c>_cache</c> or <c>this._cache</c>.</summary>
+    private static string? ReceiverName(ExpressionSyntax expression) => expression switch
+    {
+        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax name } => name.Identifier.ValueText,
+        _ => null,
+    };
 
     private static bool Mentions(SyntaxNode node, HashSet<string> names)
     {

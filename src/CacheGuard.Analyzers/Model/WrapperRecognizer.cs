@@ -14,10 +14,12 @@ internal static class WrapperRecognizer
     public static CacheOperation? Recognize(IInvocationOperation invocation, CacheApi api)
     {
         var method = invocation.TargetMethod;
-        // Only calls on another object (or a cache, for extension methods), to methods declared in this compilation.
+        // Calls to methods declared in this compilation: on another object, on a cache (extension
+        // methods), or on this object (a cache service's GetOrSetAsync built from its own GetAsync and
+        // SetAsync, a private read helper). The wrapper method's own body is analyzed as what it calls.
         if (method.DeclaringSyntaxReferences.IsEmpty)
             return null;
-        if (method.IsExtensionMethod ? !method.IsStatic : invocation.Instance is null or IInstanceReferenceOperation)
+        if (method.IsExtensionMethod ? !method.IsStatic : invocation.Instance is null)
             return null;
         if (api.Wrappers.Find(method) is not { } wrapper)
             return null;

@@ -6,6 +6,7 @@ using System.Linq;
 using CacheGuard.Analyzers.Configuration;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using CacheGuard.Analyzers.Engine;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -18,7 +19,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// across the compilation at its end.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
+public sealed class CreatePathMissingInvalidationAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: the keys to invalidate, rebuilt from the created entity, one per line.</summary>
     public const string KeysProperty = "Keys";
@@ -36,24 +37,39 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
     /// </summary>
     public const string FamilyProperty = "Family";
 
+    public CreatePathMissingInvalidationAnalyzer()
+        : base(CreatePathMissingInvalidationRule.Instance)
+    {
+    }
+}
+
+/// <summary>CG0003: each body contributes a record (negatives, cleared keys, calls, create path); the end of the compilation correlates them.</summary>
+internal sealed class CreatePathMissingInvalidationRule : Rule
+{
+    public static readonly CreatePathMissingInvalidationRule Instance = new();
+
     // Key parts too common to tie a create path to a negative entry by name alone.
     private static readonly ImmutableHashSet<string> GenericNames =
         ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, "id", "key", "name", "value", "type", "kind", "code", "text", "item", "entity", "model", "request", "input", "dto", "command");
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CreatePathMissingInvalidation);
-
-    public override void Initialize(AnalysisContext context)
+    private CreatePathMissingInvalidationRule()
+        : base(Descriptors.CG0003_CreatePathMissingInvalidation)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (CacheApi.TryCreate(start.Compilation) is not { HasRedis: true } api)
-                return;
-            var state = new CompilationState(api);
-            start.RegisterOperationBlockAction(state.Collect);
-            start.RegisterCompilationEndAction(state.Report);
-        });
+    }
+
+    public override bool NeedsCompilationEnd => true;
+
+    public override void Analyze(MethodContext context)
+    {
+        if (!context.Api.HasRedis)
+            return;
+        context.Engine.State(this, () => new CompilationState(context.Engine)).Collect(context);
+    }
+
+    public override void CompilationEnd(CompilationAnalysisContext context, CacheGuardEngine engine)
+    {
+        if (engine.Api.HasRedis)
+            engine.State(this, () => new CompilationState(engine)).Report(context);
     }
 
     /// <summary>What one method contributes: negative writes, cleared keys, calls, and its create path.</summary>
@@ -76,17 +92,41 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
 
     private sealed class CompilationState
     {
+        private readonly CacheGuardEngine _engine;
         private readonly CacheApi _api;
         private readonly ConcurrentBag<MethodRecord> _records = new();
+        private readonly ConcurrentDictionary<IMethodSymbol, MethodRecord?> _callees = new(SymbolEqualityComparer.Default);
 
-        public CompilationState(CacheApi api) => _api = api;
-
-        public void Collect(OperationBlockAnalysisContext context)
+        public CompilationState(CacheGuardEngine engine)
         {
-            if (context.OperationBlocks.IsEmpty || context.OwningSymbol is not IMethodSymbol method)
+            _engine = engine;
+            _api = engine.Api;
+        }
+
+        public void Collect(MethodContext context)
+        {
+            if (context.OwningSymbol is not IMethodSymbol method)
                 return;
-            var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.CreatePathMissingInvalidation);
-            var facts = MethodCacheFacts.Build(method, context.OperationBlocks, _api, settings.WriteVerbs);
+            if (Build(method, context.Root, context.Facts, context.Settings(RuleIds.CreatePathMissingInvalidation), withCreatePath: true) is { } record)
+                _records.Add(record);
+        }
+
+        /// <summary>
+        /// The record of a method no cache call claimed (a helper between a create path and the delete):
+        /// built from its body on first use, once per method.
+        /// </summary>
+        private MethodRecord? CalleeRecord(IMethodSymbol method) =>
+            _callees.GetOrAdd(method, m =>
+            {
+                if (m.MethodKind != MethodKind.Ordinary || _engine.BodyOf(m, default) is not { } root)
+                    return null;
+                var settings = CacheGuardSettings.For(_engine.Options, root.Syntax.SyntaxTree, RuleIds.CreatePathMissingInvalidation);
+                return Build(m, root, _engine.FactsFor(m, root), settings, withCreatePath: false);
+            });
+
+        private MethodRecord? Build(IMethodSymbol method, IOperation root, MethodCacheFacts facts, CacheGuardSettings settings, bool withCreatePath)
+        {
+            var blocks = ImmutableArray.Create(root);
             var record = new MethodRecord(method.OriginalDefinition) { Excluded = settings.IsExcluded(method) };
 
             var reads = new List<KeyShape?>();
@@ -124,7 +164,7 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
                     record.Clears.Add(overwrite);
             }
 
-            foreach (var block in context.OperationBlocks)
+            foreach (var block in blocks)
             {
                 foreach (var operation in block.Descendants())
                 {
@@ -142,15 +182,16 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
                 }
             }
 
-            if (!record.Excluded)
+            if (!record.Excluded && withCreatePath)
             {
-                record.CreatePath = CreatePath.TryCreate(method, context.OperationBlocks, facts, _api, settings.CreateVerbs);
+                record.CreatePath = CreatePath.TryCreate(method, blocks, facts, _api, settings.CreateVerbs);
                 if (record.CreatePath is not null && method.Locations.Length > 0 && method.Locations[0].IsInSource)
                     record.NameLocation = method.Locations[0];
             }
 
-            if (record.Negatives.Count > 0 || record.Clears.Count > 0 || record.Calls.Count > 0 || record.Publishes || record.CreatePath is not null)
-                _records.Add(record);
+            return record.Negatives.Count > 0 || record.Clears.Count > 0 || record.Calls.Count > 0 || record.Publishes || record.CreatePath is not null
+                ? record
+                : null;
         }
 
         /// <summary>
@@ -243,6 +284,31 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
                     }
                 }
             }
+            // Callers no cache call marked: the engine recorded their calls to create-named methods;
+            // their records are built now, only for the create paths that have callers.
+            var recordOf = new Dictionary<IMethodSymbol, MethodRecord>(SymbolEqualityComparer.Default);
+            foreach (var record in records)
+                recordOf[record.Method] = record;
+            foreach (var (caller, target) in _engine.CreatePathCalls)
+            {
+                if (!byMethod.TryGetValue(target, out var callees))
+                    continue;
+                if (!recordOf.TryGetValue(caller, out var callerRecord))
+                {
+                    if (CalleeRecord(caller) is not { } built)
+                        continue;
+                    recordOf[caller] = callerRecord = built;
+                }
+                foreach (var callee in callees)
+                {
+                    if (callee == callerRecord || callee.CreatePath is null)
+                        continue;
+                    if (!callers.TryGetValue(callee, out var list))
+                        callers[callee] = list = new List<MethodRecord>();
+                    if (!list.Contains(callerRecord))
+                        list.Add(callerRecord);
+                }
+            }
 
             foreach (var record in records)
             {
@@ -278,7 +344,7 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
                 var properties = FixProperties(create, uncleared, _api, out var insertAfter);
                 var additional = insertAfter is null ? ImmutableArray<Location>.Empty : ImmutableArray.Create(insertAfter);
                 context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.CreatePathMissingInvalidation, record.NameLocation, additional, properties,
+                    Descriptors.CG0003_CreatePathMissingInvalidation, record.NameLocation, additional, properties,
                     record.Method.Name, entity, first.Key!.Text));
             }
         }
@@ -302,7 +368,7 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
         }
 
         /// <summary>The method (or a method it calls, three levels deep) deletes, invalidates or overwrites a key of this shape, or a key of unknown shape.</summary>
-        private static bool Clears(MethodRecord record, KeyShape shape, Dictionary<IMethodSymbol, List<MethodRecord>> byMethod, int depth, HashSet<MethodRecord> seen)
+        private bool Clears(MethodRecord record, KeyShape shape, Dictionary<IMethodSymbol, List<MethodRecord>> byMethod, int depth, HashSet<MethodRecord> seen)
         {
             if (!seen.Add(record))
                 return false;
@@ -313,7 +379,12 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
             foreach (var call in record.Calls)
             {
                 if (!byMethod.TryGetValue(call, out var callees))
+                {
+                    // A helper no cache call claimed: its record is built from its body now.
+                    if (CalleeRecord(call) is { } lazy && Clears(lazy, shape, byMethod, depth + 1, seen))
+                        return true;
                     continue;
+                }
                 foreach (var callee in callees)
                 {
                     if (Clears(callee, shape, byMethod, depth + 1, seen))
@@ -357,10 +428,10 @@ public sealed class CreatePathMissingInvalidationAnalyzer : DiagnosticAnalyzer
             }
             insertAfter = create.LastWriteStatement;
             properties = properties
-                .Add(KeysProperty, string.Join("\n", keys))
-                .Add(DatabaseProperty, database)
-                .Add(AsyncProperty, create.Method.IsAsync ? "true" : "false");
-            return family is null ? properties : properties.Add(FamilyProperty, family);
+                .Add(CreatePathMissingInvalidationAnalyzer.KeysProperty, string.Join("\n", keys))
+                .Add(CreatePathMissingInvalidationAnalyzer.DatabaseProperty, database)
+                .Add(CreatePathMissingInvalidationAnalyzer.AsyncProperty, create.Method.IsAsync ? "true" : "false");
+            return family is null ? properties : properties.Add(CreatePathMissingInvalidationAnalyzer.FamilyProperty, family);
         }
 
         /// <summary>What fills a key part in the create path: the created entity's member, or a parameter of the same name.</summary>

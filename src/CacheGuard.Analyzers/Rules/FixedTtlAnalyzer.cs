@@ -3,6 +3,7 @@ using System.Globalization;
 using CacheGuard.Analyzers.Configuration;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using CacheGuard.Analyzers.Engine;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -13,7 +14,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// moment (a literal, constant, field, configuration value, or a parameter passed through).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class FixedTtlAnalyzer : DiagnosticAnalyzer
+public sealed class FixedTtlAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: the jitter fraction the fix should pass (invariant culture).</summary>
     public const string FractionProperty = "Fraction";
@@ -21,33 +22,36 @@ public sealed class FixedTtlAnalyzer : DiagnosticAnalyzer
     /// <summary>Diagnostic property present when the expiry can be wrapped in <c>CacheTtl.Jitter</c>.</summary>
     public const string FixableProperty = "Fixable";
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.FixedTtl);
-
-    public override void Initialize(AnalysisContext context)
+    public FixedTtlAnalyzer()
+        : base(FixedTtlRule.Instance)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (CacheApi.TryCreate(start.Compilation) is not { } api)
-                return;
-            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
-        });
+    }
+}
+
+/// <summary>CG0001, read against the engine's model of one body.</summary>
+internal sealed class FixedTtlRule : Rule
+{
+    public static readonly FixedTtlRule Instance = new();
+
+    private FixedTtlRule()
+        : base(Descriptors.CG0001_FixedTtl)
+    {
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext context, CacheApi api)
+    public override void Analyze(MethodContext context)
     {
-        if (context.OperationBlocks.IsEmpty)
-            return;
-        var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.FixedTtl);
+        var api = context.Api;
+        var settings = context.Settings(RuleIds.FixedTtl);
         if (settings.IsExcluded(context.OwningSymbol))
             return;
 
-        var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
+        var facts = context.Facts;
         foreach (var operation in facts.CacheOperations)
         {
             if (!IsCacheEntryTtl(operation, facts))
                 continue;
+            if (operation.Kind == CacheOperationKind.Write && KeyPurpose.Of(operation, facts, api) != KeyPurposeKind.CacheEntry)
+                continue; // a lock or lease, a marker or cooldown, a counter's window, a temporary store
             if (operation.Expiry is not { } expiry || !operation.HasExpiry)
                 continue;
 
@@ -56,18 +60,23 @@ public sealed class FixedTtlAnalyzer : DiagnosticAnalyzer
                 continue;
 
             var properties = ImmutableDictionary<string, string?>.Empty
-                .Add(FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
+                .Add(FixedTtlAnalyzer.FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
             if (IsJitterable(expiry, api))
-                properties = properties.Add(FixableProperty, "true");
+                properties = properties.Add(FixedTtlAnalyzer.FixableProperty, "true");
 
             var location = expiry.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax argument ? argument.Expression.GetLocation() : expiry.Syntax.GetLocation();
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.FixedTtl, location, properties, origin.Description));
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CG0001_FixedTtl, location, properties, origin.Description));
         }
 
         // IDistributedCache / IMemoryCache / HybridCache: expiries set on options objects and entries,
         // reported on the assignment (or the fluent call's argument).
+        if ((context.Reasons & MarkReasons.EntryExpiry) == 0)
+            return;
         foreach (var entryExpiry in EntryExpiries.In(context.OperationBlocks, api))
         {
+            // A real sliding expiration (a hot entry never expires, cold ones one by one) does not synchronize loads (RULES.md).
+            if (entryExpiry.Member is "SlidingExpiration" or "SetSlidingExpiration")
+                continue;
             var origin = ExpiryOrigin.Of(entryExpiry.Value, api);
             if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api)
                 || !EntryExpiries.IsValueLifetime(entryExpiry, facts, api))
@@ -75,10 +84,10 @@ public sealed class FixedTtlAnalyzer : DiagnosticAnalyzer
                 continue;
             }
             var properties = ImmutableDictionary<string, string?>.Empty
-                .Add(FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
+                .Add(FixedTtlAnalyzer.FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
             if (IsJitterable(entryExpiry.Value, entryExpiry.ReportOn, api))
-                properties = properties.Add(FixableProperty, "true");
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.FixedTtl, entryExpiry.ReportOn.GetLocation(), properties, origin.Description));
+                properties = properties.Add(FixedTtlAnalyzer.FixableProperty, "true");
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CG0001_FixedTtl, entryExpiry.ReportOn.GetLocation(), properties, origin.Description));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using CacheGuard.Analyzers.Configuration;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using CacheGuard.Analyzers.Engine;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace CacheGuard.Analyzers.Rules;
@@ -11,32 +12,33 @@ namespace CacheGuard.Analyzers.Rules;
 /// between the two repopulates the old row, which then lives until its TTL.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class InvalidateBeforeWriteAnalyzer : DiagnosticAnalyzer
+public sealed class InvalidateBeforeWriteAnalyzer : RuleAnalyzer
 {
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.InvalidateBeforeWrite);
-
-    public override void Initialize(AnalysisContext context)
+    public InvalidateBeforeWriteAnalyzer()
+        : base(InvalidateBeforeWriteRule.Instance)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (CacheApi.TryCreate(start.Compilation) is not { } api)
-                return;
-            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
-        });
+    }
+}
+
+/// <summary>CG0006, read against the engine's model of one body.</summary>
+internal sealed class InvalidateBeforeWriteRule : Rule
+{
+    public static readonly InvalidateBeforeWriteRule Instance = new();
+
+    private InvalidateBeforeWriteRule()
+        : base(Descriptors.CG0006_InvalidateBeforeWrite)
+    {
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext context, CacheApi api)
+    public override void Analyze(MethodContext context)
     {
-        if (context.OperationBlocks.IsEmpty)
-            return;
-        var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.InvalidateBeforeWrite);
+        var api = context.Api;
+        var settings = context.Settings(RuleIds.InvalidateBeforeWrite);
         if (settings.IsExcluded(context.OwningSymbol))
             return;
 
-        var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
-        if (WritePathFacts.Build(facts, context.OperationBlocks, api) is not { } writePath)
+        var facts = context.Facts;
+        if (context.WritePath is not { } writePath)
             return;
 
         foreach (var invalidation in writePath.Invalidations)
@@ -55,7 +57,7 @@ public sealed class InvalidateBeforeWriteAnalyzer : DiagnosticAnalyzer
 
             var plan = InvalidationPlan.For(invalidation, writes, context.OwningSymbol, api);
             context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.InvalidateBeforeWrite, invalidation.Syntax.GetLocation(), plan.ToProperties(), CacheKeys.Describe(invalidation.Key)));
+                Descriptors.CG0006_InvalidateBeforeWrite, invalidation.Syntax.GetLocation(), plan.ToProperties(), CacheKeys.Describe(invalidation.Key)));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using CacheGuard.Analyzers.Configuration;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using CacheGuard.Analyzers.Engine;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -15,33 +16,34 @@ namespace CacheGuard.Analyzers.Rules;
 /// the faithful rewrite (HybridCache, or a per-key lock) changes the cache the project uses.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class MemoryCacheGetOrCreateAnalyzer : DiagnosticAnalyzer
+public sealed class MemoryCacheGetOrCreateAnalyzer : RuleAnalyzer
 {
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.UnguardedPopulate);
-
-    public override void Initialize(AnalysisContext context)
+    public MemoryCacheGetOrCreateAnalyzer()
+        : base(MemoryCacheGetOrCreateRule.Instance)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (CacheApi.TryCreate(start.Compilation) is not { MemoryCache: not null } api)
-                return;
-            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
-        });
+    }
+}
+
+/// <summary>CG0004, read against the engine's model of one body.</summary>
+internal sealed class MemoryCacheGetOrCreateRule : Rule
+{
+    public static readonly MemoryCacheGetOrCreateRule Instance = new();
+
+    private MemoryCacheGetOrCreateRule()
+        : base(Descriptors.CG0004_UnguardedPopulate)
+    {
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext context, CacheApi api)
+    public override void Analyze(MethodContext context)
     {
-        if (context.OperationBlocks.IsEmpty)
-            return;
-        var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.UnguardedPopulate);
+        var api = context.Api;
+        var settings = context.Settings(RuleIds.UnguardedPopulate);
         if (settings.IsExcluded(context.OwningSymbol))
             return;
 
-        if (!OperationFacts.CallsMethodNamed(context.OperationBlocks, "GetOrCreate", "GetOrCreateAsync"))
-            return; // most bodies: no GetOrCreate, no need for the model
-        var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
+        if (api.MemoryCache is null)
+            return;
+        var facts = context.Facts;
         foreach (var operation in facts.CacheOperations)
         {
             if (operation.Kind != CacheOperationKind.GetOrCreate || operation.IsSingleFlight || operation.Family != CacheFamily.MemoryCache)
@@ -54,7 +56,7 @@ public sealed class MemoryCacheGetOrCreateAnalyzer : DiagnosticAnalyzer
                 continue;
 
             context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.UnguardedPopulate,
+                Descriptors.CG0004_UnguardedPopulate,
                 operation.Syntax.GetLocation(),
                 CacheKeys.Describe(operation.Key),
                 description));

@@ -4,6 +4,7 @@ using CacheGuard.Analyzers.Configuration;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using CacheGuard.Analyzers.Engine;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -14,7 +15,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// including the implicit form: a nullable lookup result cached with the positive TTL.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class NegativeTtlTooLongAnalyzer : DiagnosticAnalyzer
+public sealed class NegativeTtlTooLongAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: the limit in seconds (invariant culture) the fix's TTL must respect.</summary>
     public const string LimitSecondsProperty = "LimitSeconds";
@@ -29,29 +30,30 @@ public sealed class NegativeTtlTooLongAnalyzer : DiagnosticAnalyzer
     public const string ReplaceFix = "Replace";
     public const string SplitFix = "Split";
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.NegativeTtlTooLong);
-
-    public override void Initialize(AnalysisContext context)
+    public NegativeTtlTooLongAnalyzer()
+        : base(NegativeTtlTooLongRule.Instance)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (CacheApi.TryCreate(start.Compilation) is not { } api)
-                return;
-            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
-        });
+    }
+}
+
+/// <summary>CG0005, read against the engine's model of one body.</summary>
+internal sealed class NegativeTtlTooLongRule : Rule
+{
+    public static readonly NegativeTtlTooLongRule Instance = new();
+
+    private NegativeTtlTooLongRule()
+        : base(Descriptors.CG0005_NegativeTtlTooLong)
+    {
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext context, CacheApi api)
+    public override void Analyze(MethodContext context)
     {
-        if (context.OperationBlocks.IsEmpty)
-            return;
-        var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.NegativeTtlTooLong);
+        var api = context.Api;
+        var settings = context.Settings(RuleIds.NegativeTtlTooLong);
         if (settings.IsExcluded(context.OwningSymbol))
             return;
 
-        var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
+        var facts = context.Facts;
         foreach (var operation in facts.CacheOperations)
         {
             if (operation.Kind != CacheOperationKind.Write)
@@ -71,17 +73,17 @@ public sealed class NegativeTtlTooLongAnalyzer : DiagnosticAnalyzer
                 continue;
 
             var properties = ImmutableDictionary<string, string?>.Empty
-                .Add(LimitSecondsProperty, settings.NegativeTtlLimit.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
+                .Add(NegativeTtlTooLongAnalyzer.LimitSecondsProperty, settings.NegativeTtlLimit.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
             var additional = ImmutableArray<Location>.Empty;
             if (IsFixable(expiry, api))
             {
                 if (!negative.IsImplicit)
                 {
-                    properties = properties.Add(FixProperty, ReplaceFix);
+                    properties = properties.Add(NegativeTtlTooLongAnalyzer.FixProperty, NegativeTtlTooLongAnalyzer.ReplaceFix);
                 }
                 else if (negative.Lookup is ILocalReferenceOperation lookup && !lookup.Syntax.ContainsDiagnostics)
                 {
-                    properties = properties.Add(FixProperty, SplitFix);
+                    properties = properties.Add(NegativeTtlTooLongAnalyzer.FixProperty, NegativeTtlTooLongAnalyzer.SplitFix);
                     additional = ImmutableArray.Create(lookup.Syntax.GetLocation());
                 }
             }
@@ -89,11 +91,11 @@ public sealed class NegativeTtlTooLongAnalyzer : DiagnosticAnalyzer
             var location = expiry.Syntax is ArgumentSyntax argument ? argument.Expression.GetLocation() : expiry.Syntax.GetLocation();
             var what = negative.IsImplicit ? TtlValue.Describe(ttl) + " (the positive TTL, with no null check)" : TtlValue.Describe(ttl);
             context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.NegativeTtlTooLong, location, additional, properties, what, TtlValue.Describe(settings.NegativeTtlLimit)));
+                Descriptors.CG0005_NegativeTtlTooLong, location, additional, properties, what, TtlValue.Describe(settings.NegativeTtlLimit)));
         }
     }
 
-    private static void ReportEntryExpiries(OperationBlockAnalysisContext context, CacheOperation operation, CacheApi api, CacheGuardSettings settings)
+    private static void ReportEntryExpiries(MethodContext context, CacheOperation operation, CacheApi api, CacheGuardSettings settings)
     {
         if (NegativeCacheWrites.Recognize(operation, context.OwningSymbol, api) is not { IsImplicit: false })
             return;
@@ -102,9 +104,9 @@ public sealed class NegativeTtlTooLongAnalyzer : DiagnosticAnalyzer
             if (TtlValue.LowerBound(entryExpiry.Value, api) is not { } ttl || ttl <= settings.NegativeTtlLimit)
                 continue;
             var properties = ImmutableDictionary<string, string?>.Empty
-                .Add(LimitSecondsProperty, settings.NegativeTtlLimit.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
+                .Add(NegativeTtlTooLongAnalyzer.LimitSecondsProperty, settings.NegativeTtlLimit.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
             context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.NegativeTtlTooLong, entryExpiry.ReportOn.GetLocation(), properties, TtlValue.Describe(ttl), TtlValue.Describe(settings.NegativeTtlLimit)));
+                Descriptors.CG0005_NegativeTtlTooLong, entryExpiry.ReportOn.GetLocation(), properties, TtlValue.Describe(ttl), TtlValue.Describe(settings.NegativeTtlLimit)));
         }
     }
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using CacheGuard.Analyzers.Engine;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace CacheGuard.Analyzers.Rules;
@@ -13,42 +14,48 @@ namespace CacheGuard.Analyzers.Rules;
 /// <c>KeyExpire</c> of the key follows it. Redis used as a store (no read-miss before the write) is not flagged.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PopulateWithoutExpiryAnalyzer : DiagnosticAnalyzer
+public sealed class PopulateWithoutExpiryAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: the TTL in seconds the fix writes (before jitter).</summary>
     public const string DefaultTtlSecondsProperty = "DefaultTtlSeconds";
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PopulateWithoutExpiry);
-
-    public override void Initialize(AnalysisContext context)
+    public PopulateWithoutExpiryAnalyzer()
+        : base(PopulateWithoutExpiryRule.Instance)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
+    }
+}
+
+/// <summary>CG0008, read against the engine's model of one body: the populates of its get-then-populate patterns.</summary>
+internal sealed class PopulateWithoutExpiryRule : Rule
+{
+    public static readonly PopulateWithoutExpiryRule Instance = new();
+
+    private PopulateWithoutExpiryRule()
+        : base(Descriptors.CG0008_PopulateWithoutExpiry)
+    {
+    }
+
+    public override void Analyze(MethodContext context)
+    {
+        var settings = context.Settings(RuleIds.PopulateWithoutExpiry);
+        if (settings.IsExcluded(context.OwningSymbol))
+            return;
+        foreach (var pattern in context.GetThenPopulates)
         {
-            if (CacheApi.TryCreate(start.Compilation) is not { } api)
-                return;
-            // Several reads can share a populate (through a helper): report each populate once.
-            var reported = new HashSet<Location>();
-            GetThenPopulateAnalysis.Register(start, api, RuleIds.PopulateWithoutExpiry, (context, pattern, settings) =>
+            foreach (var populate in pattern.Populates)
             {
-                foreach (var populate in pattern.Populates)
-                {
-                    if (populate.HasExpiry || ExpiresLater(populate))
-                        continue;
-                    var location = populate.Syntax.GetLocation();
-                    lock (reported)
-                    {
-                        if (!reported.Add(location))
-                            continue;
-                    }
-                    var properties = ImmutableDictionary<string, string?>.Empty
-                        .Add(DefaultTtlSecondsProperty, settings.DefaultTtl.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
-                    context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.PopulateWithoutExpiry, location, properties, CacheKeys.Describe(populate.Key)));
-                }
-            });
-        });
+                if (populate.HasExpiry || ExpiresLater(populate))
+                    continue;
+                // Several reads can share a populate (through a helper): report each populate once.
+                var location = populate.Syntax.GetLocation();
+                if (!context.Engine.ReportOnce(location))
+                    continue;
+                var properties = ImmutableDictionary<string, string?>.Empty
+                    .Add(PopulateWithoutExpiryAnalyzer.DefaultTtlSecondsProperty, settings.DefaultTtl.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptor, location, properties, CacheKeys.Describe(populate.Key)));
+            }
+        }
     }
 
     /// <summary>A <c>KeyExpire</c> of the same key after the write, in the same body (hash entries are often written that way).</summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using CacheGuard.Analyzers.Configuration;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using CacheGuard.Analyzers.Engine;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace CacheGuard.Analyzers.Rules;
@@ -12,45 +13,49 @@ namespace CacheGuard.Analyzers.Rules;
 /// repopulate from the committed row.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class SetOnWriteAnalyzer : DiagnosticAnalyzer
+public sealed class SetOnWriteAnalyzer : RuleAnalyzer
 {
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.SetOnWrite);
-
-    public override void Initialize(AnalysisContext context)
+    public SetOnWriteAnalyzer()
+        : base(SetOnWriteRule.Instance)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (CacheApi.TryCreate(start.Compilation) is not { } api)
-                return;
-            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
-        });
+    }
+}
+
+/// <summary>CG0002, read against the engine's model of one body.</summary>
+internal sealed class SetOnWriteRule : Rule
+{
+    public static readonly SetOnWriteRule Instance = new();
+
+    private SetOnWriteRule()
+        : base(Descriptors.CG0002_SetOnWrite)
+    {
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext context, CacheApi api)
+    public override void Analyze(MethodContext context)
     {
-        if (context.OperationBlocks.IsEmpty)
-            return;
-        var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.SetOnWrite);
+        var api = context.Api;
+        var settings = context.Settings(RuleIds.SetOnWrite);
         if (settings.IsExcluded(context.OwningSymbol))
             return;
 
-        var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
-        if (WritePathFacts.Build(facts, context.OperationBlocks, api) is not { } writePath)
+        var facts = context.Facts;
+        if (context.WritePath is not { } writePath)
             return; // no database write: a read path or an event-driven projection
 
         foreach (var operation in facts.CacheOperations)
         {
-            if (!IsCachedValueWrite(operation, writePath))
+            if (!IsCachedValueWrite(operation, writePath)
+                || (operation.Family != CacheFamily.Wrapper && KeyPurpose.Of(operation, facts, api) != KeyPurposeKind.CacheEntry))
+            {
                 continue;
+            }
             var writes = writePath.WritesRelatedTo(operation);
             if (writes.IsEmpty)
                 continue;
 
             var plan = InvalidationPlan.For(operation, writes, context.OwningSymbol, api);
             context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.SetOnWrite, operation.Syntax.GetLocation(), plan.ToProperties(), CacheKeys.Describe(operation.Key)));
+                Descriptors.CG0002_SetOnWrite, operation.Syntax.GetLocation(), plan.ToProperties(), CacheKeys.Describe(operation.Key)));
         }
     }
 

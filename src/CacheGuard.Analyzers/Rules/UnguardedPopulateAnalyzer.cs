@@ -4,6 +4,7 @@ using System.Globalization;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using CacheGuard.Analyzers.Engine;
 
 namespace CacheGuard.Analyzers.Rules;
 
@@ -12,7 +13,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// with no single-flight around the factory. Reported on the read; the populates are additional locations.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class UnguardedPopulateAnalyzer : DiagnosticAnalyzer
+public sealed class UnguardedPopulateAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: the TTL in seconds the fix uses when the populate sets none.</summary>
     public const string DefaultTtlSecondsProperty = "DefaultTtlSeconds";
@@ -20,39 +21,47 @@ public sealed class UnguardedPopulateAnalyzer : DiagnosticAnalyzer
     /// <summary>Diagnostic property present when the populate is in a helper (the fix only rewrites one body).</summary>
     public const string HelperProperty = "Helper";
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.UnguardedPopulate);
-
-    public override void Initialize(AnalysisContext context)
+    public UnguardedPopulateAnalyzer()
+        : base(UnguardedPopulateRule.Instance)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (CacheApi.TryCreate(start.Compilation) is not { } api)
-                return;
-            GetThenPopulateAnalysis.Register(start, api, RuleIds.UnguardedPopulate, Report);
-        });
+    }
+}
+
+/// <summary>CG0004, read against the engine's model of one body: its get-then-populate patterns.</summary>
+internal sealed class UnguardedPopulateRule : Rule
+{
+    public static readonly UnguardedPopulateRule Instance = new();
+
+    private UnguardedPopulateRule()
+        : base(Descriptors.CG0004_UnguardedPopulate)
+    {
     }
 
-    private static void Report(SymbolAnalysisContext context, GetThenPopulate pattern, Configuration.CacheGuardSettings settings)
+    public override void Analyze(MethodContext context)
     {
-        if (pattern.IsGuarded)
+        var settings = context.Settings(RuleIds.UnguardedPopulate);
+        if (settings.IsExcluded(context.OwningSymbol))
             return;
-        var additional = new List<Location>();
-        foreach (var populate in pattern.Populates)
-            additional.Add(populate.Syntax.GetLocation());
+        foreach (var pattern in context.GetThenPopulates)
+        {
+            if (pattern.IsGuarded)
+                continue;
+            var additional = new List<Location>();
+            foreach (var populate in pattern.Populates)
+                additional.Add(populate.Syntax.GetLocation());
 
-        var properties = ImmutableDictionary<string, string?>.Empty
-            .Add(DefaultTtlSecondsProperty, settings.DefaultTtl.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
-        if (pattern.HelperCall is not null)
-            properties = properties.Add(HelperProperty, "true");
+            var properties = ImmutableDictionary<string, string?>.Empty
+                .Add(UnguardedPopulateAnalyzer.DefaultTtlSecondsProperty, settings.DefaultTtl.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
+            if (pattern.HelperCall is not null)
+                properties = properties.Add(UnguardedPopulateAnalyzer.HelperProperty, "true");
 
-        context.ReportDiagnostic(Diagnostic.Create(
-            Descriptors.UnguardedPopulate,
-            pattern.Read.Syntax.GetLocation(),
-            additional,
-            properties,
-            CacheKeys.Describe(pattern.Read.Key),
-            pattern.Factory.Describe()));
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptor,
+                pattern.Read.Syntax.GetLocation(),
+                additional,
+                properties,
+                CacheKeys.Describe(pattern.Read.Key),
+                pattern.Factory.Describe()));
+        }
     }
 }

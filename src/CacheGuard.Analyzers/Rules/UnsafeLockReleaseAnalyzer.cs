@@ -4,6 +4,7 @@ using CacheGuard.Analyzers.Configuration;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using CacheGuard.Analyzers.Engine;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -15,7 +16,7 @@ namespace CacheGuard.Analyzers.Rules;
 /// takes the lock, the delete frees that caller's lock.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class UnsafeLockReleaseAnalyzer : DiagnosticAnalyzer
+public sealed class UnsafeLockReleaseAnalyzer : RuleAnalyzer
 {
     /// <summary>Diagnostic property: <c>Stable</c> (release with the acquisition's value) or <c>Shared</c> (introduce a token).</summary>
     public const string TokenProperty = "Token";
@@ -29,31 +30,39 @@ public sealed class UnsafeLockReleaseAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc cref="AcquisitionLocation"/>
     public const int ValueLocation = 1;
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.UnsafeLockRelease);
-
-    public override void Initialize(AnalysisContext context)
+    public UnsafeLockReleaseAnalyzer()
+        : base(UnsafeLockReleaseRule.Instance)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (CacheApi.TryCreate(start.Compilation) is not { HasRedis: true } api)
-                return;
-            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, api));
-        });
+    }
+}
+
+/// <summary>CG0007, read against the engine's model of one body.</summary>
+internal sealed class UnsafeLockReleaseRule : Rule
+{
+    public static readonly UnsafeLockReleaseRule Instance = new();
+
+    private UnsafeLockReleaseRule()
+        : base(Descriptors.CG0007_UnsafeLockRelease)
+    {
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext context, CacheApi api)
+    public override void Analyze(MethodContext context)
     {
-        if (context.OperationBlocks.IsEmpty)
-            return;
-        var settings = CacheGuardSettings.For(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree, RuleIds.UnsafeLockRelease);
+        var api = context.Api;
+        var settings = context.Settings(RuleIds.UnsafeLockRelease);
         if (settings.IsExcluded(context.OwningSymbol))
             return;
 
-        if (!OperationFacts.CallsMethodNamed(context.OperationBlocks, "KeyDelete", "KeyDeleteAsync"))
-            return; // most bodies: no delete, no need for the model
-        var facts = MethodCacheFacts.Build(context.OwningSymbol, context.OperationBlocks, api, settings.WriteVerbs);
+        if (!api.HasRedis)
+            return;
+        var facts = context.Facts;
+        // Acquire and release in different methods: a lock service's AcquireAsync/ReleaseAsync, a lock
+        // handle released in Dispose(Async). Reported at the plain delete, without a fix (the token lives elsewhere).
+        foreach (var delete in LockServices.ReleasesOfLocksTakenElsewhere(context))
+        {
+            if (context.Engine.ReportOnce(delete.Syntax.GetLocation()))
+                context.ReportDiagnostic(Diagnostic.Create(Descriptor, delete.Syntax.GetLocation(), DescribeLock(delete.Key!)));
+        }
         if (!HasLockAndDelete(facts))
             return;
 
@@ -78,7 +87,7 @@ public sealed class UnsafeLockReleaseAnalyzer : DiagnosticAnalyzer
                 && acquisitions[0] is { Value: { } value } acquisition
                 && ValueArgument(acquisition) is { } valueSyntax)
             {
-                properties = properties.Add(TokenProperty, LockRelease.TokenKind(value).ToString());
+                properties = properties.Add(UnsafeLockReleaseAnalyzer.TokenProperty, LockRelease.TokenKind(value).ToString());
                 additional.Add(acquisition.Syntax.GetLocation());
                 additional.Add(valueSyntax.GetLocation());
                 foreach (var (other, otherAcquisitions) in releases)
@@ -89,7 +98,7 @@ public sealed class UnsafeLockReleaseAnalyzer : DiagnosticAnalyzer
             }
 
             context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.UnsafeLockRelease,
+                Descriptors.CG0007_UnsafeLockRelease,
                 delete.Syntax.GetLocation(),
                 additional,
                 properties,

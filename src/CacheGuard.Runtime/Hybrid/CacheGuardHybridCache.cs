@@ -72,26 +72,32 @@ public sealed class CacheGuardHybridCache : HybridCache, IAsyncDisposable
     public NearCache? Near { get; }
 
     /// <inheritdoc />
-    public override async ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory,
+    public override ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory,
         HybridCacheEntryOptions? options = null, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(factory);
         cancellationToken.ThrowIfCancellationRequested();
-        var k = _prefix + key;
+        var k = _prefix.Length == 0 ? key : _prefix + key;
         var flags = Flags(options);
+        // The memory hit completes synchronously, without an async state machine.
+        if (Near is { } near && (flags & HybridCacheEntryFlags.DisableLocalCacheRead) == 0)
+        {
+            if (near.TryGetLocal<T>(k, out var hit)) return new ValueTask<T>(hit!);
+            if (TryLocalOnly<T>(k, out var lo)) return new ValueTask<T>(lo!);
+        }
+        return GetOrCreateSlowAsync(k, flags, state, factory, options, tags, cancellationToken);
+    }
+
+    private async ValueTask<T> GetOrCreateSlowAsync<TState, T>(string k, HybridCacheEntryFlags flags, TState state, Func<TState, CancellationToken, ValueTask<T>> factory,
+        HybridCacheEntryOptions? options, IEnumerable<string>? tags, CancellationToken cancellationToken)
+    {
         var near = Near;
-        var localRead = near is not null && !flags.HasFlag(HybridCacheEntryFlags.DisableLocalCacheRead);
         var localWrite = near is not null && !flags.HasFlag(HybridCacheEntryFlags.DisableLocalCacheWrite);
         var remoteRead = !flags.HasFlag(HybridCacheEntryFlags.DisableDistributedCacheRead);
         var remoteWrite = !flags.HasFlag(HybridCacheEntryFlags.DisableDistributedCacheWrite);
         var localExpiration = LocalExpiration(options);
 
-        if (localRead)
-        {
-            if (near!.TryGetLocal<T>(k, out var hit)) return hit!;
-            if (TryLocalOnly<T>(k, out var lo)) return lo!;
-        }
         if (remoteRead)
         {
             if (near is not null)
@@ -175,8 +181,19 @@ public sealed class CacheGuardHybridCache : HybridCache, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(key);
         var k = _prefix + key;
         _localOnly.TryRemove(k, out _);
-        if (Near is { } near) await near.InvalidateAsync(k, cancellationToken).ConfigureAwait(false);
-        else await _db.InvalidateAsync(k, cancellationToken).ConfigureAwait(false);
+        var result = Near is { } near
+            ? await near.InvalidateAsync(k, cancellationToken).ConfigureAwait(false)
+            : await _db.InvalidateAsync(k, cancellationToken).ConfigureAwait(false);
+        ThrowIfFailed(result);
+    }
+
+    /// <summary>
+    /// HybridCache's removals return nothing, so a removal that did not reach Redis must throw (as
+    /// Microsoft's does when Redis fails) instead of looking done; CacheGuard's own API returns the result.
+    /// </summary>
+    private static void ThrowIfFailed(InvalidationResult result)
+    {
+        if (!result.Succeeded) throw new CacheInvalidationException(result);
     }
 
     /// <inheritdoc />
@@ -192,12 +209,13 @@ public sealed class CacheGuardHybridCache : HybridCache, IAsyncDisposable
         if (members.Length == 0) return;
         var keys = members.Select(m => (RedisKey)(string)m!).ToArray();
         foreach (var k in keys) Near?.RemoveLocal((string)k!);
-        await _db.InvalidateAsync(keys, cancellationToken).ConfigureAwait(false);
+        var result = await _db.InvalidateAsync(keys, cancellationToken).ConfigureAwait(false);
         foreach (var k in keys)
         {
             Near?.RemoveLocal((string)k!);
             if (Near is { } near) await near.PublishIfBackplaneAsync((string)k!).ConfigureAwait(false);
         }
+        ThrowIfFailed(result); // the tag keeps its members: a retry removes them
         await _db.SetRemoveAsync(tagKey, members).ConfigureAwait(false);
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Net;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text;
 using CacheGuard.NearCaching;
 using StackExchange.Redis;
@@ -25,6 +26,7 @@ public sealed class NearCache : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<EndPoint, NodeTracker> _trackers = new();
     private readonly IConnectionMultiplexer _multiplexer;
+    private readonly CacheEngine _engine; // the multiplexer's CacheGuard state: its current serializer, read once per hit
     private readonly object _evictGate = new();
     private readonly ISubscriber _subscriber;
     private readonly RedisChannel _channel;
@@ -39,6 +41,7 @@ public sealed class NearCache : IAsyncDisposable
         Options = options ?? new NearCacheOptions();
         Options.Validate();
         _multiplexer = multiplexer;
+        _engine = CacheEngine.For(multiplexer);
         Db = multiplexer.GetDatabase(database);
         Database = Db.Database;
         var config = Options.Connection ?? ConfigurationOptions.Parse(multiplexer.Configuration);
@@ -407,7 +410,7 @@ public sealed class NearCache : IAsyncDisposable
     private T? Deserialize<T>(byte[] payload)
     {
         if (typeof(T) == typeof(byte[])) return (T)(object)payload.AsSpan().ToArray();
-        return CacheGuardDatabaseExtensions.GetOptions(_multiplexer).Serializer.Deserialize<T>(payload);
+        return _engine.Options.Serializer.Deserialize<T>(payload);
     }
 
     private void Put(string key, Entry placeholder)
@@ -523,9 +526,16 @@ public sealed class NearCache : IAsyncDisposable
         Interlocked.Exchange(ref _bytes, 0);
     }
 
-    private static class Immutable<T>
+    /// <summary>
+    /// Whether one deserialized instance may be handed to every caller without changing what they
+    /// can observe. Microsoft's HybridCache rule (string; a value type or a sealed class marked
+    /// <c>[ImmutableObject(true)]</c>), plus types where sharing is a copy anyway: primitives, enums
+    /// and other structs without references (unboxing copies them whole), and the immutable BCL
+    /// value types. A record is not immutable by this rule unless it is sealed and marked.
+    /// </summary>
+    internal static class Immutable<T>
     {
-        public static readonly bool Is = Compute(typeof(T));
+        public static readonly bool Is = Compute(typeof(T)) || (typeof(T).IsValueType && !RuntimeHelpers.IsReferenceOrContainsReferences<T>());
 
         private static bool Compute(Type t)
         {

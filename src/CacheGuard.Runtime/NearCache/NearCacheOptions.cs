@@ -31,9 +31,11 @@ public sealed class NearCacheOptions
     public TimeSpan DefaultLocalExpiration { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Return the same deserialized instance to every caller (as FusionCache does by default). Off
-    /// by default: each hit deserializes its own copy unless the type is immutable (string,
-    /// primitives, enums, or a sealed type marked <c>[ImmutableObject(true)]</c>).
+    /// Return the same deserialized instance to every caller (as FusionCache does by default; a
+    /// caller that mutates it changes what later hits return). Off by default, as in Microsoft's
+    /// HybridCache: each hit deserializes its own copy unless the type is immutable by Microsoft's
+    /// rule (string, or a sealed class or a struct marked <c>[ImmutableObject(true)]</c>) or a
+    /// struct without references (primitives, enums: each caller gets a copy by value anyway).
     /// </summary>
     public bool ShareInstances { get; set; }
 

@@ -51,14 +51,14 @@ public class FixedTtlFamiliesTests
         Verify.VerifyCodeFixAsync(Usings + """
             class C
             {
-                static readonly DistributedCacheEntryOptions Options = new() { {|CG0001:SlidingExpiration = TimeSpan.FromMinutes(20)|} };
+                static readonly DistributedCacheEntryOptions Options = new() { {|CG0001:AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(20)|} };
                 IDistributedCache _cache = null!;
                 void M(string key, byte[] data) => _cache.Set(key, data, Options);
             }
             """, FixedUsings + """
             class C
             {
-                static DistributedCacheEntryOptions Options => new() { SlidingExpiration = CacheTtl.Jitter(TimeSpan.FromMinutes(20)) };
+                static DistributedCacheEntryOptions Options => new() { AbsoluteExpirationRelativeToNow = CacheTtl.Jitter(TimeSpan.FromMinutes(20)) };
                 IDistributedCache _cache = null!;
                 void M(string key, byte[] data) => _cache.Set(key, data, Options);
             }
@@ -155,7 +155,7 @@ public class FixedTtlFamiliesTests
                 static readonly TimeSpan Ttl = TimeSpan.FromMinutes(5);
                 IMemoryCache _cache = null!;
                 void Put(string key, string value) =>
-                    _cache.Set(key, value, new MemoryCacheEntryOptions { {|CG0001:SlidingExpiration = Ttl|} });
+                    _cache.Set(key, value, new MemoryCacheEntryOptions { {|CG0001:AbsoluteExpirationRelativeToNow = Ttl|} });
             }
             """, FixedUsings + """
             class C
@@ -163,7 +163,7 @@ public class FixedTtlFamiliesTests
                 static readonly TimeSpan Ttl = TimeSpan.FromMinutes(5);
                 IMemoryCache _cache = null!;
                 void Put(string key, string value) =>
-                    _cache.Set(key, value, new MemoryCacheEntryOptions { SlidingExpiration = CacheTtl.Jitter(Ttl) });
+                    _cache.Set(key, value, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheTtl.Jitter(Ttl) });
             }
             """);
 
@@ -202,7 +202,7 @@ public class FixedTtlFamiliesTests
                 string? Get(string key, Func<string> load) =>
                     _cache.GetOrCreate(key, entry =>
                     {
-                        entry.SetSlidingExpiration({|CG0001:TimeSpan.FromMinutes(1)|});
+                        entry.SetAbsoluteExpiration({|CG0001:TimeSpan.FromMinutes(1)|});
                         return load();
                     });
             }
@@ -213,7 +213,7 @@ public class FixedTtlFamiliesTests
                 string? Get(string key, Func<string> load) =>
                     _cache.GetOrCreate(key, entry =>
                     {
-                        entry.SetSlidingExpiration(CacheTtl.Jitter(TimeSpan.FromMinutes(1)));
+                        entry.SetAbsoluteExpiration(CacheTtl.Jitter(TimeSpan.FromMinutes(1)));
                         return load();
                     });
             }
@@ -303,6 +303,27 @@ public class FixedTtlFamiliesTests
                     await _cache.SetAsync("mark:" + key, [1], new DistributedCacheEntryOptions().SetAbsoluteExpiration(TimeSpan.FromMinutes(5)));
                     await _cache.SetStringAsync(key, json, new DistributedCacheEntryOptions { {|CG0001:AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1)|} });
                 }
+            }
+            """);
+
+    // RULES.md (issue 18): a real sliding expiration is not a fixed TTL: a hot entry never expires,
+    // cold ones expire one by one. (These tests flagged sliding expirations before.)
+    [Fact]
+    public Task SlidingExpirations_AreNotFlagged() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class C
+            {
+                static readonly DistributedCacheEntryOptions Shared = new() { SlidingExpiration = TimeSpan.FromMinutes(20) };
+                IMemoryCache _memory = null!;
+                IDistributedCache _cache = null!;
+                void M(string key, byte[] data) => _cache.Set(key, data, Shared);
+                void N(string key, string value) => _memory.Set(key, value, new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(5) });
+                string? O(string key, Func<string> load) =>
+                    _memory.GetOrCreate(key, entry =>
+                    {
+                        entry.SetSlidingExpiration(TimeSpan.FromMinutes(1));
+                        return load();
+                    });
             }
             """);
 

@@ -16,7 +16,7 @@ public class ProfileCache
     public Task PutShortAsync(string id, string json) =>
         _cache.SetStringAsync($"profile:{id}", json, new DistributedCacheEntryOptions
         {
-            SlidingExpiration = TimeSpan.FromMinutes(2), // expect: CG0001
+            SlidingExpiration = TimeSpan.FromMinutes(2), // a real sliding expiration: not a fixed TTL (RULES.md, issue 18)
         });
 
     public Task PutFluentAsync(string id, string json) =>
