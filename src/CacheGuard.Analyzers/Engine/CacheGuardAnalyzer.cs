@@ -1,37 +1,40 @@
+using System;
 using System.Collections.Immutable;
-using CacheGuard.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace CacheGuard.Analyzers.Engine;
 
 /// <summary>
-/// Every rule in one analyzer (tests, benchmarks). Not exported: the package ships one analyzer per
-/// rule (<c>FixedTtlAnalyzer</c>, ...), because <c>dotnet format analyzers</c> takes the code-fix
-/// equivalence key for a diagnostic ID from the first diagnostic of the analyzers supporting that ID,
-/// whatever its ID: an analyzer reporting several rules makes it apply no fix at all.
+/// Every rule in one analyzer (tests, benchmarks): the rules of every exported rule analyzer. Not
+/// exported: the package ships one analyzer per rule (<c>FixedTtlAnalyzer</c>, ...), because
+/// <c>dotnet format analyzers</c> takes the code-fix equivalence key for a diagnostic ID from the first
+/// diagnostic of the analyzers supporting that ID, whatever its ID: an analyzer reporting several
+/// rules makes it apply no fix at all. The analyzers share one engine per compilation anyway.
 /// </summary>
 public sealed class CacheGuardAnalyzer : RuleAnalyzer
 {
     public CacheGuardAnalyzer()
-        : base(AllRules.All)
+        : base(ExportedRules())
     {
     }
-}
 
-/// <summary>Every rule of the catalogue, in ID order.</summary>
-internal static class AllRules
-{
-    public static readonly ImmutableArray<Rule> All = ImmutableArray.Create<Rule>(
-        FixedTtlRule.Instance,
-        SetOnWriteRule.Instance,
-        CreatePathMissingInvalidationRule.Instance,
-        UnguardedPopulateRule.Instance,
-        MemoryCacheGetOrCreateRule.Instance,
-        NegativeTtlTooLongRule.Instance,
-        InvalidateBeforeWriteRule.Instance,
-        UnsafeLockReleaseRule.Instance,
-        PopulateWithoutExpiryRule.Instance);
+    private static ImmutableArray<Rule> ExportedRules()
+    {
+        var rules = ImmutableArray.CreateBuilder<Rule>();
+        foreach (var type in typeof(CacheGuardAnalyzer).Assembly.GetTypes())
+        {
+            if (type.IsAbstract || !typeof(RuleAnalyzer).IsAssignableFrom(type)
+                || type.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), inherit: false).Length == 0)
+            {
+                continue;
+            }
+            foreach (var rule in ((RuleAnalyzer)Activator.CreateInstance(type)!).OwnRules)
+                rules.Add(rule);
+        }
+        rules.Sort((x, y) => string.CompareOrdinal(x.Id, y.Id));
+        return rules.ToImmutable();
+    }
 }
 
 /// <summary>
@@ -61,14 +64,17 @@ public abstract class RuleAnalyzer : DiagnosticAnalyzer
 
     public sealed override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; }
 
+    internal ImmutableArray<Rule> OwnRules => _rules;
+
     public sealed override void Initialize(AnalysisContext context)
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            if (CacheGuardEngine.TryCreate(start.Compilation, _rules, start.Options) is { } engine)
-                engine.Register(start);
+            // One engine per compilation, whichever CacheGuard analyzer gets there first.
+            if (CacheGuardEngine.For(start.Compilation, start.Options) is { } engine)
+                engine.Register(start, _rules);
         });
     }
 }

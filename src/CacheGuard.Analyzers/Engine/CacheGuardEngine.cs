@@ -2,21 +2,25 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using CacheGuard.Analyzers.Configuration;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace CacheGuard.Analyzers.Engine;
 
 /// <summary>
-/// The analysis engine of one compilation. Built once at compilation start (types resolved, or no
-/// engine at all when no cache API is referenced), it starts from what is rare: a call into a cache
-/// API's assembly, a call into one of the project's cache wrappers, an expiry set on a cache entry,
-/// and (for CG0003) a create path. Every other invocation costs one reference comparison. A body
-/// that holds one of these is claimed once; its facts are built once and every enabled rule reads them.
+/// The analysis engine of one compilation, shared by every CacheGuard analyzer running on it. Built
+/// once (types resolved, or no engine at all when no cache API is referenced or the project is a test
+/// project), it starts from what is rare: a body that names a cache API member, one of the project's
+/// cache wrappers, an entry expiry, or (for CG0003) a create path. Any other body costs one scan of
+/// its identifier tokens. A body that holds one of these is walked once; its facts are built once and
+/// every enabled rule reads them.
 /// </summary>
 [Flags]
 internal enum MarkReasons
@@ -32,42 +36,53 @@ internal enum MarkReasons
 
 internal sealed class CacheGuardEngine
 {
-    private readonly ImmutableArray<Rule> _rules;
+    // One engine per compilation, shared by every CacheGuard analyzer of the compilation: each rule's
+    // analyzer reads the same bodies, facts and results (the first to reach a body does the work).
+    private static readonly ConditionalWeakTable<Compilation, Holder> PerCompilation = new();
+
+    private sealed class Holder
+    {
+        public Holder(CacheGuardEngine? engine) => Engine = engine;
+
+        public CacheGuardEngine? Engine { get; }
+    }
+
+    private readonly object _registerLock = new();
+    private ImmutableArray<Rule> _rules = ImmutableArray<Rule>.Empty;
     private readonly IAssemblySymbol[] _cacheAssemblies;
     private readonly IAssemblySymbol _sourceAssembly;
-    private readonly bool _createPaths;
-    private readonly ConcurrentDictionary<IOperation, MarkReasons> _marked = new();
     private readonly ConcurrentBag<(IMethodSymbol, IMethodSymbol)> _createPathCalls = new();
-    private readonly ConcurrentDictionary<IOperation, byte> _claimed = new();
+    private readonly ConditionalWeakTable<IOperation, BodyState> _bodyStates = new();
     private readonly ConcurrentDictionary<IOperation, MethodCacheFacts> _facts = new();
     private readonly ConcurrentDictionary<SyntaxTree, TreeRules> _treeRules = new();
     private readonly ConcurrentDictionary<Location, byte> _reportedOnce = new();
     private readonly ConcurrentDictionary<Rule, object> _state = new();
     private readonly ConcurrentDictionary<IMethodSymbol, IOperation?> _bodies = new(SymbolEqualityComparer.Default);
+    private readonly Lazy<CandidateNames> _names;
 
-    private CacheGuardEngine(Compilation compilation, CacheApi api, ImmutableArray<Rule> rules, AnalyzerOptions options)
+    private CacheGuardEngine(Compilation compilation, CacheApi api, AnalyzerOptions options)
     {
         Compilation = compilation;
         Api = api;
         Options = options;
-        _rules = rules;
         _sourceAssembly = compilation.Assembly;
         var assemblies = new List<IAssemblySymbol>();
-        foreach (var type in new ITypeSymbol?[]
-        {
-            api.RedisDatabaseAsync, api.RedisDatabase, api.RedisConnection, api.DistributedCache, api.DistributedCacheExtensions,
-            api.DistributedCacheEntryOptions, api.MemoryCache, api.MemoryCacheExtensions, api.MemoryCacheEntry, api.MemoryCacheEntryOptions,
-            api.MemoryCacheEntryExtensions, api.MemoryCacheEntryFluentExtensions, api.HybridCache, api.HybridCacheEntryOptions,
-            api.BufferDistributedCache, api.RuntimeCacheTtl, api.RuntimeExtensions,
-        })
+        foreach (var type in ApiTypes(api))
         {
             if (type?.ContainingAssembly is { } assembly && !assemblies.Contains(assembly) && !SymbolEqualityComparer.Default.Equals(assembly, compilation.Assembly))
                 assemblies.Add(assembly);
         }
         _cacheAssemblies = assemblies.ToArray();
-        foreach (var rule in rules)
-            _createPaths |= rule.NeedsCompilationEnd;
+        _names = new Lazy<CandidateNames>(() => CandidateNames.Build(this));
     }
+
+    private static ITypeSymbol?[] ApiTypes(CacheApi api) => new ITypeSymbol?[]
+    {
+        api.RedisDatabaseAsync, api.RedisDatabase, api.RedisConnection, api.DistributedCache, api.DistributedCacheExtensions,
+        api.DistributedCacheEntryOptions, api.DistributedCacheEntryExtensions, api.MemoryCache, api.MemoryCacheExtensions, api.MemoryCacheEntry,
+        api.MemoryCacheEntryOptions, api.MemoryCacheEntryExtensions, api.MemoryCacheEntryFluentExtensions, api.HybridCache, api.HybridCacheEntryOptions,
+        api.BufferDistributedCache, api.RuntimeCacheTtl, api.RuntimeExtensions,
+    };
 
     public Compilation Compilation { get; }
 
@@ -75,16 +90,30 @@ internal sealed class CacheGuardEngine
 
     public AnalyzerOptions Options { get; }
 
+    /// <summary>The rules of the analyzers running on this compilation (each registers at compilation start, before any body is analyzed).</summary>
     public ImmutableArray<Rule> Rules => _rules;
 
-    /// <summary>The engine for a compilation, or null when it references no cache API (nothing to do at all).</summary>
-    public static CacheGuardEngine? TryCreate(Compilation compilation, ImmutableArray<Rule> rules, AnalyzerOptions options)
+    /// <summary>
+    /// CG0003 marks more than cache calls (database writes in create paths, clears elsewhere): only when
+    /// its analyzer runs and it is not turned off for the whole compilation. Decided with the candidate
+    /// names, when the first body is judged (every analyzer has registered by then).
+    /// </summary>
+    private bool CreatePaths => _names.Value.CreatePaths;
+
+    /// <summary>
+    /// The engine of <paramref name="compilation"/>, shared by every CacheGuard analyzer running on it;
+    /// null when it references no cache API or is a test project (nothing to do at all).
+    /// </summary>
+    public static CacheGuardEngine? For(Compilation compilation, AnalyzerOptions options) =>
+        PerCompilation.GetValue(compilation, c => new Holder(TryCreate(c, options))).Engine;
+
+    private static CacheGuardEngine? TryCreate(Compilation compilation, AnalyzerOptions options)
     {
         if (CacheApi.TryCreate(compilation) is not { } api)
             return null;
         if (IsTestProject(compilation) && !AnalyzesTests(compilation, options))
             return null;
-        return new CacheGuardEngine(compilation, api, rules, options);
+        return new CacheGuardEngine(compilation, api, options);
     }
 
     /// <summary>A test project: it references xunit, NUnit or MSTest (RULES.md: not analyzed unless <c>cacheguard.analyze_tests = true</c>).</summary>
@@ -123,65 +152,253 @@ internal sealed class CacheGuardEngine
             && string.Equals(value.Trim(), "true", StringComparison.OrdinalIgnoreCase);
     }
 
-    public void Register(CompilationStartAnalysisContext start)
+    /// <summary>
+    /// Registers what <paramref name="rules"/> (one analyzer's rules) need: one operation-block callback,
+    /// and a compilation-end callback for a rule that correlates across bodies. Nothing runs per
+    /// invocation: a body is judged once, first by a scan of its identifier tokens for the names of
+    /// cache API members, the project's cache wrappers (and, for CG0003, create paths and clears), and
+    /// only then by a walk of its operations. Marked bodies are analyzed once for every rule; each
+    /// analyzer reports its own rule's results from its own block context, so diagnostics stay local to
+    /// the document (live in the editor, fixable), and asking again (the editor does) reports the same.
+    /// </summary>
+    public void Register(CompilationStartAnalysisContext start, ImmutableArray<Rule> rules)
     {
-        // The driver walks every body for the operation callbacks (and builds the IOperation nodes it
-        // visits); ours only mark the rare bodies. The block callback then analyzes a marked body and
-        // reports from the body's own context, so diagnostics stay local to the document (live in the
-        // editor, fixable). The driver runs a declaration's operation actions before its block actions.
-        start.RegisterOperationAction(OnInvocation, OperationKind.Invocation);
-        if (Api.DistributedCacheEntryOptions is not null || Api.MemoryCacheEntry is not null || Api.MemoryCacheEntryOptions is not null || Api.HybridCacheEntryOptions is not null)
-            start.RegisterOperationAction(OnAssignment, OperationKind.SimpleAssignment);
-        start.RegisterOperationBlockAction(OnBlock);
-        if (_createPaths)
+        lock (_registerLock)
         {
-            start.RegisterCompilationEndAction(end =>
+            var all = _rules.ToBuilder();
+            foreach (var rule in rules)
             {
-                foreach (var rule in _rules)
+                if (!all.Contains(rule))
+                    all.Add(rule);
+            }
+            _rules = all.ToImmutable();
+        }
+        start.RegisterOperationBlockAction(context => OnBlock(context, rules));
+        foreach (var rule in rules)
+        {
+            if (rule.NeedsCompilationEnd)
+                start.RegisterCompilationEndAction(end => rule.CompilationEnd(end, this));
+        }
+    }
+
+    /// <summary>What the engine knows about one body: why it is analyzed, its context, each rule's diagnostics.</summary>
+    private sealed class BodyState
+    {
+        public static readonly BodyState Unmarked = new(MarkReasons.None);
+
+        public BodyState(MarkReasons reasons) => Reasons = reasons;
+
+        public MarkReasons Reasons { get; }
+
+        public MethodContext? Context { get; set; }
+
+        public Dictionary<Rule, ImmutableArray<Diagnostic>>? Results { get; set; }
+    }
+
+    private void OnBlock(OperationBlockAnalysisContext context, ImmutableArray<Rule> rules)
+    {
+        var blocks = context.OperationBlocks;
+        for (var i = 0; i < blocks.Length; i++)
+        {
+            var root = OperationFacts.Root(blocks[i]);
+            var seen = false;
+            for (var j = 0; j < i && !seen; j++)
+                seen = ReferenceEquals(OperationFacts.Root(blocks[j]), root);
+            if (seen)
+                continue;
+            var state = StateOf(root, context.OwningSymbol);
+            if (state.Reasons == MarkReasons.None)
+                continue;
+            var tree = TreeRulesFor(root.Syntax.SyntaxTree);
+            foreach (var rule in rules)
+            {
+                // A body marked only for CG0003 (a create path, an invalidation elsewhere) holds nothing the other rules read.
+                if ((state.Reasons & MarkReasons.Cache) == 0 && !rule.NeedsCompilationEnd)
+                    continue;
+                if (!tree.Rules.Contains(rule))
+                    continue;
+                context.CancellationToken.ThrowIfCancellationRequested();
+                foreach (var diagnostic in ResultsOf(state, rule, context, root))
+                    context.ReportDiagnostic(diagnostic);
+            }
+        }
+    }
+
+    /// <summary>The body's state, computed once (a token scan, then, only when a name matches, an operation walk).</summary>
+    private BodyState StateOf(IOperation root, ISymbol owner)
+    {
+        if (_bodyStates.TryGetValue(root, out var known))
+            return known;
+        var reasons = MayMark(root.Syntax, owner) ? ReasonsOf(root, owner) : MarkReasons.None;
+        var state = reasons == MarkReasons.None ? BodyState.Unmarked : new BodyState(reasons);
+        return _bodyStates.GetValue(root, _ => state);
+    }
+
+    /// <summary>One rule's diagnostics for a body, computed once (the body's facts are shared by every rule).</summary>
+    private ImmutableArray<Diagnostic> ResultsOf(BodyState state, Rule rule, OperationBlockAnalysisContext context, IOperation root)
+    {
+        lock (state)
+        {
+            state.Results ??= new Dictionary<Rule, ImmutableArray<Diagnostic>>();
+            if (state.Results.TryGetValue(rule, out var known))
+                return known;
+            state.Context ??= new MethodContext(this, context.OwningSymbol, root, FactsFor(context.OwningSymbol, root), state.Reasons, context.Options, context.CancellationToken);
+            var found = state.Context.Run(rule, context.CancellationToken);
+            state.Results[rule] = found;
+            return found;
+        }
+    }
+
+    /// <summary>Does the body name anything that could make it worth analyzing? One pass over its identifier tokens.</summary>
+    private bool MayMark(SyntaxNode body, ISymbol owner)
+    {
+        var names = _names.Value;
+        // CG0003: a create path (a method named with a create verb) is walked for its database writes.
+        if (CreatePaths && owner is IMethodSymbol { MethodKind: MethodKind.Ordinary } method
+            && CreatePath.HasCreateVerb(method.Name, TreeRulesFor(body.SyntaxTree).CreateVerbs))
+        {
+            return true;
+        }
+        foreach (var token in body.DescendantTokens())
+        {
+            if (token.IsKind(SyntaxKind.IdentifierToken) && names.IsCandidate(token.ValueText))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Why the body is worth analyzing: every call and entry-expiry assignment in it, lambdas and local functions included.</summary>
+    private MarkReasons ReasonsOf(IOperation root, ISymbol owner)
+    {
+        var reasons = MarkReasons.None;
+        foreach (var operation in root.DescendantsAndSelf())
+        {
+            switch (operation)
+            {
+                case IInvocationOperation invocation:
+                    reasons |= Reasons(invocation, owner);
+                    break;
+                // options.AbsoluteExpirationRelativeToNow = ..., entry.SlidingExpiration = ...: a cache entry's expiry outside any cache call.
+                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property }
+                    when property.Property.ContainingAssembly is { } assembly && IsCacheAssembly(assembly):
+                    reasons |= MarkReasons.Cache | MarkReasons.EntryExpiry;
+                    break;
+            }
+        }
+        return reasons;
+    }
+
+    /// <summary>
+    /// The identifier names that can make a body worth analyzing: the members of the cache API types
+    /// (methods, and the expiry properties an assignment sets), the project's cache wrapper methods
+    /// and, for CG0003, the project's create-named methods and clearing verbs. Built once per compilation.
+    /// </summary>
+    private sealed class CandidateNames
+    {
+        private readonly HashSet<string> _names;
+        private CandidateNames(HashSet<string> names, bool createPaths)
+        {
+            _names = names;
+            CreatePaths = createPaths;
+        }
+
+        public bool CreatePaths { get; }
+
+        public bool IsCandidate(string name)
+        {
+            if (_names.Contains(name))
+                return true;
+            if (!CreatePaths || name.Length < 5)
+                return false;
+            // CacheGuardEngine.IsInvalidationLike: Invalidate*, Evict*, and Remove/Delete/Clear* (the receiver decides).
+            return name.StartsWith("Invalidate", StringComparison.Ordinal) || name.StartsWith("Evict", StringComparison.Ordinal)
+                || name.StartsWith("Remove", StringComparison.Ordinal) || name.StartsWith("Delete", StringComparison.Ordinal)
+                || name.StartsWith("Clear", StringComparison.Ordinal);
+        }
+
+        public static CandidateNames Build(CacheGuardEngine engine)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            var types = new List<ITypeSymbol>();
+            foreach (var type in ApiTypes(engine.Api))
+            {
+                if (type is null || !engine.IsCacheAssembly(type.ContainingAssembly))
+                    continue;
+                types.Add(type);
+                foreach (var inherited in type.AllInterfaces)
                 {
-                    if (rule.NeedsCompilationEnd)
-                        rule.CompilationEnd(end, this);
+                    if (engine.IsCacheAssembly(inherited.ContainingAssembly))
+                        types.Add(inherited);
                 }
-            });
+                for (var baseType = type.BaseType; baseType is not null && engine.IsCacheAssembly(baseType.ContainingAssembly); baseType = baseType.BaseType)
+                    types.Add(baseType);
+            }
+            // CacheGuard.Runtime: every type of it (GetOrSet, Invalidate, the family helpers, CacheTtl).
+            if (engine.Api.RuntimeExtensions?.ContainingNamespace is { } runtimeNamespace && engine.IsCacheAssembly(engine.Api.RuntimeExtensions.ContainingAssembly))
+                AddTypes(runtimeNamespace, engine.Api.RuntimeExtensions.ContainingAssembly, types);
+            foreach (var type in types)
+            {
+                foreach (var member in type.GetMembers())
+                {
+                    switch (member)
+                    {
+                        case IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.ReducedExtension } method when !IsCommonName(method.Name):
+                            names.Add(method.Name);
+                            break;
+                        case IPropertySymbol property when property.Name.IndexOf("Expiration", StringComparison.Ordinal) >= 0:
+                            names.Add(property.Name);
+                            break;
+                    }
+                }
+            }
+            foreach (var name in engine.Api.Wrappers.MethodNames)
+                names.Add(name);
+            var createPaths = false;
+            foreach (var rule in engine.Rules)
+                createPaths |= rule.NeedsCompilationEnd && !engine.IsSuppressedEverywhere(rule.Id);
+            if (createPaths)
+            {
+                foreach (var name in CreatePathNames(engine))
+                    names.Add(name);
+            }
+            return new CandidateNames(names, createPaths);
+
+            static void AddTypes(INamespaceSymbol ns, IAssemblySymbol assembly, List<ITypeSymbol> types)
+            {
+                foreach (var type in ns.GetTypeMembers())
+                {
+                    if (SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, assembly) && type.DeclaredAccessibility == Accessibility.Public)
+                        types.Add(type);
+                }
+                foreach (var inner in ns.GetNamespaceMembers())
+                    AddTypes(inner, assembly, types);
+            }
         }
-    }
 
-    private void OnInvocation(OperationAnalysisContext context)
-    {
-        var invocation = (IInvocationOperation)context.Operation;
-        var reasons = Reasons(invocation, context.ContainingSymbol);
-        if (reasons != MarkReasons.None)
-            Mark(invocation, reasons);
-    }
-
-    /// <summary><c>options.AbsoluteExpirationRelativeToNow = ...</c>, <c>entry.SlidingExpiration = ...</c>: a cache entry's expiry outside any cache call.</summary>
-    private void OnAssignment(OperationAnalysisContext context)
-    {
-        if (context.Operation is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property }
-            && property.Property.ContainingAssembly is { } assembly
-            && IsCacheAssembly(assembly))
+        /// <summary>
+        /// Names every body uses that no rule reads a fact from (<c>object</c>'s members, disposal,
+        /// <c>IRedis.Wait</c>): a body whose only cache call is one of them holds no cache operation.
+        /// </summary>
+        private static bool IsCommonName(string name) => name switch
         {
-            Mark(context.Operation, MarkReasons.Cache | MarkReasons.EntryExpiry);
-        }
-    }
+            "ToString" or "Equals" or "GetHashCode" or "GetType" or "Dispose" or "DisposeAsync" or "Wait" or "WaitAll" or "TryWait" => true,
+            _ => false,
+        };
 
-    private volatile bool _anyMarked;
-
-    private void Mark(IOperation operation, MarkReasons reasons)
-    {
-        _marked.AddOrUpdate(OperationFacts.Root(operation), reasons, (_, existing) => existing | reasons);
-        _anyMarked = true;
-    }
-
-    private void OnBlock(OperationBlockAnalysisContext context)
-    {
-        if (!_anyMarked)
-            return;
-        foreach (var block in context.OperationBlocks)
+        /// <summary>The names of the project's methods named like a create path (CG0003 records calls to them): a syntax scan of declarations.</summary>
+        private static IEnumerable<string> CreatePathNames(CacheGuardEngine engine)
         {
-            var root = OperationFacts.Root(block);
-            if (_marked.TryGetValue(root, out var reasons) && _claimed.TryAdd(root, 0))
-                Analyze(context, root, reasons, TreeRulesFor(root.Syntax.SyntaxTree));
+            var found = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var tree in engine.Compilation.SyntaxTrees)
+            {
+                var verbs = engine.TreeRulesFor(tree).CreateVerbs;
+                foreach (var node in tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
+                {
+                    if (node is MethodDeclarationSyntax method && CreatePath.HasCreateVerb(method.Identifier.ValueText, verbs))
+                        found.Add(method.Identifier.ValueText);
+                }
+            }
+            return found;
         }
     }
 
@@ -205,7 +422,7 @@ internal sealed class CacheGuardEngine
                 ? MarkReasons.Cache | MarkReasons.EntryExpiry
                 : MarkReasons.Cache;
         }
-        if (!_createPaths)
+        if (!CreatePaths)
             return MarkReasons.None;
 
         // CG0003 only: a database write in a method named like a create path, a clear through another
@@ -240,8 +457,10 @@ internal sealed class CacheGuardEngine
     /// <summary>(caller, callee) for every call to a source method named like a create path (CG0003's callers).</summary>
     public IEnumerable<(IMethodSymbol Caller, IMethodSymbol Callee)> CreatePathCalls => _createPathCalls;
 
-    private bool IsCacheAssembly(IAssemblySymbol assembly)
+    private bool IsCacheAssembly(IAssemblySymbol? assembly)
     {
+        if (assembly is null)
+            return false;
         foreach (var cache in _cacheAssemblies)
         {
             if (ReferenceEquals(cache, assembly))
@@ -267,20 +486,6 @@ internal sealed class CacheGuardEngine
         return name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0
             || (invocation.Instance?.Type ?? method.ContainingType)?.Name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0
             || (method.IsExtensionMethod && method.Parameters.Length > 0 && method.Parameters[0].Type.Name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0);
-    }
-
-    private void Analyze(OperationBlockAnalysisContext context, IOperation root, MarkReasons reasons, TreeRules tree)
-    {
-        MethodContext? method = null;
-        foreach (var rule in tree.Rules)
-        {
-            // A body marked only for CG0003 (a create path, an invalidation elsewhere) holds nothing the other rules read.
-            if ((reasons & MarkReasons.Cache) == 0 && !rule.NeedsCompilationEnd)
-                continue;
-            context.CancellationToken.ThrowIfCancellationRequested();
-            method ??= new MethodContext(this, context.OwningSymbol, root, FactsFor(context.OwningSymbol, root), reasons, context.Options, context.ReportDiagnostic, context.CancellationToken);
-            rule.Analyze(method);
-        }
     }
 
     /// <summary>The cache operations and database writes of a body, built once and shared by every rule.</summary>
@@ -343,6 +548,15 @@ internal sealed class CacheGuardEngine
             if (provider.TryGetGlobalDiagnosticValue(id, CancellationToken.None, out var global))
                 return global == ReportDiagnostic.Suppress;
         }
+        return options.SpecificDiagnosticOptions.TryGetValue(id, out var specific) && specific == ReportDiagnostic.Suppress;
+    }
+
+    /// <summary>Turned off for the whole compilation (command line or global config), not just for some files.</summary>
+    private bool IsSuppressedEverywhere(string id)
+    {
+        var options = Compilation.Options;
+        if (options.SyntaxTreeOptionsProvider is { } provider && provider.TryGetGlobalDiagnosticValue(id, CancellationToken.None, out var global))
+            return global == ReportDiagnostic.Suppress;
         return options.SpecificDiagnosticOptions.TryGetValue(id, out var specific) && specific == ReportDiagnostic.Suppress;
     }
 

@@ -15,12 +15,12 @@ namespace CacheGuard.Analyzers.Engine;
 /// </summary>
 internal sealed class MethodContext
 {
-    private readonly Action<Diagnostic> _report;
+    private List<Diagnostic>? _sink;
     private List<GetThenPopulate>? _getThenPopulates;
     private WritePathFacts? _writePath;
     private bool _writePathBuilt;
 
-    public MethodContext(CacheGuardEngine engine, ISymbol owner, IOperation root, MethodCacheFacts facts, MarkReasons reasons, AnalyzerOptions options, Action<Diagnostic> report, CancellationToken cancellationToken)
+    public MethodContext(CacheGuardEngine engine, ISymbol owner, IOperation root, MethodCacheFacts facts, MarkReasons reasons, AnalyzerOptions options, CancellationToken cancellationToken)
     {
         Engine = engine;
         OwningSymbol = owner;
@@ -29,7 +29,6 @@ internal sealed class MethodContext
         Facts = facts;
         Reasons = reasons;
         Options = options;
-        _report = report;
         CancellationToken = cancellationToken;
     }
 
@@ -53,7 +52,8 @@ internal sealed class MethodContext
 
     public AnalyzerOptions Options { get; }
 
-    public CancellationToken CancellationToken { get; }
+    /// <summary>The token of the callback running the current rule (the context is shared by every analyzer's callback).</summary>
+    public CancellationToken CancellationToken { get; private set; }
 
     public SyntaxTree Tree => Root.Syntax.SyntaxTree;
 
@@ -78,5 +78,23 @@ internal sealed class MethodContext
     public IReadOnlyList<GetThenPopulate> GetThenPopulates =>
         _getThenPopulates ??= new GetThenPopulateFinder(Engine).Find(Facts, Root);
 
-    public void ReportDiagnostic(Diagnostic diagnostic) => _report(diagnostic);
+    /// <summary>Collects the diagnostics of the rule being run (<see cref="Run"/>).</summary>
+    public void ReportDiagnostic(Diagnostic diagnostic) => (_sink ?? throw new InvalidOperationException("no rule is running")).Add(diagnostic);
+
+    /// <summary>Runs one rule over this body and returns what it reported (the engine keeps it per body and rule).</summary>
+    internal ImmutableArray<Diagnostic> Run(Rule rule, CancellationToken cancellationToken)
+    {
+        var sink = new List<Diagnostic>();
+        _sink = sink;
+        CancellationToken = cancellationToken;
+        try
+        {
+            rule.Analyze(this);
+        }
+        finally
+        {
+            _sink = null;
+        }
+        return sink.ToImmutableArray();
+    }
 }

@@ -34,7 +34,17 @@ internal sealed class WrapperCatalog
 {
     private readonly Dictionary<IMethodSymbol, WrapperMethod> _methods;
 
-    private WrapperCatalog(Dictionary<IMethodSymbol, WrapperMethod> methods) => _methods = methods;
+    private WrapperCatalog(Dictionary<IMethodSymbol, WrapperMethod> methods)
+    {
+        _methods = methods;
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var method in methods.Keys)
+            names.Add(method.Name);
+        MethodNames = names;
+    }
+
+    /// <summary>The names of the wrapper methods (a body that names none of them calls none of them).</summary>
+    public IEnumerable<string> MethodNames { get; }
 
     public WrapperMethod? Find(IMethodSymbol method) =>
         _methods.TryGetValue(method.OriginalDefinition, out var found) ? found : null;
