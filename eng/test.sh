@@ -38,10 +38,11 @@ fi
 command -v systemctl >/dev/null 2>&1 && systemctl stop redis-server >/dev/null 2>&1 || true
 echo "==> Building (the runtime on StackExchange.Redis $redis_label)"
 dotnet build "$root/CacheGuard.Analyzers.sln" -c Release -nologo -v q "${redis[@]}"
-echo "==> Testing (StackExchange.Redis $redis_label)"
+echo "==> Testing (StackExchange.Redis $redis_label; ${SECONDS}s so far)"
 dotnet test "$root/CacheGuard.Analyzers.sln" -c Release --no-build -nologo --logger "console;verbosity=normal" "${redis[@]}" "$@"
 if [ "$second_leg" = true ]; then
-  echo "==> Runtime tests on StackExchange.Redis $newest (the runtime as packed, compiled against 2.7.27)"
+  echo "==> Runtime tests on StackExchange.Redis $newest (the runtime as packed, compiled against 2.7.27; ${SECONDS}s so far)"
   dotnet test "$root/tests/CacheGuard.Runtime.Tests" -c Release -nologo -v q --logger "console;verbosity=normal" \
     "-p:CacheGuardRedisTestVersion=$newest" "$@"
 fi
+echo "==> Done in ${SECONDS}s"

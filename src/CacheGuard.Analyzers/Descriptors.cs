@@ -34,7 +34,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor CG0002_SetOnWrite = Create(
         RuleIds.SetOnWrite, Consistency,
         "Write path updates the cache instead of invalidating it",
-        "This method writes the database and also writes '{0}' into the cache; invalidate the key after the database write instead",
+        "This method writes the database ({1}) and also writes '{0}' into the cache; invalidate the key after the database write instead",
         "Writing the new value into the cache on the write path races with concurrent readers and with failures half way; delete the key after the database commit and let the next read repopulate.");
 
     public static readonly DiagnosticDescriptor CG0003_CreatePathMissingInvalidation = Create(

@@ -9,28 +9,11 @@ namespace CacheGuard.Runtime.Tests;
 /// <summary>Redis dies under the callers: each test owns its redis-server so it can kill it.</summary>
 public class FaultTests(ITestOutputHelper output)
 {
-    private static async Task<(RedisServerProcess Server, ConnectionMultiplexer Mux, IDatabase Db)> StartAsync(Action<CacheGuardOptions>? configure = null)
-    {
-        var server = await RedisServerProcess.StartAsync();
-        var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(server.Endpoint, timeoutMs: 1000));
-        var options = new CacheGuardOptions
-        {
-            CircuitBreakerThreshold = 3,
-            CircuitBreakerDuration = TimeSpan.FromMilliseconds(200),
-            PollInterval = TimeSpan.FromMilliseconds(20),
-            InvalidationRetryDelay = TimeSpan.FromMilliseconds(10),
-        };
-        configure?.Invoke(options);
-        CacheGuardDatabaseExtensions.Configure(mux, options);
-        return (server, mux, mux.GetDatabase());
-    }
-
     [Fact]
     public async Task RedisStoppedAndRestartedMidRun_CallersGetAnswersThroughout_NothingThrows()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         var prefix = Guid.NewGuid().ToString("N");
         const int Ids = 20;
         // The "database": a version per row. A writer bumps a row, then invalidates; once an
@@ -136,9 +119,8 @@ public class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task RedisPaused_CallsTimeOut_BreakerOpens_AnswersContinueFromLastKnownValues()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         var key = Nodes.Key("paused");
         var runs = 0;
         Task<Post> Factory(CancellationToken ct) { Interlocked.Increment(ref runs); return Task.FromResult(new Post(runs, "db")); }
@@ -180,9 +162,8 @@ public class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task RedisClientPauseLongerThanTheTimeouts_CallersFallBack_ThenRecoverOnTheirOwn()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         var key = Nodes.Key("client-pause");
         var runs = 0;
         Task<Post> Factory(CancellationToken ct) { Interlocked.Increment(ref runs); return Task.FromResult(new Post(runs, "db")); }
@@ -209,9 +190,8 @@ public class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task ThrowOnRedisFailure_SurfacesTheRedisError()
     {
-        var (server, mux, db) = await StartAsync(o => o.ThrowOnRedisFailure = true);
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync(o => o.ThrowOnRedisFailure = true);
+        var (server, mux, db) = own;
         server.Kill();
         await Assert.ThrowsAnyAsync<RedisException>(() => db.GetOrSetAsync(Nodes.Key("throw"), ct => Task.FromResult(1), TimeSpan.FromMinutes(1))).Within();
     }
@@ -220,10 +200,9 @@ public class FaultTests(ITestOutputHelper output)
     public async Task InvalidationAgainstADeadRedis_IsRetriedThenReported_LoggedAndOptionallyThrown()
     {
         var logs = new ConcurrentQueue<EventId>();
-        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new CapturingLoggerProvider(logs)).SetMinimumLevel(LogLevel.Debug));
-        var (server, mux, db) = await StartAsync(o => o.LoggerFactory = loggerFactory);
-        await using var _ = server;
-        await using var __ = mux;
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new EventCapture(logs)).SetMinimumLevel(LogLevel.Debug));
+        await using var own = await FaultNode.StartAsync(o => o.LoggerFactory = loggerFactory);
+        var (server, mux, db) = own;
         server.Kill();
 
         var result = await db.InvalidateAsync(new RedisKey[] { "a:1", "b:2" }).Within();
@@ -237,18 +216,5 @@ public class FaultTests(ITestOutputHelper output)
         CacheGuardDatabaseExtensions.Configure(mux, new CacheGuardOptions { ThrowOnInvalidationFailure = true, InvalidationAttempts = 1 });
         var thrown = await Assert.ThrowsAsync<CacheInvalidationException>(() => db.InvalidateAsync("a:1")).Within();
         Assert.False(thrown.Result.Succeeded);
-    }
-
-    private sealed class CapturingLoggerProvider(ConcurrentQueue<EventId> events) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(events);
-        public void Dispose() { }
-
-        private sealed class Logger(ConcurrentQueue<EventId> events) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) => events.Enqueue(eventId);
-        }
     }
 }

@@ -52,22 +52,8 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 
 public static class TestConnections
 {
-    /// <param name="endpoints">The servers.</param>
-    /// <param name="timeoutMs">Command timeout: generous by default (a timeout makes CacheGuard fall back and
-    /// run the factory, which would break exact run counts on a busy machine); short in fault tests.</param>
-    public static ConfigurationOptions Options(string endpoints, int timeoutMs = 10_000)
-    {
-        var o = ConfigurationOptions.Parse(endpoints);
-        o.AbortOnConnectFail = false;
-        o.AllowAdmin = true;
-        o.ConnectTimeout = 2000;
-        o.AsyncTimeout = timeoutMs;
-        o.SyncTimeout = timeoutMs;
-        o.ConnectRetry = 1;
-        o.BacklogPolicy = BacklogPolicy.FailFast;
-        o.ReconnectRetryPolicy = new LinearRetry(100);
-        return o;
-    }
+    /// <inheritdoc cref="RedisConnections.Options"/>
+    public static ConfigurationOptions Options(string endpoints, int timeoutMs = 10_000) => RedisConnections.Options(endpoints, timeoutMs);
 }
 
 [CollectionDefinition(Name)]

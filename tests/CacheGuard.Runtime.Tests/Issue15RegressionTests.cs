@@ -111,9 +111,17 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
         await started.Task.Within();
         // The holder is paused past its lease: the lease lapses (deleted here, as its expiry would).
         Assert.True(await nodes[1].KeyDeleteAsync(new EntryKeys(key).Lease));
-        Assert.Equal("new leader", await nodes[1].GetOrSetAsync(key, ct => Task.FromResult("new leader"), TimeSpan.FromMinutes(5)).Within());
+        // A new leader takes the lease and is still loading when the old holder resumes, so only the
+        // lease check (not the fence, which the new leader's populate would consume) can refuse it.
+        var loading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var leaderGate = new Gate();
+        var leader = nodes[1].GetOrSetAsync(key, async ct => { loading.TrySetResult(); await leaderGate.WaitAsync(); return "new leader"; }, TimeSpan.FromMinutes(5));
+        await loading.Task.Within();
         gate.Open(); // the old holder resumes
-        await holder.Within();
+        Assert.Equal("old holder", await holder.Within());
+        Assert.False(await nodes[1].KeyExistsAsync(key), "the old holder populated over the new leader's lease");
+        leaderGate.Open();
+        Assert.Equal("new leader", await leader.Within());
         Assert.Equal("new leader", (await nodes[1].TryGetAsync<string>(key)).Value);
     }
 
@@ -290,34 +298,12 @@ public sealed class Issue15OnClusterTests(RedisClusterFixture fixture, ITestOutp
 /// <summary>The findings that need their own redis-server (outages, data loss, FLUSHALL).</summary>
 public sealed class Issue15OwnServerTests(ITestOutputHelper output)
 {
-    private static async Task<(RedisServerProcess Server, ConnectionMultiplexer Mux, IDatabase Db)> StartAsync(Action<CacheGuardOptions>? configure = null)
-    {
-        var server = await RedisServerProcess.StartAsync();
-        var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(server.Endpoint, timeoutMs: 1000));
-        var options = new CacheGuardOptions
-        {
-            CircuitBreakerThreshold = 3,
-            CircuitBreakerDuration = TimeSpan.FromMilliseconds(200),
-            PollInterval = TimeSpan.FromMilliseconds(20),
-        };
-        configure?.Invoke(options);
-        CacheGuardDatabaseExtensions.Configure(mux, options);
-        return (server, mux, mux.GetDatabase());
-    }
-
-    private static Task UntilConnectedAsync(IDatabase db) => Bounded.UntilAsync(async () =>
-    {
-        try { await db.PingAsync(); return true; }
-        catch (Exception ex) when (ex is RedisException or TimeoutException) { return false; }
-    }, "Redis answers again");
-
     // 2b. During an outage tenant B never gets tenant A's fail-safe value.
     [Fact]
     public async Task F02b_Outage_PrefixedTenantsDoNotShareTheFailSafe()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         var a = db.WithKeyPrefix("tenant-a:");
         var b = db.WithKeyPrefix("tenant-b:");
         Assert.Equal("A", await a.GetOrSetAsync("profile", ct => Task.FromResult("A"), TimeSpan.FromMinutes(5)));
@@ -330,18 +316,15 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F07_RedisRestartedEmptyBeforeThePopulate_TheOldValueIsNotCached()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         var key = Nodes.Key("f07");
         var loaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var gate = new Gate();
         var r1 = db.GetOrSetAsync(key, async ct => { loaded.TrySetResult(); await gate.WaitAsync(); return "V1"; }, TimeSpan.FromMinutes(5));
         await loaded.Task.Within();                          // R1 loaded V1
         Assert.True((await db.InvalidateAsync(key)).Succeeded); // W1 committed V2 and invalidated
-        server.Kill();
-        await server.RestartAsync();                          // empty: persistence is off
-        await UntilConnectedAsync(db);
+        await own.KillAndRestartEmptyAsync();                 // empty: persistence is off
         gate.Open();                                          // R1 populates now
         await r1.Within();
         Assert.True((await db.TryGetAsync<string>(key)).IsMiss, "V1 was cached after the invalidation");
@@ -351,9 +334,8 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F10_FailSafeLife_IsNotExtendedByHits()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         var key = Nodes.Key("f10");
         var life = TimeSpan.FromSeconds(1);
         var options = new CacheEntryOptions { Ttl = life, StaleWindow = TimeSpan.Zero };
@@ -380,9 +362,8 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F10b_NegativeFailSafe_KeepsItsOwnShortBound()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         var key = Nodes.Key("f10b");
         var options = new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(10), NegativeTtl = TimeSpan.FromSeconds(1) };
         Assert.Null(await db.GetOrSetAsync(key, ct => Task.FromResult<Post?>(null), options));
@@ -408,9 +389,8 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F10c_FailSafeAnswers_AreNotOneSharedMutableInstance()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         var key = Nodes.Key("f10c");
         await db.GetOrSetAsync(key, ct => Task.FromResult(new Mutable { Title = "original" }), TimeSpan.FromMinutes(5));
         server.Kill();
@@ -427,10 +407,9 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     public async Task F11a_AbandonedFactory_IsObservedAndLoggedWhenItEnds()
     {
         var events = new ConcurrentQueue<EventId>();
-        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new CapturingProvider(events)).SetMinimumLevel(LogLevel.Debug));
-        var (server, mux, db) = await StartAsync(o => { o.FactoryTimeout = TimeSpan.FromMilliseconds(200); o.LoggerFactory = loggerFactory; });
-        await using var _ = server;
-        await using var __ = mux;
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new EventCapture(events)).SetMinimumLevel(LogLevel.Debug));
+        await using var own = await FaultNode.StartAsync(o => { o.FactoryTimeout = TimeSpan.FromMilliseconds(200); o.LoggerFactory = loggerFactory; });
+        var (server, mux, db) = own;
         var gate = new Gate();
         await Assert.ThrowsAsync<CacheFactoryTimeoutException>(() => db.GetOrSetAsync<string>(Nodes.Key("f11a"), async ct =>
         {
@@ -446,9 +425,8 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F06_RegistryLost_LaterWriteBehindsAreStillReplayed()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         var applied = new ConcurrentQueue<string>();
         var writer = new DelegateWriter(e => applied.Enqueue(e.Key));
         var replayer = new OutboxReplayer(mux, writer, Issue15RegressionTests.FastOutbox("f06"));
@@ -472,9 +450,8 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F11b_OneBrokenStream_DoesNotStopTheOthers()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         await db.StringSetAsync("{bogus}:cg:outbox", "not a stream");
         await db.SetAddAsync("cg:outbox:streams", "{bogus}:cg:outbox");
         await db.WriteBehindAsync("good", "v");
@@ -491,9 +468,8 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F11c_PoisonEntry_MovesToDeadLetterAfterMaxAttempts_WithAMetric()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         long deadLettered = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (i, l) => { if (i.Meter.Name == CacheGuardTelemetry.Name && i.Name == "cacheguard.outbox.dead_lettered") l.EnableMeasurementEvents(i); };
@@ -528,9 +504,8 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task FreshHit_IsOnePlainGet_NoScript()
     {
-        var (server, mux, db) = await StartAsync();
-        await using var _ = server;
-        await using var __ = mux;
+        await using var own = await FaultNode.StartAsync();
+        var (server, mux, db) = own;
         var key = Nodes.Key("hit");
         await db.GetOrSetAsync(key, ct => Task.FromResult(new Post(1, "x")), TimeSpan.FromMinutes(5));
         await db.ExecuteAsync("CONFIG", "RESETSTAT");
@@ -546,18 +521,5 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     private sealed class DelegateWriter(Action<OutboxEntry> apply) : IOutboxWriter
     {
         public Task ApplyAsync(OutboxEntry entry, CancellationToken cancellationToken) { apply(entry); return Task.CompletedTask; }
-    }
-
-    private sealed class CapturingProvider(ConcurrentQueue<EventId> events) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new L(events);
-        public void Dispose() { }
-
-        private sealed class L(ConcurrentQueue<EventId> events) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) => events.Enqueue(eventId);
-        }
     }
 }

@@ -11,68 +11,91 @@ public sealed class LeaseHolderKilledTests(RedisNodeFixture fixture, ITestOutput
 {
     private const int LeaseTtlMs = 1500;
 
-    private static Process StartHolder(string endpoint, string key, string mode, TaskCompletionSource<string> firstLine)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "CacheGuard.LeaseHolder.dll");
-        Assert.True(File.Exists(dll), dll + " missing");
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { dll, endpoint, key, mode, LeaseTtlMs.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-            psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) firstLine.TrySetResult(line); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) firstLine.TrySetResult("stderr: " + line); };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
-
     [Theory]
     [InlineData("lease")]
     [InlineData("factory")]
     public async Task HolderProcessKilled_LeaseLapses_AnotherNodeProceeds_NobodyWaitsForever(string mode)
     {
         var key = Nodes.Key("killed-holder-" + mode);
-        var line = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var holder = StartHolder(fixture.Server.Endpoint, key, mode, line);
-        try
-        {
-            Assert.Equal("HELD", await line.Task.WaitAsync(TimeSpan.FromSeconds(60)));
-            var db = (await Nodes.StartAsync(new NodeTarget(fixture), 1))[0];
-            var leaseKey = new EntryKeys(key).Lease;
-            Assert.True(await db.KeyExistsAsync(leaseKey));
-            // While the holder lives (renewing), the lease is not ours.
-            Assert.Null(await db.TryAcquireLeaseAsync(key, TimeSpan.FromSeconds(5)));
+        using var holder = LeaseHolderProcess.Start(fixture.Server.Endpoint, key, mode, LeaseTtlMs);
+        Assert.Equal("HELD", await holder.NextLineAsync());
+        var db = (await Nodes.StartAsync(new NodeTarget(fixture), 1))[0];
+        var leaseKey = new EntryKeys(key).Lease;
+        Assert.True(await db.KeyExistsAsync(leaseKey));
+        // While the holder lives (renewing), the lease is not ours.
+        Assert.Null(await db.TryAcquireLeaseAsync(key, TimeSpan.FromSeconds(5)));
 
-            var killedAt = Stopwatch.StartNew();
-            holder.Kill(entireProcessTree: true);
-            await holder.WaitForExitAsync().WaitAsync(Bounded.Timeout);
+        var killedAt = Stopwatch.StartNew();
+        holder.Kill();
+        await holder.WaitForExitAsync();
 
-            if (mode == "lease")
-            {
-                RedisLease? lease = null;
-                await Bounded.UntilAsync(async () => (lease = await db.TryAcquireLeaseAsync(key, TimeSpan.FromSeconds(5))) is not null, "the dead holder's lease lapses");
-                await using var _ = lease!;
-                Assert.True(lease!.IsHeld);
-            }
-            else
-            {
-                var runs = 0;
-                var value = await db.GetOrSetAsync(key, ct => { Interlocked.Increment(ref runs); return Task.FromResult("taken over"); },
-                    new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(5), WaitDeadline = TimeSpan.FromMinutes(5), OnWaitDeadline = WaitDeadlineBehavior.Throw }).Within();
-                Assert.Equal("taken over", value);
-                Assert.Equal(1, runs);
-            }
-            output.WriteLine($"{mode}: holder killed; another node proceeded after {killedAt.Elapsed.TotalSeconds:F2} s (lease TTL {LeaseTtlMs / 1000.0:F1} s)");
-        }
-        finally
+        if (mode == "lease")
         {
-            if (!holder.HasExited) holder.Kill(entireProcessTree: true);
+            RedisLease? lease = null;
+            await Bounded.UntilAsync(async () => (lease = await db.TryAcquireLeaseAsync(key, TimeSpan.FromSeconds(5))) is not null, "the dead holder's lease lapses");
+            await using var _ = lease!;
+            Assert.True(lease!.IsHeld);
         }
+        else
+        {
+            var runs = 0;
+            var value = await db.GetOrSetAsync(key, ct => { Interlocked.Increment(ref runs); return Task.FromResult("taken over"); },
+                new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(5), WaitDeadline = TimeSpan.FromMinutes(5), OnWaitDeadline = WaitDeadlineBehavior.Throw }).Within();
+            Assert.Equal("taken over", value);
+            Assert.Equal(1, runs);
+        }
+        output.WriteLine($"{mode}: holder killed; another node proceeded after {killedAt.Elapsed.TotalSeconds:F2} s (lease TTL {LeaseTtlMs / 1000.0:F1} s)");
+    }
+
+    // Issue 15 finding 4, for real: a lease holder in its own process is frozen (SIGSTOP) past its
+    // lease while its factory runs; a new leader takes the key and is still loading when the old
+    // holder is thawed (SIGCONT) and its factory returns. The old holder's populate must be refused
+    // by Redis (event 1005, not skipped for a Redis failure), so the key stays empty until the new
+    // leader populates. (Issue15RegressionTests.F04 simulates the lapse by deleting the lease.)
+    [Fact]
+    public async Task F04_HolderProcessFrozenPastItsLease_ThenThawed_ItsPopulateIsRefused()
+    {
+        const int HolderLeaseMs = 1000;
+        var key = Nodes.Key("f04-sigstop");
+        var keys = new EntryKeys(key);
+        using var holder = LeaseHolderProcess.Start(fixture.Server.Endpoint, key, "populate", HolderLeaseMs);
+        Assert.Equal("HELD", await holder.NextLineAsync()); // the holder's factory is loading; it holds the lease
+        var db = (await Nodes.StartAsync(new NodeTarget(fixture), 1))[0];
+        var holderToken = (string?)await db.StringGetAsync(keys.Lease);
+        Assert.NotNull(holderToken);
+
+        holder.Freeze();
+        var frozen = Stopwatch.StartNew();
+        await Bounded.UntilAsync(async () => !await db.KeyExistsAsync(keys.Lease), "the frozen holder's lease lapses");
+
+        var loading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new Gate();
+        var leader = db.GetOrSetAsync(key, async ct => { loading.TrySetResult(); await gate.WaitAsync(); return "new leader"; },
+            new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(5), WaitDeadline = TimeSpan.FromMinutes(5), OnWaitDeadline = WaitDeadlineBehavior.Throw });
+        await loading.Task.Within();
+        var leaderToken = (string?)await db.StringGetAsync(keys.Lease);
+        Assert.NotNull(leaderToken);
+        Assert.NotEqual(holderToken, leaderToken);
+
+        holder.Thaw();
+        output.WriteLine($"holder frozen {frozen.Elapsed.TotalSeconds:F2} s (its lease: {HolderLeaseMs / 1000.0:F1} s)");
+        await holder.SendLineAsync("go"); // its factory returns "old holder" now, then it populates
+        var lines = new List<string>();
+        string line;
+        while (!(line = await holder.NextLineAsync()).StartsWith("RETURNED", StringComparison.Ordinal))
+            lines.Add(line);
+        await holder.WaitForExitAsync();
+        output.WriteLine("holder: " + string.Join(", ", lines.Append(line)));
+        Assert.Equal("RETURNED old holder", line); // its own caller still gets what it loaded
+        Assert.Equal(0, holder.ExitCode);
+        Assert.Contains("EVENT 1005", lines);       // Redis refused the populate...
+        Assert.DoesNotContain("EVENT 1001", lines); // ...it was not skipped for a Redis failure
+        Assert.False(await db.KeyExistsAsync(key), "the old holder's value was cached over the new leader's lease");
+        Assert.Equal(leaderToken, (string?)await db.StringGetAsync(keys.Lease));
+
+        gate.Open();
+        Assert.Equal("new leader", await leader.Within());
+        Assert.Equal("\"new leader\"", (string?)await db.StringGetAsync(key));
     }
 
     [Fact]

@@ -86,3 +86,37 @@ public static class Soak
     /// <summary>Bounded waits grow with the load so a soak run isn't failed by the normal-run timeout.</summary>
     public static TimeSpan Timeout => TimeSpan.FromTicks(Bounded.Timeout.Ticks * Factor);
 }
+
+/// <summary>A redis-server a fault test owns (kill, pause, restart it), with CacheGuard configured on its
+/// connection for fast failure detection: breaker after 3 failures for 200 ms, 20 ms polls and retries.</summary>
+public static class FaultNode
+{
+    public static async Task<CacheGuard.Testing.Redis.OwnRedisServer> StartAsync(Action<CacheGuardOptions>? configure = null)
+    {
+        var own = await CacheGuard.Testing.Redis.OwnRedisServer.StartAsync(timeoutMs: 1000);
+        var options = new CacheGuardOptions
+        {
+            CircuitBreakerThreshold = 3,
+            CircuitBreakerDuration = TimeSpan.FromMilliseconds(200),
+            PollInterval = TimeSpan.FromMilliseconds(20),
+            InvalidationRetryDelay = TimeSpan.FromMilliseconds(10),
+        };
+        configure?.Invoke(options);
+        CacheGuardDatabaseExtensions.Configure(own.Mux, options);
+        return own;
+    }
+}
+
+/// <summary>An <see cref="Microsoft.Extensions.Logging.ILoggerProvider"/> that records the event id of every log entry.</summary>
+public sealed class EventCapture(System.Collections.Concurrent.ConcurrentQueue<Microsoft.Extensions.Logging.EventId> events) : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(events);
+    public void Dispose() { }
+
+    private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<Microsoft.Extensions.Logging.EventId> events) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) => events.Enqueue(eventId);
+    }
+}

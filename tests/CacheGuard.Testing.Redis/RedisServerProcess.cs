@@ -109,8 +109,7 @@ public sealed class RedisServerProcess : IAsyncDisposable, IDisposable
     private void Signal(string name)
     {
         if (_process is not { HasExited: false } p) return;
-        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{name} {p.Id}") { UseShellExecute = false })!;
-        kill.WaitForExit(10_000);
+        ProcessSignals.Send(p.Id, name, throwOnFailure: false);
     }
 
     /// <summary>Sends one command with redis-cli-free RESP over a fresh socket and returns the raw reply line(s).</summary>

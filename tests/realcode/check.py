@@ -7,7 +7,8 @@ For each repository of corpus.tsv (checked out by checkout.sh into $CACHEGUARD_C
 /work/corpus) it runs `cgeval.sh tree` on the pinned folder and reads every CacheGuard report.
 labels.tsv holds one reviewed verdict per report (repository, commit, path, line, rule, verdict,
 reason). Verdicts: TP (true, actionable), TP-noise (true by the contract, nobody would act on it),
-FP (false by the contract), DEBATABLE.
+FP (false by the contract), DEBATABLE; TP-dropped / TP-noise-dropped for a true report a deliberate
+decision no longer raises (listed, not a failure).
 
 Fails (exit 1) when a report labelled FP is raised, when a report labelled TP / TP-noise is no
 longer raised (a lost true positive), or when a report has no label (nobody reviewed it).
@@ -25,6 +26,13 @@ if not os.path.exists(cgeval):
 REPORT = re.compile(r'^(?P<path>[^:\n]+\.cs):(?P<line>\d+): (?P<rule>CG\d{4}) (?P<msg>.*)$')
 CRASH = re.compile(r'^CRASH ')
 TRUE = {'TP', 'TP-noise'}
+# A true report a deliberate decision stopped raising (issue 18: TP-noise such as HybridCache's
+# LocalCacheExpiration) is labelled TP-dropped / TP-noise-dropped with the decision in its reason:
+# its absence is listed, not a failure; if it comes back it counts as TP / TP-noise.
+DROPPED = '-dropped'
+
+def base_verdict(verdict):
+    return verdict[:-len(DROPPED)] if verdict.endswith(DROPPED) else verdict
 
 def read_tsv(name):
     with open(os.path.join(here, name), newline='') as f:
@@ -79,13 +87,16 @@ def main():
                 problems.append(f"UNREVIEWED {r['name']} {m['path']}:{m['line']} {m['rule']} {m['msg']}")
                 table[m['rule']]['unreviewed'] += 1
                 continue
-            table[m['rule']][label['verdict']] += 1
+            table[m['rule']][base_verdict(label['verdict'])] += 1
             if label['verdict'] == 'FP':
                 problems.append(f"FALSE POSITIVE {r['name']} {m['path']}:{m['line']} {m['rule']} ({label['reason']})")
     names = {r['name'] for r in repos}
+    dropped = []
     for key, l in labels.items():
         if key[0] in names and l['verdict'] in TRUE and key not in seen:
             problems.append(f"LOST {l['verdict']} {key[0]} {key[1]}:{key[2]} {key[3]} ({l['reason']})")
+        if key[0] in names and l['verdict'].endswith(DROPPED) and key not in seen:
+            dropped.append(f"dropped {l['verdict'][:-len(DROPPED)]} {key[0]} {key[1]}:{key[2]} {key[3]} ({l['reason']})")
     print('| Rule | Reports | TP | TP-noise | FP | Debatable | Unreviewed | Precision (true/reports) | Actionable (TP/reports) |')
     print('|---|---|---|---|---|---|---|---|---|')
     tot = collections.Counter()
@@ -99,6 +110,9 @@ def main():
         print(f"| all | {n} | {tot['TP']} | {tot['TP-noise']} | {tot['FP']} | {tot['DEBATABLE']} | {tot['unreviewed']} | "
               f"{(tot['TP'] + tot['TP-noise']) / n:.2f} | {tot['TP'] / n:.2f} |")
     print(f'crashes: {crashes}')
+    print(f'deliberately dropped (labelled *{DROPPED}, not raised any more): {len(dropped)}')
+    for d in dropped:
+        print(d)
     for p in problems:
         print(p)
     sys.exit(1 if problems else 0)

@@ -142,6 +142,12 @@ internal static class DatabaseWrites
             return false;
         if (IsCacheType(receiver, api) || method.Name.IndexOf("Cache", System.StringComparison.OrdinalIgnoreCase) >= 0)
             return false;
+        // A factory or builder makes an object in memory (factory.Create()); so does a parameterless
+        // Create()/New() that returns what it made: nothing is written anywhere.
+        if (receiver.Name.EndsWith("Factory", System.StringComparison.Ordinal) || receiver.Name.EndsWith("Builder", System.StringComparison.Ordinal))
+            return false;
+        if (found is "Create" && BuildsInMemory(method))
+            return false;
         var ns = receiver.ContainingNamespace?.ToDisplayString() ?? "";
         if (ns.StartsWith("System", System.StringComparison.Ordinal)
             || ns.StartsWith("Microsoft", System.StringComparison.Ordinal)
@@ -152,6 +158,19 @@ internal static class DatabaseWrites
 
         verb = found;
         return true;
+    }
+
+    /// <summary>No parameters (a cancellation token aside) and a synchronous result: <c>Basket Create()</c>.</summary>
+    private static bool BuildsInMemory(IMethodSymbol method)
+    {
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.Type.Name != "CancellationToken")
+                return false;
+        }
+        if (method.ReturnsVoid)
+            return false;
+        return method.ReturnType is not INamedTypeSymbol { Name: "Task" or "ValueTask" };
     }
 
     private static bool IsCacheType(ITypeSymbol type, CacheApi api) =>

@@ -154,13 +154,17 @@ internal static class EntryExpiries
     }
 
     /// <summary>
-    /// Whether an entry expiry is a cached value's lifetime, as CG0001 means it. Not: the expiry of a
-    /// marker (a flag or cooldown written as <c>true</c>, <c>new byte[1]</c>, <c>[1]</c>) — every write
-    /// the options reach in this body writes one — nor the defaults inside a class that implements a
-    /// cache (<c>: IDistributedCache</c>), which are the cache's own policy, not a caller's TTL.
+    /// Whether an entry expiry is a cached value's lifetime, as CG0001 means it. Not: the expiry of
+    /// keys that are not cache entries (RULES.md) — every write the options reach writes a marker
+    /// (<c>true</c>, <c>new byte[1]</c>, <c>[1]</c>), a minted code or token, or a bookkeeping key — found
+    /// in this body or, for options kept in a field or property, in the methods of the same type that
+    /// pass it; nor the defaults inside a class that implements a cache (<c>: IDistributedCache</c>),
+    /// which are the cache's own policy, not a caller's TTL.
     /// </summary>
-    public static bool IsValueLifetime(EntryExpiry expiry, MethodCacheFacts facts, CacheApi api)
+    public static bool IsValueLifetime(EntryExpiry expiry, Engine.MethodContext context)
     {
+        var facts = context.Facts;
+        var api = context.Api;
         if (facts.Owner.ContainingType is { } type
             && (OperationFacts.IsOrInherits(type, api.DistributedCache)
                 || OperationFacts.IsOrInherits(type, api.MemoryCache)
@@ -170,7 +174,7 @@ internal static class EntryExpiries
         }
 
         var consumers = 0;
-        var markers = 0;
+        var entries = 0;
         var local = OptionsLocal(expiry);
         foreach (var operation in facts.CacheOperations)
         {
@@ -182,10 +186,130 @@ internal static class EntryExpiries
             if (!reaches)
                 continue;
             consumers++;
-            if (IsMarker(operation.Value))
-                markers++;
+            if (IsEntryWrite(operation, facts, api))
+                entries++;
         }
-        return consumers == 0 || markers < consumers;
+        if (consumers > 0)
+            return entries > 0;
+
+        // Options kept in a field or property (built in a constructor or an initializer): the writes
+        // that pass that member, in the type's own methods.
+        if (OptionsMember(expiry) is { } member && member.ContainingType is { } owner)
+        {
+            foreach (var candidate in owner.GetMembers())
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                if (candidate is not IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.PropertyGet } method
+                    || !MentionsName(method, member.Name)
+                    || context.Engine.BodyOf(method, context.CancellationToken) is not { } body)
+                {
+                    continue;
+                }
+                var other = context.Engine.FactsFor(method, body);
+                foreach (var operation in other.CacheOperations)
+                {
+                    if (operation.Kind != CacheOperationKind.Write || operation.Options is not { } options
+                        || !SymbolEqualityComparer.Default.Equals(MemberOf(options.Value), member))
+                    {
+                        continue;
+                    }
+                    consumers++;
+                    if (IsEntryWrite(operation, other, api))
+                        entries++;
+                }
+            }
+            if (consumers > 0)
+                return entries > 0;
+
+            // An options class's property (OtpTokenProviderOptions.DistributedCacheEntryOptions): the
+            // writes elsewhere in the compilation that pass options.ThatProperty.
+            var seen = 0;
+            var uses = member.DeclaredAccessibility == Accessibility.Private ? (IReadOnlyList<Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax>)System.Array.Empty<Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax>()
+                : PassedTtls.MemberAccesses(api.Compilation, member.Name);
+            foreach (var access in uses)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                if (seen++ > 32 || !api.Compilation.ContainsSyntaxTree(access.SyntaxTree))
+                    break;
+#pragma warning disable RS1030 // the driver's semantic models are cached per tree; only the few uses of one options member are bound
+                var model = api.Compilation.GetSemanticModel(access.SyntaxTree);
+#pragma warning restore RS1030
+                if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(access, context.CancellationToken).Symbol?.OriginalDefinition, member.OriginalDefinition)
+                    || model.GetEnclosingSymbol(access.SpanStart, context.CancellationToken) is not IMethodSymbol user
+                    || context.Engine.BodyOf(user, context.CancellationToken) is not { } body)
+                {
+                    continue;
+                }
+                var other = context.Engine.FactsFor(user, body);
+                foreach (var operation in other.CacheOperations)
+                {
+                    if (operation.Kind != CacheOperationKind.Write || operation.Options is not { } options
+                        || !SymbolEqualityComparer.Default.Equals(MemberOf(options.Value)?.OriginalDefinition, member.OriginalDefinition))
+                    {
+                        continue;
+                    }
+                    consumers++;
+                    if (IsEntryWrite(operation, other, api))
+                        entries++;
+                }
+            }
+            if (consumers > 0)
+                return entries > 0;
+        }
+        return true;
+    }
+
+    /// <summary>A write of a cache entry: not a marker value, not a lock, marker, counter window or temporary key.</summary>
+    private static bool IsEntryWrite(CacheOperation write, MethodCacheFacts facts, CacheApi api) =>
+        !IsMarker(write.Value) && KeyPurpose.Of(write, facts, api) == KeyPurposeKind.CacheEntry;
+
+    /// <summary>The field or property the options object holding this expiry is assigned to or initializes.</summary>
+    private static ISymbol? OptionsMember(EntryExpiry expiry)
+    {
+        // _options.AbsoluteExpirationRelativeToNow = ...; on a field or property.
+        if (expiry.Value.Parent is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Instance: { } receiver } }
+            && MemberOf(receiver) is { } assigned)
+        {
+            return assigned;
+        }
+        var depth = 0;
+        for (var current = expiry.Value.Parent; current is not null && depth++ < 8; current = current.Parent)
+        {
+            switch (current)
+            {
+                case ISimpleAssignmentOperation { Target: IFieldReferenceOperation field } assignment when assignment != expiry.Value.Parent:
+                    return field.Field;
+                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } assignment when assignment != expiry.Value.Parent:
+                    return property.Property;
+                case IFieldInitializerOperation { InitializedFields.Length: 1 } fieldInitializer:
+                    return fieldInitializer.InitializedFields[0];
+                case IPropertyInitializerOperation { InitializedProperties.Length: 1 } propertyInitializer:
+                    return propertyInitializer.InitializedProperties[0];
+                case IBlockOperation:
+                    return null;
+            }
+        }
+        return null;
+    }
+
+    private static ISymbol? MemberOf(IOperation value) => OperationFacts.Unwrap(value) switch
+    {
+        IFieldReferenceOperation field => field.Field,
+        IPropertyReferenceOperation property => property.Property,
+        _ => null,
+    };
+
+    private static bool MentionsName(IMethodSymbol method, string name)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            foreach (var token in reference.GetSyntax().DescendantTokens())
+            {
+                if (token.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken) && token.ValueText == name)
+                    return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>The local the options holding this expiry are kept in: its initializer, or <c>local.X = ...</c>.</summary>
@@ -216,6 +340,17 @@ internal static class EntryExpiries
             return true;
         switch (value)
         {
+            case IFieldReferenceOperation { Field: { IsReadOnly: true } field }:
+                // private static readonly byte[] Sentinel = [1];
+                foreach (var reference in field.DeclaringSyntaxReferences)
+                {
+                    if (reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } initializer }
+                        && IsOneElementArraySyntax(initializer))
+                    {
+                        return true;
+                    }
+                }
+                return false;
             case IArrayCreationOperation array:
                 if (array.Initializer is { } init)
                     return init.ElementValues.Length <= 1;
@@ -226,6 +361,14 @@ internal static class EntryExpiries
                     && value.Syntax.ChildNodes().Count() <= 1;
         }
     }
+
+    private static bool IsOneElementArraySyntax(SyntaxNode node) => node switch
+    {
+        Microsoft.CodeAnalysis.CSharp.Syntax.CollectionExpressionSyntax collection => collection.Elements.Count <= 1,
+        Microsoft.CodeAnalysis.CSharp.Syntax.ArrayCreationExpressionSyntax { Initializer: { } init } => init.Expressions.Count <= 1,
+        Microsoft.CodeAnalysis.CSharp.Syntax.ImplicitArrayCreationExpressionSyntax { Initializer: { } init } => init.Expressions.Count <= 1,
+        _ => false,
+    };
 
     /// <summary>
     /// Whether an options value passed to a cache write sets an expiry: false for null, <c>new()</c> or
@@ -246,6 +389,8 @@ internal static class EntryExpiries
         foreach (var operation in lambda.Body.DescendantsAndSelf())
         {
             if (Of(operation, api) is not null)
+                return true;
+            if (operation is IInvocationOperation tokenCall && IsChangeTokenBound(tokenCall))
                 return true;
             if (operation is IInvocationOperation { TargetMethod.Name: "SetOptions" } setOptions
                 && SymbolEqualityComparer.Default.Equals(setOptions.TargetMethod.ContainingType, api.MemoryCacheEntryFluentExtensions))
@@ -277,7 +422,7 @@ internal static class EntryExpiries
                 return false;
 
             case IInvocationOperation invocation when IsFluentOptionsCall(invocation.TargetMethod, api):
-                if (IsFluentExpiry(invocation.TargetMethod, api))
+                if (IsFluentExpiry(invocation.TargetMethod, api) || IsChangeTokenBound(invocation))
                     return true;
                 return OptionsSetExpiry(OperationFacts.ArgumentAt(invocation, 0)?.Value, api, depth + 1);
 
@@ -309,6 +454,9 @@ internal static class EntryExpiries
                             && OperationFacts.Unwrap(receiverValue) is ILocalReferenceOperation fluentReceiver
                             && SymbolEqualityComparer.Default.Equals(fluentReceiver.Local, local.Local):
                             return true;
+                        case IInvocationOperation tokenCall when IsChangeTokenBound(tokenCall) && BoundTarget(tokenCall) is ILocalReferenceOperation tokenReceiver
+                            && SymbolEqualityComparer.Default.Equals(tokenReceiver.Local, local.Local):
+                            return true;
                     }
                 }
                 return !sawValue;
@@ -317,6 +465,37 @@ internal static class EntryExpiries
             default:
                 return true; // a field, a parameter, a helper's result: assume it sets one
         }
+    }
+
+    /// <summary>
+    /// <c>AddExpirationToken(token)</c> or <c>ExpirationTokens.Add(token)</c>: the entry goes when a file or
+    /// data change token fires, which bounds it as an expiry does (RULES.md, CG0008).
+    /// </summary>
+    private static bool IsChangeTokenBound(IInvocationOperation invocation)
+    {
+        if (!(invocation.TargetMethod.Name == "AddExpirationToken"
+              || (invocation.TargetMethod.Name == "Add" && invocation.Instance is IPropertyReferenceOperation { Property.Name: "ExpirationTokens" })))
+        {
+            return false;
+        }
+        // An application-lifetime token (ApplicationStopping) fires once, at shutdown: no bound (RULES.md).
+        var token = invocation.Arguments.Length > 0 ? invocation.Arguments[invocation.Arguments.Length - 1].Value.Syntax.ToString() : "";
+        foreach (var lifetime in new[] { "Lifetime", "lifetime", "ApplicationStopp", "Shutdown", "shutdown", "Stopping", "stopping" })
+        {
+            if (token.IndexOf(lifetime, System.StringComparison.Ordinal) >= 0)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>The options or entry a change token is added to.</summary>
+    private static IOperation? BoundTarget(IInvocationOperation invocation)
+    {
+        if (invocation.Instance is IPropertyReferenceOperation { Property.Name: "ExpirationTokens", Instance: { } owner })
+            return OperationFacts.Unwrap(owner);
+        if (invocation.TargetMethod.IsExtensionMethod && invocation.Arguments.Length > 0)
+            return OperationFacts.Unwrap(invocation.Arguments[0].Value);
+        return invocation.Instance is { } instance ? OperationFacts.Unwrap(instance) : null;
     }
 
     private static bool IsExpiryProperty(IPropertySymbol property, CacheApi api)

@@ -22,14 +22,21 @@ internal enum ExpiryOriginKind
 /// <summary>The origin of an expiry and, when fixed, a short name for it ("the TTL 'ProfileTtl'").</summary>
 internal readonly struct ExpiryOrigin
 {
-    private ExpiryOrigin(ExpiryOriginKind kind, string description)
+    private ExpiryOrigin(ExpiryOriginKind kind, string description, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters = default)
     {
         Kind = kind;
         Description = description;
+        PassedThrough = parameters.IsDefault ? System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty : parameters;
     }
 
     public ExpiryOriginKind Kind { get; }
     public string Description { get; }
+
+    /// <summary>
+    /// A fixed expiry whose only sources are parameters of the method (<c>ttl</c>, <c>item.Timeout</c>,
+    /// <c>TimeSpan.FromSeconds(seconds)</c>): what it is depends on the callers. Empty otherwise.
+    /// </summary>
+    public System.Collections.Immutable.ImmutableArray<IParameterSymbol> PassedThrough { get; }
 
     public static ExpiryOrigin Fixed(string description) => new(ExpiryOriginKind.Fixed, description);
     public static readonly ExpiryOrigin Random = new(ExpiryOriginKind.Random, "");
@@ -40,7 +47,14 @@ internal readonly struct ExpiryOrigin
     /// Traces an expiry expression back to its sources. Random or clock-derived anywhere wins over
     /// fixed; anything not understood is unknown (report nothing rather than guess).
     /// </summary>
-    public static ExpiryOrigin Of(IOperation expiry, CacheApi api) => new Tracer(api).Trace(expiry, depth: 0);
+    public static ExpiryOrigin Of(IOperation expiry, CacheApi api)
+    {
+        var tracer = new Tracer(api);
+        var origin = tracer.Trace(expiry, depth: 0);
+        if (origin.Kind == ExpiryOriginKind.Fixed && !tracer.OtherSource && tracer.Parameters.Count > 0)
+            return new ExpiryOrigin(origin.Kind, origin.Description, System.Collections.Immutable.ImmutableArray.CreateRange(tracer.Parameters));
+        return origin;
+    }
 
     private sealed class Tracer
     {
@@ -49,6 +63,18 @@ internal readonly struct ExpiryOrigin
         private readonly System.Collections.Generic.HashSet<ISymbol> _parametersInProgress = new(SymbolEqualityComparer.Default);
 
         public Tracer(CacheApi api) => _api = api;
+
+        /// <summary>The parameters a fixed expiry was traced to.</summary>
+        public System.Collections.Generic.List<IParameterSymbol> Parameters { get; } = new();
+
+        /// <summary>A fixed source other than a parameter was seen (a literal, a constant, a field, configuration).</summary>
+        public bool OtherSource { get; private set; }
+
+        private ExpiryOrigin OtherFixed(string description)
+        {
+            OtherSource = true;
+            return Fixed(description);
+        }
 
         public ExpiryOrigin Trace(IOperation operation, int depth)
         {
@@ -61,7 +87,7 @@ internal readonly struct ExpiryOrigin
                 return Unknown;
 
             if (op is ILiteralOperation || (op.ConstantValue.HasValue && op is not IFieldReferenceOperation && op is not ILocalReferenceOperation))
-                return Fixed($"the TTL '{Short(op)}'");
+                return OtherFixed($"the TTL '{Short(op)}'");
 
             switch (op)
             {
@@ -117,7 +143,7 @@ internal readonly struct ExpiryOrigin
                 return Random;
             if (field.Instance is { } instance && !(instance is IInstanceReferenceOperation) && Trace(instance, depth + 1).Kind is ExpiryOriginKind.Random or ExpiryOriginKind.Deadline)
                 return Trace(instance, depth + 1);
-            return Fixed($"the TTL '{Short(field)}'");
+            return OtherFixed($"the TTL '{Short(field)}'");
         }
 
         private ExpiryOrigin TraceProperty(IPropertyReferenceOperation property, int depth)
@@ -142,8 +168,15 @@ internal readonly struct ExpiryOrigin
                 if (receiver.Kind is ExpiryOriginKind.Random or ExpiryOriginKind.Deadline)
                     return receiver;
             }
+            // A member of a parameter (item.ExpirationTimeout, item.AbsoluteExpiration.Value): passed in by the caller.
+            if (ParameterBehind(property.Instance) is { } ownerParameter)
+            {
+                if (!Parameters.Contains(ownerParameter, SymbolEqualityComparer.Default))
+                    Parameters.Add(ownerParameter);
+                return Fixed($"the TTL '{Short(property)}'");
+            }
             // Options and configuration objects: the same value for every entry.
-            return Fixed($"the TTL '{Short(property)}'");
+            return OtherFixed($"the TTL '{Short(property)}'");
         }
 
         /// <summary>
@@ -154,6 +187,8 @@ internal readonly struct ExpiryOrigin
         {
             var description = $"the TTL parameter '{parameter.Parameter.Name}', passed straight through,";
             var result = Fixed(description);
+            if (!Parameters.Contains(parameter.Parameter, SymbolEqualityComparer.Default))
+                Parameters.Add(parameter.Parameter);
             // Inside its own reassignment (ttl = ttl + x) the parameter is the value passed in.
             if (!_parametersInProgress.Add(parameter.Parameter))
                 return result;
@@ -176,6 +211,10 @@ internal readonly struct ExpiryOrigin
         private ExpiryOrigin TraceLocal(ILocalReferenceOperation local, int depth)
         {
             var root = OperationFacts.Root(local);
+            // A loop counter or iteration variable (index++, foreach item): the TTL differs per entry by
+            // construction (RULES.md, CG0001: "from a loop variable"), so entries do not expire together.
+            if (VariesPerIteration(root, local.Local))
+                return Unknown;
             ExpiryOrigin? result = null;
             foreach (var assigned in AssignmentsTo(root, local.Local))
             {
@@ -254,6 +293,75 @@ internal readonly struct ExpiryOrigin
             return Fixed(description);
         }
 
+        /// <summary>The parameter a chain of member accesses starts from (<c>item.Options.Timeout</c> → <c>item</c>).</summary>
+        private static IParameterSymbol? ParameterBehind(IOperation? instance)
+        {
+            for (var depth = 0; instance is not null && depth < 4; depth++)
+            {
+                switch (OperationFacts.Unwrap(instance))
+                {
+                    case IParameterReferenceOperation parameter:
+                        return parameter.Parameter;
+                    case IPropertyReferenceOperation { Instance: { } inner }:
+                        instance = inner;
+                        break;
+                    case IFieldReferenceOperation { Instance: { } inner } when inner is not IInstanceReferenceOperation:
+                        instance = inner;
+                        break;
+                    case IInvocationOperation { Instance: { } receiver } when receiver is not IInstanceReferenceOperation:
+                        instance = receiver; // item.WithValue(newValue): a copy of the caller's item
+                        break;
+                    case ILocalReferenceOperation local:
+                        instance = SingleInitializer(local);
+                        break;
+                    default:
+                        return null;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>The initializer of a local that is never reassigned, else null.</summary>
+        private static IOperation? SingleInitializer(ILocalReferenceOperation local)
+        {
+            IOperation? found = null;
+            foreach (var assigned in AssignmentsTo(OperationFacts.Root(local), local.Local))
+            {
+                if (found is not null)
+                    return null;
+                found = assigned;
+            }
+            return found;
+        }
+
+        /// <summary>The local is incremented, decremented or compound-assigned, or is a foreach iteration variable.</summary>
+        private static bool VariesPerIteration(IOperation root, ILocalSymbol local)
+        {
+            foreach (var descendant in root.DescendantsAndSelf())
+            {
+                switch (descendant)
+                {
+                    case IIncrementOrDecrementOperation { Target: ILocalReferenceOperation target } when SymbolEqualityComparer.Default.Equals(target.Local, local) && InLoop(descendant):
+                        return true;
+                    case ICompoundAssignmentOperation { Target: ILocalReferenceOperation target } when SymbolEqualityComparer.Default.Equals(target.Local, local) && InLoop(descendant):
+                        return true;
+                    case IForEachLoopOperation loop when loop.Locals.Contains(local, SymbolEqualityComparer.Default):
+                        return true;
+                }
+            }
+            return false;
+        }
+
+        private static bool InLoop(IOperation operation)
+        {
+            for (var current = operation.Parent; current is not null; current = current.Parent)
+            {
+                if (current is ILoopOperation)
+                    return true;
+            }
+            return false;
+        }
+
         /// <summary>Every value assigned to <paramref name="local"/> (a local or a parameter) in the body: initializer and assignments.</summary>
         private static System.Collections.Generic.IEnumerable<IOperation> AssignmentsTo(IOperation root, ISymbol local)
         {
@@ -270,6 +378,9 @@ internal readonly struct ExpiryOrigin
                         break;
                     case ICompoundAssignmentOperation compound when SymbolEqualityComparer.Default.Equals(AssignedSymbol(compound.Target), local):
                         yield return compound.Value;
+                        break;
+                    case ICoalesceAssignmentOperation coalesce when SymbolEqualityComparer.Default.Equals(AssignedSymbol(coalesce.Target), local):
+                        yield return coalesce.Value;
                         break;
                 }
             }

@@ -28,6 +28,7 @@ internal static class KeyPurpose
         "throttle", "quota", "cooldown", "dedup", "outbox", "inbox", "processed", "heartbeat",
         // Issue 18: replay markers and one-time codes are not cache entries either.
         "totp", "webauthn", "replay", "verification", "verify", "2fa", "mfa", "captcha", "presence", "typing",
+        "health_check", "health-check", "healthcheck", "probe",
     };
 
     /// <summary>
@@ -39,9 +40,17 @@ internal static class KeyPurpose
     {
         if (write.Kind == CacheOperationKind.LockAcquire || write.OnlyIfNotExists || !WhenIsAlways(write.Invocation, api))
             return KeyPurposeKind.LockLease;
+        // A lock class's own write of the key it was handed (RedisLockProvider.SetAsync(key, token, ttl):
+        // the lease renewal next to LockTake/LockRelease): a lease, not a cache entry.
+        if (IsLockType(facts.Owner.ContainingType) && OperationFacts.Unwrap(write.Key ?? write.Invocation) is IParameterReferenceOperation)
+            return KeyPurposeKind.LockLease;
         if (WritePathFacts.IsFreshKey(write.Key))
             return KeyPurposeKind.Temporary;
         if (write.Value is { } value && IsMarkerValue(value, api))
+            return KeyPurposeKind.Marker;
+        // A value minted here (an OTP, a verification code, a token from a random source) is a secret
+        // kept for its validity, not data loaded from elsewhere.
+        if (write.Value is { } minted && IsMintedValue(minted, 0))
             return KeyPurposeKind.Marker;
         foreach (var _ in facts.OnKey(write.Key, CacheOperationKind.Increment))
             return KeyPurposeKind.CounterWindow;
@@ -50,6 +59,25 @@ internal static class KeyPurpose
         if (IsBookkeeping(write.Key))
             return KeyPurposeKind.Marker;
         return KeyPurposeKind.CacheEntry;
+    }
+
+    /// <summary>A type named for a lock (<c>RedisLockProvider</c>, <c>DistributedLocker</c>, <c>LeaseManager</c>): "Lock"/"Lease" as a PascalCase word.</summary>
+    private static bool IsLockType(INamedTypeSymbol? type)
+    {
+        for (; type is not null; type = type.ContainingType)
+        {
+            foreach (var word in new[] { "Lock", "Lease", "Mutex" })
+            {
+                var name = type.Name;
+                for (var index = name.IndexOf(word, System.StringComparison.Ordinal); index >= 0; index = name.IndexOf(word, index + 1, System.StringComparison.Ordinal))
+                {
+                    var end = index + word.Length;
+                    if (end == name.Length || !char.IsLower(name[end]) || name.Substring(end).StartsWith("er", System.StringComparison.Ordinal))
+                        return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static readonly object NoConstant = new();
@@ -69,6 +97,69 @@ internal static class KeyPurpose
         if (inner is IPropertyReferenceOperation { Property: { Name: "EmptyString", IsStatic: true } })
             return true;
         return false;
+    }
+
+    /// <summary>
+    /// The value is drawn from a random source in this body: <c>RandomNumberGenerator.GetInt32(..).ToString("D6")</c>,
+    /// <c>Guid.NewGuid().ToString("N")</c>, <c>Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))</c>, through locals.
+    /// </summary>
+    public static bool IsMintedValue(IOperation value, int depth)
+    {
+        if (depth > 6)
+            return false;
+        var inner = OperationFacts.Unwrap(value);
+        switch (inner)
+        {
+            case IInvocationOperation invocation:
+                if (IsRandomSource(invocation.TargetMethod))
+                    return true;
+                // Formatting or encoding of a minted value (ToString, ToUpperInvariant, Convert.ToBase64String, string.Concat).
+                if (!IsSystemMethod(invocation.TargetMethod))
+                    return false;
+                // Encoding.UTF8.GetBytes(code), code.ToUpperInvariant(): the receiver or an argument carries it.
+                if (invocation.Instance is { } instance && IsMintedValue(instance, depth + 1))
+                    return true;
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.ArgumentKind == ArgumentKind.Explicit && IsMintedValue(argument.Value, depth + 1))
+                        return true;
+                }
+                return false;
+            case ILocalReferenceOperation local:
+                return Initializer(local) is { } initializer && IsMintedValue(initializer, depth + 1);
+            case IInterpolatedStringOperation interpolated:
+                foreach (var part in interpolated.Parts)
+                {
+                    if (part is IInterpolationOperation interpolation && IsMintedValue(interpolation.Expression, depth + 1))
+                        return true;
+                }
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsRandomSource(IMethodSymbol method)
+    {
+        var type = method.ContainingType;
+        if (type is null)
+            return false;
+        // A project's own helper named for it: CoreHelpers.SecureRandomString(...), RandomCode(6).
+        if (!IsSystemMethod(method))
+            return method.Name.IndexOf("Random", System.StringComparison.Ordinal) >= 0;
+        return type.Name switch
+        {
+            "Random" => true,
+            "RandomNumberGenerator" => true,
+            "Guid" => method.Name is "NewGuid" or "CreateVersion7",
+            _ => false,
+        };
+    }
+
+    private static bool IsSystemMethod(IMethodSymbol method)
+    {
+        var ns = method.ContainingNamespace?.ToDisplayString() ?? "";
+        return ns == "System" || ns.StartsWith("System.", System.StringComparison.Ordinal);
     }
 
     /// <summary>The write's <c>When</c> is absent or provably <c>When.Always</c> (a <c>when</c> passed through may be <c>NotExists</c>).</summary>
@@ -133,8 +224,23 @@ internal static class KeyPurpose
                     yield return text;
                 else if (node is ILocalReferenceOperation local && Initializer(local) is { } initializer)
                     pending.Push(initializer);
+                else if (node is IInvocationOperation { TargetMethod: { } builder } && builder.DeclaringSyntaxReferences.Length > 0)
+                    yield return Words(builder.Name); // a key builder named for it: CacheKeys.IdempotencyEntry(tenant, key)
             }
         }
+    }
+
+    /// <summary><c>IdempotencyEntry</c> → <c>idempotency-entry</c>: PascalCase words, so a marker matches at a word start.</summary>
+    private static string Words(string name)
+    {
+        var builder = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]) && char.IsLower(name[i - 1]))
+                builder.Append('-');
+            builder.Append(name[i]);
+        }
+        return builder.ToString();
     }
 
     private static IOperation? Initializer(ILocalReferenceOperation reference)

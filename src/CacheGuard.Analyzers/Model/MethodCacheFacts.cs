@@ -40,13 +40,43 @@ internal sealed class MethodCacheFacts
                     continue;
                 if (Model.CacheOperations.Recognize(invocation, api) is { } cacheOperation)
                     cache.Add(cacheOperation);
-                else if (Model.DatabaseWrites.Recognize(invocation, api, writeVerbs) is { } write)
+                else if (Model.DatabaseWrites.Recognize(invocation, api, writeVerbs) is { } write && !InCacheCallback(invocation))
                     writes.Add(write);
             }
         }
         cache.Sort(BySpan);
         writes.Sort((a, b) => a.Invocation.Syntax.SpanStart.CompareTo(b.Invocation.Syntax.SpanStart));
         return new MethodCacheFacts(owner, cache.ToImmutable(), writes.ToImmutable());
+    }
+
+    /// <summary>
+    /// Inside a callback handed to a cache API (<c>RegisterPostEvictionCallback((key, value, reason, state) => ...)</c>):
+    /// it runs when the entry is evicted, not on this method's path.
+    /// </summary>
+    private static bool InCacheCallback(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is not IAnonymousFunctionOperation)
+                continue;
+            for (var up = current.Parent; up is not null; up = up.Parent)
+            {
+                if (up is IInvocationOperation call)
+                {
+                    var ns = call.TargetMethod.ContainingNamespace?.ToDisplayString() ?? "";
+                    if (ns.StartsWith("Microsoft.Extensions.Caching", System.StringComparison.Ordinal)
+                        || ns.StartsWith("StackExchange.Redis", System.StringComparison.Ordinal)
+                        || call.TargetMethod.Name is "RegisterPostEvictionCallback" or "RegisterChangeCallback")
+                    {
+                        return true;
+                    }
+                    break;
+                }
+                if (up is not (IDelegateCreationOperation or IArgumentOperation or IConversionOperation))
+                    break;
+            }
+        }
+        return false;
     }
 
     /// <summary>The operations of a kind that address the same key as <paramref name="key"/>.</summary>

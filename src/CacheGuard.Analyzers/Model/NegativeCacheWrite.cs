@@ -75,6 +75,9 @@ internal static class NegativeCacheWrites
     {
         if (write.Kind != CacheOperationKind.Write || write.Key is null || write.Value is null)
             return null;
+        // A cooldown, lock, rate-limit or replay key written empty is a marker, not a cached "not found" (RULES.md).
+        if (KeyPurpose.IsBookkeeping(write.Key))
+            return null;
         var value = OperationFacts.Unwrap(write.Value);
 
         // Written where the lookup is known to have found nothing.

@@ -248,6 +248,10 @@ internal static class ValueFactories
             return null;
         if (IsAwaitable(method.ReturnType))
             return ValueFactoryKind.Call;
+        // A synchronous parse, compile or build works on what it is given in memory (RULES.md: a pure
+        // in-memory computation is not a factory): _parser.Parse(userAgent), TryParse(source, out t).
+        if (IsComputationName(method.Name))
+            return null;
 
         // A call on one of the class's services (a field, property, parameter or this) fetches;
         // a static helper or a method on a local value transforms it.
@@ -260,7 +264,11 @@ internal static class ValueFactories
         {
             case IInstanceReferenceOperation:
             case IFieldReferenceOperation:
-            case IPropertyReferenceOperation:
+                return ValueFactoryKind.Call;
+            case IPropertyReferenceOperation property:
+                // context.App.PartitionResolver(): a member of a data object the caller handed in.
+                if (property.Instance is { } owner && OperationFacts.Unwrap(owner) is IParameterReferenceOperation or ILocalReferenceOperation)
+                    return IsServiceType(property.Type) ? ValueFactoryKind.Call : null;
                 return ValueFactoryKind.Call;
             case IParameterReferenceOperation parameter:
                 // A service handed in (IProductStore store, HttpClient client) fetches; a data object
@@ -269,6 +277,73 @@ internal static class ValueFactories
             default:
                 return null;
         }
+    }
+
+    private static readonly string[] ComputationWords =
+    {
+        "Parse", "TryParse", "Compile", "TryCompile", "Prepare", "Convert", "Tokenize",
+    };
+
+    /// <summary>A method named for an in-memory computation: <c>Parse</c>, <c>TryParse</c>, <c>ConvertToEdm</c>, <c>BuildModel</c>.</summary>
+    public static bool IsComputationName(string name)
+    {
+        foreach (var word in ComputationWords)
+        {
+            if (name.StartsWith(word, System.StringComparison.Ordinal) && (name.Length == word.Length || !char.IsLower(name[word.Length])))
+                return true;
+        }
+        return false;
+    }
+
+    private static readonly string[] HelperComputationWords = { "Build", "Format", "Compute", "Calculate", "Hash", "Normalize", "Combine" };
+
+    /// <summary>A helper of the project's own (static, or on this object) named for building or formatting in memory: <c>BuildQueryModel</c>, <c>ContentQueryModel.Build</c>.</summary>
+    private static bool IsHelperComputationName(string name)
+    {
+        foreach (var word in HelperComputationWords)
+        {
+            if (name.StartsWith(word, System.StringComparison.Ordinal) && (name.Length == word.Length || !char.IsLower(name[word.Length])))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// An invocation that provably does no I/O (RULES.md: not a factory): not awaited, not a delegate,
+    /// not a fetch by <see cref="Classify"/>; a helper in source (static, or on this object) only when
+    /// its own body (through <paramref name="bodyOf"/>, two levels deep) is computation too.
+    /// </summary>
+    public static bool IsComputation(IInvocationOperation invocation, System.Func<IMethodSymbol, IOperation?> bodyOf, int depth = 0)
+    {
+        var method = invocation.TargetMethod;
+        if (method.MethodKind == MethodKind.DelegateInvoke || IsAwaitable(method.ReturnType))
+            return false;
+        if (IsCacheOrOpaque(invocation))
+            return true; // reading another cache entry is not the load
+        var inSource = method.DeclaringSyntaxReferences.Length > 0;
+        var helper = inSource && (method.IsStatic && !method.IsExtensionMethod || invocation.Instance is null or IInstanceReferenceOperation);
+        if (helper)
+        {
+            if (IsComputationName(method.Name) || IsHelperComputationName(method.Name))
+                return true;
+            if (depth >= 2 || bodyOf(method) is not { } body)
+                return false;
+            return BodyIsComputation(body, bodyOf, depth + 1);
+        }
+        return Classify(invocation) is null;
+    }
+
+    /// <summary>Every call in <paramref name="body"/> is a computation and nothing is awaited.</summary>
+    public static bool BodyIsComputation(IOperation body, System.Func<IMethodSymbol, IOperation?> bodyOf, int depth = 0)
+    {
+        foreach (var operation in body.Descendants())
+        {
+            if (operation is IAwaitOperation)
+                return false;
+            if (operation is IInvocationOperation call && !IsComputation(call, bodyOf, depth))
+                return false;
+        }
+        return true;
     }
 
     private static readonly string[] ServiceSuffixes =

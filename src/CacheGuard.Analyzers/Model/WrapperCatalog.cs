@@ -371,10 +371,69 @@ internal sealed class WrapperCatalog
         if (reads && !writes && !deletes)
             return method.ReturnsVoid ? null : new WrapperMethod(CacheOperationKind.Read, keyOrdinal);
         if (writes && !reads && !deletes)
-            return new WrapperMethod(CacheOperationKind.Write, keyOrdinal);
+            return WritesCallersValue(method, body, keyOrdinal, receivers) ? new WrapperMethod(CacheOperationKind.Write, keyOrdinal) : null;
         if (deletes && !reads && !writes)
             return new WrapperMethod(CacheOperationKind.Delete, keyOrdinal);
         return null;
+    }
+
+    /// <summary>
+    /// A write wrapper stores what its caller hands in: some parameter other than the key, the expiry
+    /// and the cancellation token is used outside the key arguments of the cache calls. A method that
+    /// writes only what it mints itself (a token provider's <c>GenerateTokenAsync(name, userId)</c>) is not
+    /// a cache write of its caller's data.
+    /// </summary>
+    private static bool WritesCallersValue(IMethodSymbol method, SyntaxNode body, int keyOrdinal, HashSet<string> receivers)
+    {
+        var candidates = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.Ordinal == keyOrdinal || parameter.Type.Name is "CancellationToken" or "TimeSpan" or "DateTimeOffset" or "DateTime"
+                    or "When" or "CommandFlags" or "Expiration" or "DistributedCacheEntryOptions" or "MemoryCacheEntryOptions" or "HybridCacheEntryOptions"
+                || (parameter.Type is INamedTypeSymbol { Name: "Nullable", TypeArguments.Length: 1 } nullable && nullable.TypeArguments[0].Name is "TimeSpan" or "DateTimeOffset" or "DateTime"))
+            {
+                continue;
+            }
+            candidates.Add(parameter.Name);
+        }
+        if (candidates.Count == 0)
+            return true; // nothing else to tell by: keep the wrapper
+        var keySpans = new List<Microsoft.CodeAnalysis.Text.TextSpan>();
+        foreach (var invocation in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        {
+            if (invocation.Expression is MemberAccessExpressionSyntax access && Mentions(access.Expression, receivers)
+                && invocation.ArgumentList.Arguments.Count > 0)
+            {
+                var keyArgument = invocation.ArgumentList.Arguments[0];
+                keySpans.Add(keyArgument.Span);
+                // var key = $"{name}:{userId}"; cache.SetStringAsync(key, ...)
+                if (keyArgument.Expression is IdentifierNameSyntax keyLocal)
+                {
+                    foreach (var declarator in body.DescendantNodes().OfType<VariableDeclaratorSyntax>())
+                    {
+                        if (declarator.Identifier.ValueText == keyLocal.Identifier.ValueText && declarator.Initializer is { } init)
+                            keySpans.Add(init.Span);
+                    }
+                }
+            }
+        }
+        foreach (var token in body.DescendantTokens())
+        {
+            if (!token.IsKind(SyntaxKind.IdentifierToken) || !candidates.Contains(token.ValueText))
+                continue;
+            var inKey = false;
+            foreach (var span in keySpans)
+            {
+                if (span.Contains(token.Span))
+                {
+                    inKey = true;
+                    break;
+                }
+            }
+            if (!inKey)
+                return true;
+        }
+        return false;
     }
 
     /// <summary>The key: a string or RedisKey parameter named like a key, or the first parameter that is not the cache.</summary>

@@ -189,17 +189,48 @@ internal sealed class WritePathFacts
             var current = pending.Pop();
             foreach (var node in current.DescendantsAndSelf())
             {
-                if (node is IInvocationOperation { TargetMethod: { Name: "NewGuid", ContainingType.SpecialType: SpecialType.None } target }
+                if (node is IInvocationOperation { TargetMethod: { Name: "NewGuid" or "CreateVersion7", ContainingType.SpecialType: SpecialType.None } target }
                     && target.ContainingType.ToDisplayString() == "System.Guid")
                 {
                     return true;
                 }
                 if (node is ILocalReferenceOperation local && LocalInitializer(local.Local, node) is { } initializer)
                     pending.Push(initializer);
+                // model.Token = Guid.NewGuid().ToString(); ... "preview:" + model.Token
+                if (node is IPropertyReferenceOperation or IFieldReferenceOperation)
+                {
+                    foreach (var assigned in MemberAssignments((IMemberReferenceOperation)node))
+                        pending.Push(assigned);
+                }
             }
         }
         return false;
     }
+
+    /// <summary>Values assigned in the same body to the same member of the same receiver (a local, a parameter or this).</summary>
+    private static IEnumerable<IOperation> MemberAssignments(IMemberReferenceOperation reference)
+    {
+        var receiver = ReceiverSymbol(reference.Instance);
+        if (reference.Instance is not null && receiver is null)
+            yield break;
+        foreach (var node in OperationFacts.Root(reference).DescendantsAndSelf())
+        {
+            if (node is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment
+                && SymbolEqualityComparer.Default.Equals(target.Member, reference.Member)
+                && SymbolEqualityComparer.Default.Equals(ReceiverSymbol(target.Instance), receiver))
+            {
+                yield return assignment.Value;
+            }
+        }
+    }
+
+    private static ISymbol? ReceiverSymbol(IOperation? instance) => instance is null ? null : OperationFacts.Unwrap(instance) switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        IInstanceReferenceOperation self => self.Type,
+        _ => null,
+    };
 
     private static IOperation? LocalInitializer(ILocalSymbol local, IOperation from)
     {

@@ -58,6 +58,14 @@ internal sealed class FixedTtlRule : Rule
             var origin = ExpiryOrigin.Of(expiry.Value, api);
             if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(expiry.Value, api))
                 continue;
+            // A TTL parameter passed straight through is fixed only if some caller passes a fixed one, or
+            // (no caller in the compilation) if the method itself is a get-or-create helper: it reads the
+            // key and falls back to a load. A bare Set(key, value, ttl) of a library is left alone.
+            if (!origin.PassedThrough.IsEmpty && !ReadsSameKey(operation, facts)
+                && PassedTtls.Of(origin, api, context.CancellationToken) == PassedTtlKind.NoEvidence)
+            {
+                continue;
+            }
 
             var properties = ImmutableDictionary<string, string?>.Empty
                 .Add(FixedTtlAnalyzer.FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
@@ -77,9 +85,18 @@ internal sealed class FixedTtlRule : Rule
             // A real sliding expiration (a hot entry never expires, cold ones one by one) does not synchronize loads (RULES.md).
             if (entryExpiry.Member is "SlidingExpiration" or "SetSlidingExpiration")
                 continue;
+            // HybridCache's LocalCacheExpiration bounds the in-process (L1) copy only: L1 copies expiring
+            // together fall back to the distributed (L2) entry, not to the factory (issue 18 decision).
+            if (entryExpiry.Member == "LocalCacheExpiration")
+                continue;
+            // The memo of an in-memory computation (GetOrCreate(key, e => Engine.PrepareScript(s))): no load
+            // to synchronise, so its TTL is not a stampede (RULES.md: not a factory; issue 18 decision).
+            if (IsComputationMemo(entryExpiry, context))
+                continue;
             var origin = ExpiryOrigin.Of(entryExpiry.Value, api);
             if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api)
-                || !EntryExpiries.IsValueLifetime(entryExpiry, facts, api))
+                || !EntryExpiries.IsValueLifetime(entryExpiry, context)
+                || (!IsGetOrCreateHelper(facts) && PassedTtls.Of(origin, api, context.CancellationToken) == PassedTtlKind.NoEvidence))
             {
                 continue;
             }
@@ -126,6 +143,62 @@ internal sealed class FixedTtlRule : Rule
             default:
                 return false;
         }
+    }
+
+    /// <summary>The expiry is set inside a get-or-create factory lambda that only computes in memory.</summary>
+    private static bool IsComputationMemo(EntryExpiry expiry, MethodContext context)
+    {
+        IAnonymousFunctionOperation? lambda = null;
+        for (var current = expiry.Value.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation found)
+            {
+                lambda = found;
+                break;
+            }
+        }
+        if (lambda is null)
+            return false;
+        foreach (var operation in context.Facts.CacheOperations)
+        {
+            if (operation.Kind != CacheOperationKind.GetOrCreate || operation.Factory is not { } factory)
+                continue;
+            var inner = OperationFacts.Unwrap(factory);
+            if (inner is IDelegateCreationOperation creation)
+                inner = creation.Target;
+            if (inner == lambda)
+                return ValueFactories.BodyIsComputation(lambda.Body, m => context.Engine.BodyOf(m, context.CancellationToken));
+        }
+        // A GetOrCreate the compiler could not bind (its factory's result type is missing from the
+        // references): the lambda is still the factory of that call.
+        if (lambda.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax { Parent.Parent: Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax call }
+            && call.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetOrCreate" or "GetOrCreateAsync" })
+        {
+            return ValueFactories.BodyIsComputation(lambda.Body, m => context.Engine.BodyOf(m, context.CancellationToken));
+        }
+        return false;
+    }
+
+    /// <summary>The body reads a key or runs a get-or-create (Ombi's <c>GetOrAdd(key, factory, absoluteExpiration)</c>): a get-or-create helper, whose TTL parameter is reported.</summary>
+    private static bool IsGetOrCreateHelper(MethodCacheFacts facts)
+    {
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (operation.Kind is CacheOperationKind.GetOrCreate or CacheOperationKind.Read)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>The body reads the key it writes (a get-or-create helper: the write is the populate of a miss).</summary>
+    private static bool ReadsSameKey(CacheOperation write, MethodCacheFacts facts)
+    {
+        foreach (var read in facts.OnKey(write.Key, CacheOperationKind.Read))
+        {
+            if (read.Invocation.Syntax.SpanStart < write.Invocation.Syntax.SpanStart)
+                return true;
+        }
+        return false;
     }
 
     /// <summary>

@@ -46,6 +46,11 @@ internal sealed class InvalidateBeforeWriteRule : Rule
             // A lock's release, a counter's or a flag's reset is no cache invalidation.
             if (writePath.IsLockCounterOrFlagKey(invalidation.Key))
                 continue;
+            // A project method that writes the database and then clears its own keys
+            // (OrderTagService.DetachOrderTag) is a write path of its own, analyzed in its body; calling
+            // it is a write followed by its invalidation, not a bare invalidation.
+            if (invalidation.Family == CacheFamily.Wrapper && WritesThenInvalidates(invalidation.Method, context, 0))
+                continue;
             var writes = writePath.WritesRelatedTo(invalidation);
             if (writes.IsEmpty)
                 continue;
@@ -59,6 +64,25 @@ internal sealed class InvalidateBeforeWriteRule : Rule
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.CG0006_InvalidateBeforeWrite, invalidation.Syntax.GetLocation(), plan.ToProperties(), CacheKeys.Describe(invalidation.Key)));
         }
+    }
+
+    private static bool WritesThenInvalidates(IMethodSymbol method, MethodContext context, int depth)
+    {
+        if (depth > 3 || context.Engine.BodyOf(method, context.CancellationToken) is not { } body)
+            return false;
+        var facts = context.Engine.FactsFor(method, body);
+        var firstWrite = facts.DatabaseWrites.IsEmpty ? int.MaxValue : facts.DatabaseWrites[0].Invocation.Syntax.SpanStart;
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (operation.Kind != CacheOperationKind.Delete)
+                continue;
+            if (operation.Invocation.Syntax.SpanStart > firstWrite)
+                return true;
+            // Through a wrapper over such a method (a cleanup helper calling a service's DeleteProjectArtifactsAsync).
+            if (operation.Family == CacheFamily.Wrapper && WritesThenInvalidates(operation.Method, context, depth + 1))
+                return true;
+        }
+        return false;
     }
 
     private static bool IsInvalidatedAgainAfter(CacheOperation invalidation, int position, WritePathFacts writePath)

@@ -48,7 +48,7 @@ internal sealed class MemoryCacheGetOrCreateRule : Rule
         {
             if (operation.Kind != CacheOperationKind.GetOrCreate || operation.IsSingleFlight || operation.Family != CacheFamily.MemoryCache)
                 continue;
-            if (operation.Factory is not { } factory || !RunsWork(factory, api, out var description))
+            if (operation.Factory is not { } factory || !RunsWork(factory, context, out var description))
                 continue;
             if (IsLazy(operation.Method.ReturnType))
                 continue; // GetOrCreate(key, _ => new Lazy<Task<T>>(...)): the project's own single-flight idiom
@@ -67,8 +67,9 @@ internal sealed class MemoryCacheGetOrCreateRule : Rule
     /// The factory does work worth single-flighting: it calls something (a repository, a delegate, a
     /// method group) rather than only building a constant or an empty container.
     /// </summary>
-    private static bool RunsWork(IOperation factory, CacheApi api, out string description)
+    private static bool RunsWork(IOperation factory, MethodContext context, out string description)
     {
+        var api = context.Api;
         description = "the GetOrCreate factory";
         var inner = OperationFacts.Unwrap(factory);
         if (inner is IDelegateCreationOperation creation)
@@ -76,27 +77,47 @@ internal sealed class MemoryCacheGetOrCreateRule : Rule
         if (inner is not IAnonymousFunctionOperation lambda)
             return true; // a method group or a delegate passed in: the factory itself
 
-        IInvocationOperation? only = null;
-        var calls = 0;
+        // A factory is I/O or a delegate the caller handed in (RULES.md): a lambda that only parses,
+        // compiles or builds in memory (Parse, TryParse, ContentQueryModel.Build) has no load to multiply.
+        // The message names the call that produces the value: a delegate the caller handed in, else an
+        // awaited call, else the first call that does work (not _keys.Add(key) or a file-exists check).
+        IInvocationOperation? named = null;
+        var rank = int.MaxValue;
+        var work = false;
         foreach (var operation in lambda.Body.Descendants())
         {
             if (IsEntryConfiguration(operation, lambda.Body, api))
                 continue;
-            if (operation is IInvocationOperation invocation)
+            if (operation is IAwaitOperation awaited)
             {
-                calls++;
-                only ??= invocation;
+                work = true;
+                if (OperationFacts.Unwrap(awaited.Operation) is IInvocationOperation awaitedCall && rank > 1)
+                {
+                    named = awaitedCall;
+                    rank = awaitedCall.TargetMethod.MethodKind == MethodKind.DelegateInvoke ? 0 : 1;
+                }
+                continue;
             }
-            else if (operation is IAwaitOperation)
+            if (operation is not IInvocationOperation invocation
+                || ValueFactories.IsComputation(invocation, m => context.Engine.BodyOf(m, context.CancellationToken)))
             {
-                calls++;
+                continue;
+            }
+            work = true;
+            var candidate = invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke ? 0
+                : invocation.TargetMethod.ReturnsVoid || invocation.TargetMethod.ReturnType.SpecialType == SpecialType.System_Boolean ? 3
+                : 2;
+            if (candidate < rank)
+            {
+                named = invocation;
+                rank = candidate;
             }
         }
-        if (calls == 0)
+        if (!work)
             return false;
-        if (only is not null)
+        if (named is not null)
         {
-            var text = only.Syntax.ToString();
+            var text = System.Text.RegularExpressions.Regex.Replace(named.Syntax.ToString(), @"\s+", " ");
             description = "'" + (text.Length <= 50 ? text : text.Substring(0, 47) + "...") + "'";
         }
         return true;
@@ -108,6 +129,9 @@ internal sealed class MemoryCacheGetOrCreateRule : Rule
         for (var current = operation; current is not null && current != body; current = current.Parent)
         {
             if (current is IInvocationOperation invocation && ConfiguresEntry(invocation, api))
+                return true;
+            // entry.ExpirationTokens.Add(fileSystem.Watch(path)), entry.PostEvictionCallbacks.Add(...)
+            if (current is IInvocationOperation { Instance: IPropertyReferenceOperation { Property.Name: "ExpirationTokens" or "PostEvictionCallbacks" } })
                 return true;
             if (current is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property }
                 && OperationFacts.IsOrInherits(property.Property.ContainingType, api.MemoryCacheEntry))

@@ -4,6 +4,7 @@ using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
 using CacheGuard.Analyzers.Engine;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace CacheGuard.Analyzers.Rules;
 
@@ -45,7 +46,8 @@ internal sealed class SetOnWriteRule : Rule
         foreach (var operation in facts.CacheOperations)
         {
             if (!IsCachedValueWrite(operation, writePath)
-                || (operation.Family != CacheFamily.Wrapper && KeyPurpose.Of(operation, facts, api) != KeyPurposeKind.CacheEntry))
+                || (operation.Family != CacheFamily.Wrapper && KeyPurpose.Of(operation, facts, api) != KeyPurposeKind.CacheEntry)
+                || IsOwnMemoryCache(operation))
             {
                 continue;
             }
@@ -55,8 +57,65 @@ internal sealed class SetOnWriteRule : Rule
 
             var plan = InvalidationPlan.For(operation, writes, context.OwningSymbol, api);
             context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.CG0002_SetOnWrite, operation.Syntax.GetLocation(), plan.ToProperties(), CacheKeys.Describe(operation.Key)));
+                Descriptors.CG0002_SetOnWrite, operation.Syntax.GetLocation(), plan.ToProperties(), CacheKeys.Describe(operation.Key), DescribeWrite(writes[0])));
         }
+    }
+
+    /// <summary>
+    /// The write goes to a <c>MemoryCache</c> the class creates for itself (<c>memoryCache = new MemoryCache(...)</c>):
+    /// its own working state (an event projection's latest state for the next event), which no other
+    /// reader shares, not a cache whose readers a write-through races with.
+    /// </summary>
+    private static bool IsOwnMemoryCache(CacheOperation operation)
+    {
+        if (operation.Family != CacheFamily.MemoryCache)
+            return false;
+        var receiver = operation.Invocation.Instance
+            ?? (operation.Method.IsExtensionMethod && operation.Invocation.Arguments.Length > 0 ? operation.Invocation.Arguments[0].Value : null);
+        if (receiver is null)
+            return false;
+        ISymbol? member = OperationFacts.Unwrap(receiver) switch
+        {
+            IFieldReferenceOperation field => field.Field,
+            IPropertyReferenceOperation property => property.Property,
+            _ => null,
+        };
+        if (member?.ContainingType is not { } type)
+            return false;
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            foreach (var node in reference.GetSyntax().DescendantNodes())
+            {
+                var created = node switch
+                {
+                    Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment
+                        when Named(assignment.Left, member.Name) => assignment.Right,
+                    Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax declarator
+                        when declarator.Identifier.ValueText == member.Name => declarator.Initializer?.Value,
+                    _ => null,
+                };
+                if (created is Microsoft.CodeAnalysis.CSharp.Syntax.ObjectCreationExpressionSyntax { Type: var createdType }
+                    && createdType.ToString().EndsWith("MemoryCache", System.StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+
+        static bool Named(Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax target, string name) => target switch
+        {
+            Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax identifier => identifier.Identifier.ValueText == name,
+            Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Expression: Microsoft.CodeAnalysis.CSharp.Syntax.ThisExpressionSyntax } access => access.Name.Identifier.ValueText == name,
+            _ => false,
+        };
+    }
+
+    /// <summary>The database write the message names: <c>'_store.EditAsync(post)'</c>.</summary>
+    private static string DescribeWrite(DatabaseWrite write)
+    {
+        var text = System.Text.RegularExpressions.Regex.Replace(write.Invocation.Syntax.ToString(), @"\s+", " ");
+        return "'" + (text.Length <= 50 ? text : text.Substring(0, 47) + "...") + "'";
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public class EngineTests
     public async Task OneLine_CarriesTwoRules_FromOneEngine(LanguageVersion version)
     {
         var test = new All.Test(version) { TestCode = WriteThrough };
-        test.ExpectedDiagnostics.Add(All.Diagnostic("CG0002").WithLocation(0).WithArguments("$\"product:{product.Id}\"").WithOptions(DiagnosticOptions.IgnoreAdditionalLocations));
+        test.ExpectedDiagnostics.Add(All.Diagnostic("CG0002").WithLocation(0).WithArguments("$\"product:{product.Id}\"", "'_db.SaveChangesAsync()'").WithOptions(DiagnosticOptions.IgnoreAdditionalLocations));
         test.ExpectedDiagnostics.Add(All.Diagnostic("CG0001").WithLocation(1).WithArguments("the TTL 'TimeSpan.FromMinutes(10)'").WithOptions(DiagnosticOptions.IgnoreAdditionalLocations));
         await test.RunAsync();
     }
@@ -49,7 +49,7 @@ public class EngineTests
     {
         var test = new All.Test { TestCode = WriteThrough };
         test.AddEditorConfig("dotnet_diagnostic.CG0001.severity = none");
-        test.ExpectedDiagnostics.Add(All.Diagnostic("CG0002").WithLocation(0).WithArguments("$\"product:{product.Id}\"").WithOptions(DiagnosticOptions.IgnoreAdditionalLocations));
+        test.ExpectedDiagnostics.Add(All.Diagnostic("CG0002").WithLocation(0).WithArguments("$\"product:{product.Id}\"", "'_db.SaveChangesAsync()'").WithOptions(DiagnosticOptions.IgnoreAdditionalLocations));
         await test.RunAsync();
     }
 
@@ -69,7 +69,7 @@ public class EngineTests
         var test = new All.Test { TestCode = WriteThrough };
         test.TestState.AdditionalReferences.Add(Xunit);
         test.AddEditorConfig("cacheguard.analyze_tests = true");
-        test.ExpectedDiagnostics.Add(All.Diagnostic("CG0002").WithLocation(0).WithArguments("$\"product:{product.Id}\"").WithOptions(DiagnosticOptions.IgnoreAdditionalLocations));
+        test.ExpectedDiagnostics.Add(All.Diagnostic("CG0002").WithLocation(0).WithArguments("$\"product:{product.Id}\"", "'_db.SaveChangesAsync()'").WithOptions(DiagnosticOptions.IgnoreAdditionalLocations));
         test.ExpectedDiagnostics.Add(All.Diagnostic("CG0001").WithLocation(1).WithArguments("the TTL 'TimeSpan.FromMinutes(10)'").WithOptions(DiagnosticOptions.IgnoreAdditionalLocations));
         await test.RunAsync();
     }

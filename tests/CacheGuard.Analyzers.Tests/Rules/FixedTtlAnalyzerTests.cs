@@ -194,12 +194,14 @@ public class FixedTtlAnalyzerTests
             {
                 IDatabase _db = null!;
                 bool M(string key, string value, TimeSpan? ttl = null) => _db.StringSet(key, value, {|CG0001:ttl|}, When.Always);
+                bool Caller() => M("k", "v", TimeSpan.FromMinutes(5));
             }
             """, FixedUsings + """
             class C
             {
                 IDatabase _db = null!;
                 bool M(string key, string value, TimeSpan? ttl = null) => _db.StringSet(key, value, CacheTtl.Jitter(ttl), When.Always);
+                bool Caller() => M("k", "v", TimeSpan.FromMinutes(5));
             }
             """);
 

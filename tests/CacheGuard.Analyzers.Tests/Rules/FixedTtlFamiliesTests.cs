@@ -102,6 +102,7 @@ public class FixedTtlFamiliesTests
                     {|CG0001:options.AbsoluteExpirationRelativeToNow = ttl|};
                     _cache.SetString(key, json, options);
                 }
+                void Caller() => M("k", "{}", TimeSpan.FromMinutes(5));
             }
             """, FixedUsings + """
             class C
@@ -113,6 +114,7 @@ public class FixedTtlFamiliesTests
                     options.AbsoluteExpirationRelativeToNow = CacheTtl.Jitter(ttl);
                     _cache.SetString(key, json, options);
                 }
+                void Caller() => M("k", "{}", TimeSpan.FromMinutes(5));
             }
             """);
 
@@ -229,7 +231,7 @@ public class FixedTtlFamiliesTests
                     _cache.GetOrCreateAsync(key, load, new HybridCacheEntryOptions
                     {
                         {|CG0001:Expiration = TimeSpan.FromMinutes(5)|},
-                        {|CG0001:LocalCacheExpiration = TimeSpan.FromMinutes(1)|},
+                        LocalCacheExpiration = TimeSpan.FromMinutes(1), // L1 only: an L1 miss is an L2 hit (issue 18)
                     });
             }
             """, FixedUsings + """
@@ -240,7 +242,7 @@ public class FixedTtlFamiliesTests
                     _cache.GetOrCreateAsync(key, load, new HybridCacheEntryOptions
                     {
                         Expiration = CacheTtl.Jitter(TimeSpan.FromMinutes(5)),
-                        LocalCacheExpiration = CacheTtl.Jitter(TimeSpan.FromMinutes(1)),
+                        LocalCacheExpiration = TimeSpan.FromMinutes(1), // L1 only: an L1 miss is an L2 hit (issue 18)
                     });
             }
             """);

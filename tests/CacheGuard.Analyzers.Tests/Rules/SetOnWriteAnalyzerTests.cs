@@ -480,7 +480,7 @@ public class SetOnWriteAnalyzerTests
                 }
                 """ + Domain,
         };
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CG0002").WithLocation(0).WithArguments("$\"post:{post.Id}\""));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CG0002").WithLocation(0).WithArguments("$\"post:{post.Id}\"", "'_ef.SaveChanges()'"));
         await test.RunAsync();
     }
 

@@ -1,0 +1,180 @@
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CacheGuard.Analyzers.Model;
+
+/// <summary>What the callers of a method pass for a TTL parameter it passes straight through.</summary>
+internal enum PassedTtlKind
+{
+    /// <summary>Some caller in the compilation passes a fixed TTL (a literal, a constant, configuration).</summary>
+    Fixed,
+    /// <summary>No caller in the compilation, or every caller passes a jittered, per-entry or unknown TTL.</summary>
+    NoEvidence,
+}
+
+/// <summary>
+/// Issue 18: a TTL parameter passed straight through is fixed only if what the callers pass is.
+/// A library's wrapper (a raw <c>SET</c> command, a cache handle) often has no caller in the
+/// compilation: the evidence is missing, so CG0001 reports nothing there (RULES.md: "when the
+/// evidence is missing or mixed, report nothing"). Callers are found through a per-compilation index
+/// of invocation names (syntax only, built on first use), then bound in their own tree.
+/// </summary>
+internal static class PassedTtls
+{
+    private const int MaxLayers = 3;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Dictionary<string, List<InvocationExpressionSyntax>>> Index = new();
+
+    /// <summary>What the callers pass for the parameters a fixed expiry was traced to (<see cref="ExpiryOrigin.PassedThrough"/>).</summary>
+    public static PassedTtlKind Of(ExpiryOrigin origin, CacheApi api, CancellationToken cancellationToken)
+    {
+        if (origin.PassedThrough.IsEmpty)
+            return PassedTtlKind.Fixed;
+        // Parameters of an ordinary method (a lambda's are fed through a delegate: no telling, keep the report).
+        if (origin.PassedThrough[0].ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation } method)
+            return PassedTtlKind.Fixed;
+        foreach (var parameter in origin.PassedThrough)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method))
+                return PassedTtlKind.Fixed;
+        }
+        return Of(method, origin.PassedThrough, api, 0, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), cancellationToken);
+    }
+
+    private static PassedTtlKind Of(IMethodSymbol method, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters, CacheApi api, int layer,
+        HashSet<IMethodSymbol> visited, CancellationToken cancellationToken)
+    {
+        method = method.OriginalDefinition;
+        if (!visited.Add(method))
+            return PassedTtlKind.NoEvidence;
+        if (layer >= MaxLayers)
+            return PassedTtlKind.Fixed; // deep wrappers over wrappers: keep the contract's default
+        var targets = Targets(method);
+        var compilation = api.Compilation;
+        var index = Index.GetValue(compilation, Build);
+        if (!index.TryGetValue(method.Name, out var calls))
+            return PassedTtlKind.NoEvidence;
+        foreach (var call in calls)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!compilation.ContainsSyntaxTree(call.SyntaxTree))
+                continue;
+#pragma warning disable RS1030 // the driver's semantic models are cached per tree; only the few callers of a passthrough are bound
+            var model = compilation.GetSemanticModel(call.SyntaxTree);
+#pragma warning restore RS1030
+            if (model.GetOperation(call, cancellationToken) is not IInvocationOperation invocation
+                || !targets.Contains(invocation.TargetMethod.OriginalDefinition))
+            {
+                continue;
+            }
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter is not { } parameter || !IsOneOf(parameter, parameters))
+                    continue;
+                if (argument.ArgumentKind != ArgumentKind.Explicit)
+                    continue; // the parameter's default (null, no expiry): nothing fixed passed
+                var origin = ExpiryOrigin.Of(argument.Value, api);
+                if (origin.Kind != ExpiryOriginKind.Fixed)
+                    continue;
+                if (origin.PassedThrough.IsEmpty)
+                    return PassedTtlKind.Fixed;
+                // The caller passes its own parameter on: ask its callers.
+                if (model.GetEnclosingSymbol(call.SpanStart, cancellationToken) is IMethodSymbol caller
+                    && Of(caller, origin.PassedThrough, api, layer + 1, visited, cancellationToken) == PassedTtlKind.Fixed)
+                {
+                    return PassedTtlKind.Fixed;
+                }
+            }
+        }
+        return PassedTtlKind.NoEvidence;
+    }
+
+    /// <summary>The parameter, matched by ordinal (an interface member's or an override's parameter is another symbol).</summary>
+    private static bool IsOneOf(IParameterSymbol parameter, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters)
+    {
+        foreach (var candidate in parameters)
+        {
+            if (candidate.Ordinal == parameter.Ordinal)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>The method, the interface members it implements and the methods it overrides: what a caller's call binds to.</summary>
+    private static HashSet<IMethodSymbol> Targets(IMethodSymbol method)
+    {
+        var targets = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { method };
+        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+            targets.Add(overridden.OriginalDefinition);
+        if (method.ContainingType is { } type)
+        {
+            foreach (var @interface in type.AllInterfaces)
+            {
+                foreach (var member in @interface.GetMembers(method.Name))
+                {
+                    if (member is IMethodSymbol interfaceMethod
+                        && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(interfaceMethod)?.OriginalDefinition, method))
+                    {
+                        targets.Add(interfaceMethod.OriginalDefinition);
+                    }
+                }
+            }
+        }
+        return targets;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Dictionary<string, List<MemberAccessExpressionSyntax>>> Accesses = new();
+
+    /// <summary>Every <c>x.Name</c> member access of the compilation with that name (syntax index, built on first use).</summary>
+    public static IReadOnlyList<MemberAccessExpressionSyntax> MemberAccesses(Compilation compilation, string name) =>
+        Accesses.GetValue(compilation, BuildAccesses).TryGetValue(name, out var list) ? list : (IReadOnlyList<MemberAccessExpressionSyntax>)System.Array.Empty<MemberAccessExpressionSyntax>();
+
+    private static Dictionary<string, List<MemberAccessExpressionSyntax>> BuildAccesses(Compilation compilation)
+    {
+        var index = new Dictionary<string, List<MemberAccessExpressionSyntax>>(System.StringComparer.Ordinal);
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            foreach (var node in tree.GetRoot().DescendantNodes())
+            {
+                if (node is not MemberAccessExpressionSyntax access || access.Parent is InvocationExpressionSyntax call && call.Expression == access)
+                    continue;
+                var name = access.Name.Identifier.ValueText;
+                if (!index.TryGetValue(name, out var list))
+                    index[name] = list = new List<MemberAccessExpressionSyntax>();
+                list.Add(access);
+            }
+        }
+        return index;
+    }
+
+    private static Dictionary<string, List<InvocationExpressionSyntax>> Build(Compilation compilation)
+    {
+        var index = new Dictionary<string, List<InvocationExpressionSyntax>>(System.StringComparer.Ordinal);
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            foreach (var node in tree.GetRoot().DescendantNodes())
+            {
+                if (node is not InvocationExpressionSyntax invocation)
+                    continue;
+                var name = invocation.Expression switch
+                {
+                    IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                    GenericNameSyntax generic => generic.Identifier.ValueText,
+                    MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+                    MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+                    _ => null,
+                };
+                if (name is null)
+                    continue;
+                if (!index.TryGetValue(name, out var list))
+                    index[name] = list = new List<InvocationExpressionSyntax>();
+                list.Add(invocation);
+            }
+        }
+        return index;
+    }
+}
