@@ -25,6 +25,7 @@ namespace CacheGuard.CodeFixes;
 public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
 {
     private const string Title = "Invalidate the negative-cache entry after the insert";
+    private const string FamilyTitle = "Remove the negative-cache entry after the insert";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.CreatePathMissingInvalidation);
 
@@ -34,8 +35,9 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
         var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || semanticModel is null || !RuntimeSyntax.HasRuntimeType(semanticModel.Compilation, "CacheGuardDatabaseExtensions"))
+        if (root is null || semanticModel is null)
             return;
+        var runtime = RuntimeSyntax.HasRuntimeType(semanticModel.Compilation, "CacheGuardDatabaseExtensions");
 
         foreach (var diagnostic in context.Diagnostics)
         {
@@ -47,6 +49,11 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
                 continue;
             }
             var isAsync = diagnostic.Properties.TryGetValue(CreatePathMissingInvalidationAnalyzer.AsyncProperty, out var a) && a == "true";
+            // The negative entry's own family: IDistributedCache / IMemoryCache / HybridCache remove it
+            // with their own Remove(Async), no runtime needed; a Redis key needs the runtime's invalidation.
+            var family = diagnostic.Properties.TryGetValue(CreatePathMissingInvalidationAnalyzer.FamilyProperty, out var fam) ? fam : null;
+            if (family is null && !runtime)
+                continue;
             if (root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan) is not StatementSyntax { Parent: BlockSyntax } anchor
                 || anchor.Span != diagnostic.AdditionalLocations[0].SourceSpan
                 || anchor.ContainsDiagnostics)
@@ -54,12 +61,67 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
                 continue;
             }
 
-            if (Build(keys!.Split('\n'), database!, isAsync, anchor, semanticModel, context.CancellationToken) is not { } statements)
+            var statements = family is null
+                ? Build(keys!.Split('\n'), database!, isAsync, anchor, semanticModel, context.CancellationToken)
+                : BuildFamily(keys!.Split('\n'), database!, family, isAsync, anchor, semanticModel, context.CancellationToken);
+            if (statements is null)
                 continue;
             context.RegisterCodeFix(
-                CodeAction.Create(Title, ct => InsertAsync(context.Document, anchor, statements, ct), equivalenceKey: nameof(CreatePathMissingInvalidationCodeFix)),
+                CodeAction.Create(family is null ? Title : FamilyTitle, ct => InsertAsync(context.Document, anchor, statements.Value, needsRuntime: family is null, ct), equivalenceKey: nameof(CreatePathMissingInvalidationCodeFix)),
                 diagnostic);
         }
+    }
+
+    /// <summary>
+    /// The family's removal of each key (<c>await cache.RemoveAsync(key);</c>, <c>cache.Remove(key);</c>),
+    /// or null when one would not bind at the insertion point or the family has no removal for this method
+    /// (HybridCache in a synchronous method).
+    /// </summary>
+    private static ImmutableArray<StatementSyntax>? BuildFamily(string[] keys, string cache, string family, bool isAsync, StatementSyntax anchor, SemanticModel semanticModel, CancellationToken cancellationToken)
+    {
+        var useAsync = family switch
+        {
+            "Distributed" => isAsync,
+            "Memory" => false,
+            "Hybrid" when isAsync => true,
+            _ => (bool?)null,
+        };
+        if (useAsync is not { } awaitIt)
+            return null;
+        var (leading, trailing) = Layout(anchor, cancellationToken);
+        var builder = ImmutableArray.CreateBuilder<StatementSyntax>();
+        foreach (var key in keys)
+        {
+            var call = $"{cache}.{(awaitIt ? "RemoveAsync" : "Remove")}({key})";
+            var check = SyntaxFactory.ParseExpression(call);
+            if (check.ContainsDiagnostics
+                || semanticModel.GetSpeculativeSymbolInfo(anchor.SpanStart, check, SpeculativeBindingOption.BindAsExpression).Symbol is not IMethodSymbol method
+                || method.ContainingNamespace?.ToDisplayString() is not ("Microsoft.Extensions.Caching.Distributed" or "Microsoft.Extensions.Caching.Memory" or "Microsoft.Extensions.Caching.Hybrid"))
+            {
+                return null;
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            var statement = SyntaxFactory.ParseStatement(awaitIt ? $"await {call};" : $"{call};");
+            if (statement.ContainsDiagnostics)
+                return null;
+            builder.Add(statement
+                .ReplaceNodes(
+                    statement.DescendantNodes().OfType<AliasQualifiedNameSyntax>(),
+                    (_, name) => name.WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation))
+                .WithLeadingTrivia(leading)
+                .WithTrailingTrivia(trailing));
+        }
+        return builder.ToImmutable();
+    }
+
+    /// <summary>On its own line with the anchor's indentation, or on the anchor's line when it shares one ({ a; }).</summary>
+    private static (SyntaxTriviaList Leading, SyntaxTriviaList Trailing) Layout(StatementSyntax anchor, CancellationToken cancellationToken)
+    {
+        var endsLine = anchor.GetTrailingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        var indentation = anchor.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
+        var leading = endsLine && indentation.IsKind(SyntaxKind.WhitespaceTrivia) ? SyntaxFactory.TriviaList(indentation) : SyntaxFactory.TriviaList();
+        var trailing = endsLine ? SyntaxFactory.TriviaList(EndOfLine(anchor.SyntaxTree.GetRoot(cancellationToken))) : SyntaxFactory.TriviaList(SyntaxFactory.Space);
+        return (leading, trailing);
     }
 
     /// <summary>The invalidation statements, or null when any of them would not bind at the insertion point.</summary>
@@ -97,13 +159,13 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
         return builder.ToImmutable();
     }
 
-    private static async Task<Document> InsertAsync(Document document, StatementSyntax anchor, ImmutableArray<StatementSyntax> statements, CancellationToken cancellationToken)
+    private static async Task<Document> InsertAsync(Document document, StatementSyntax anchor, ImmutableArray<StatementSyntax> statements, bool needsRuntime, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         if (root is null)
             return document;
         var updated = root.InsertNodesAfter(anchor, statements);
-        if (updated is CompilationUnitSyntax unit)
+        if (needsRuntime && updated is CompilationUnitSyntax unit)
             updated = AddRuntimeUsing(unit, EndOfLine(root));
         return await RuntimeSyntax.AddImportsAsync(document.WithSyntaxRoot(updated), cancellationToken).ConfigureAwait(false);
     }

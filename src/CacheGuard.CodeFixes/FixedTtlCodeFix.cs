@@ -23,6 +23,8 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
 {
     private const string Title = "Add jitter to the TTL (CacheTtl.Jitter)";
     private const string RuntimeFreeTitle = "Add jitter to the TTL (inline, +0-10% random)";
+    private const string PerUseTitle = "Build the shared options per use, with jitter on the TTL (CacheTtl.Jitter)";
+    private const string PerUsePrefix = "Build the shared options per use: ";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.FixedTtl);
 
@@ -51,21 +53,31 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
             if (expiry is null || Target(expiry, semanticModel, runtime, context.CancellationToken) is not { } target)
                 continue;
 
+            // An expiry inside a stored options object (a static readonly HybridCacheEntryOptions, ...):
+            // jittered in place it would run once per process. Convert the member into a per-use property
+            // when that is faithful, else offer nothing.
+            var placement = SharedEntryOptions.Classify(target, semanticModel, context.CancellationToken);
+            if (placement.Kind == SharedEntryOptions.Placement.NotFixable)
+                continue;
+            var member = placement.Member;
+
             var fraction = ParseFraction(diagnostic.Properties.TryGetValue(FixedTtlAnalyzer.FractionProperty, out var f) ? f : null);
             if (runtime)
             {
                 context.RegisterCodeFix(
-                    CodeAction.Create(Title, ct => WrapAsync(context.Document, target, fraction, ct), equivalenceKey: nameof(FixedTtlCodeFix)),
+                    CodeAction.Create(member is null ? Title : PerUseTitle, ct => ReplaceAsync(context.Document, root, target, RuntimeJitter(target, fraction), member, ct), equivalenceKey: nameof(FixedTtlCodeFix)),
                     diagnostic);
             }
             // Same equivalence key as the runtime variant: a solution-wide Fix All reaches both kinds of project.
             else if (RuntimeFreeSyntax.JitteredTimeSpan(target, fraction, semanticModel.Compilation) is { } jittered)
             {
                 var title = fraction == 0.10 ? RuntimeFreeTitle : RuntimeFreeTitle.Replace("10%", (fraction * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%");
+                if (member is not null)
+                    title = PerUsePrefix + title;
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         title,
-                        async ct => await RuntimeSyntax.AddImportsAsync(context.Document.WithSyntaxRoot(root.ReplaceNode(target, jittered.WithTriviaFrom(target))), ct).ConfigureAwait(false),
+                        ct => ReplaceAsync(context.Document, root, target, jittered.WithTriviaFrom(target), member, ct),
                         equivalenceKey: nameof(FixedTtlCodeFix)),
                     diagnostic);
             }
@@ -100,12 +112,8 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
             : null;
     }
 
-    private static async Task<Document> WrapAsync(Document document, ExpressionSyntax expression, double fraction, CancellationToken cancellationToken)
+    private static ExpressionSyntax RuntimeJitter(ExpressionSyntax expression, double fraction)
     {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null)
-            return document;
-
         var arguments = fraction == 0.10
             ? new[] { expression.WithoutTrivia() }
             : new ExpressionSyntax[]
@@ -113,8 +121,18 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
                 expression.WithoutTrivia(),
                 SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(fraction.ToString("0.0###", CultureInfo.InvariantCulture), fraction)),
             };
-        var jittered = RuntimeSyntax.Call("CacheTtl", "Jitter", arguments).WithTriviaFrom(expression);
-        return await RuntimeSyntax.AddImportsAsync(document.WithSyntaxRoot(root.ReplaceNode(expression, jittered)), cancellationToken).ConfigureAwait(false);
+        return RuntimeSyntax.Call("CacheTtl", "Jitter", arguments).WithTriviaFrom(expression);
+    }
+
+    /// <summary>Replaces the expiry; inside a stored options member, also turns the member into a per-use property.</summary>
+    private static async Task<Document> ReplaceAsync(Document document, SyntaxNode root, ExpressionSyntax target, ExpressionSyntax jittered, MemberDeclarationSyntax? member, CancellationToken cancellationToken)
+    {
+        SyntaxNode newRoot;
+        if (member is not null && SharedEntryOptions.InitializerOf(member) is { } initializer)
+            newRoot = root.ReplaceNode(member, SharedEntryOptions.ToProperty(member, initializer.ReplaceNode(target, jittered)));
+        else
+            newRoot = root.ReplaceNode(target, jittered);
+        return await RuntimeSyntax.AddImportsAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
     }
 
     private static double ParseFraction(string? value) =>

@@ -390,6 +390,9 @@ internal sealed class GetOrSetRewrite
                 var argument = invocation.ArgumentList.Arguments[0];
                 if (argument.NameColon is not null || !IsHolderAsText(argument.Expression))
                     return null;
+                // A string the replaced code stored as JSON ("\"abc\"") the runtime stores raw (abc): no fix.
+                if (OperationFacts.StripNullable(deserialize.TypeArguments[0]).SpecialType == SpecialType.System_String)
+                    return null;
                 return SameValueType(deserialize.TypeArguments[0], valueType) ? Encoding.Json : null;
             }
 
@@ -406,10 +409,9 @@ internal sealed class GetOrSetRewrite
             var decodedType = IsPrimitive(typeInfo.Type) ? typeInfo.Type : typeInfo.ConvertedType;
             if (!primitive || decodedType is null || !IsPrimitive(decodedType))
                 return null;
-            // Values the runtime's JSON serializer stores in other bytes than the replaced code did: a
+            // Values the runtime's serializer stores in other bytes than the replaced code did: a
             // bool as true (RedisValue: 1), a double or float in another format. Whole numbers keep their
-            // bytes. Strings: JSON quotes them ("\"abc\"" where the code stored abc) — kept for now,
-            // pending a raw-string default in the runtime's serializer (DECISIONS.md, fixes 12:45).
+            // bytes; strings are stored as raw UTF-8, as RedisValue stores them (DECISIONS.md, fixes 14:25).
             // IDistributedCache strings go through GetOrSetString, stored as themselves.
             var special = OperationFacts.StripNullable(decodedType).SpecialType;
             if (_distributed

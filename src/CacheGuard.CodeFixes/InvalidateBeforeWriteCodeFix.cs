@@ -18,8 +18,7 @@ public sealed class InvalidateBeforeWriteCodeFix : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.InvalidateBeforeWrite);
 
     // Edits of one document interact (several invalidations after one write): apply them together.
-    public override FixAllProvider GetFixAllProvider() =>
-        FixAllProvider.Create((context, document, diagnostics) => InvalidationRewriter.FixAsync(document, diagnostics, context.CancellationToken)!);
+    public override FixAllProvider GetFixAllProvider() => InvalidationRewriter.FixAll;
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CacheGuard.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
@@ -51,24 +52,17 @@ internal static class InvalidationRewriter
     public static bool IsFamilyPlan(Diagnostic diagnostic) =>
         diagnostic.Properties.TryGetValue(InvalidationPlan.FamilyProperty, out var family) && family is not null;
 
-    public static async Task<Document> FixAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    public static Task<Document> FixAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken) =>
+        DocumentBatchFix.ApplyAsync(document, diagnostics, PlanEdit, e => e.Statement, ApplyAsync, cancellationToken);
+
+    /// <summary>The Fix All of CG0002 and CG0006: a document's edits interact (several invalidations after one write), so they are applied together.</summary>
+    public static FixAllProvider FixAll { get; } = DocumentBatchFix.Provider<Edit>(PlanEdit, e => e.Statement, ApplyAsync);
+
+    private static Edit? PlanEdit(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        TryCreateEdit(root, model, UsesRuntime(model.Compilation), diagnostic);
+
+    private static async Task<Document> ApplyAsync(Document document, SyntaxNode root, SemanticModel model, IReadOnlyList<Edit> edits, CancellationToken cancellationToken)
     {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
-            return document;
-        var runtime = UsesRuntime(model.Compilation);
-
-        var edits = new List<Edit>();
-        var seen = new HashSet<StatementSyntax>();
-        foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
-        {
-            if (TryCreateEdit(root, model, runtime, diagnostic) is { } edit && seen.Add(edit.Statement))
-                edits.Add(edit);
-        }
-        if (edits.Count == 0)
-            return document;
-
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         var edited = new HashSet<StatementSyntax>(edits.Select(e => e.Statement));
         var inserts = new Dictionary<StatementSyntax, (StatementSyntax After, List<StatementSyntax> Present, List<StatementSyntax> New)>();

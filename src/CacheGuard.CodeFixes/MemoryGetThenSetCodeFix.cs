@@ -32,31 +32,7 @@ public sealed class MemoryGetThenSetCodeFix : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.UnguardedPopulate);
 
     // Each plan replaces one method body: apply all of a document's together, add the using once.
-    public override FixAllProvider GetFixAllProvider() =>
-        FixAllProvider.Create(async (context, document, diagnostics) =>
-        {
-            var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
-                return document;
-            var bodies = new Dictionary<SyntaxNode, SyntaxNode>();
-            foreach (var diagnostic in diagnostics)
-            {
-                if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { } read
-                    && read.Span == diagnostic.Location.SourceSpan
-                    && Plan(read, model, context.CancellationToken) is { } plan
-                    && !bodies.ContainsKey(plan.Body))
-                {
-                    bodies.Add(plan.Body, plan.NewBody);
-                }
-            }
-            if (bodies.Count == 0)
-                return document;
-            var newRoot = root.ReplaceNodes(bodies.Keys, (old, _) => bodies[old]);
-            if (newRoot is CompilationUnitSyntax unit)
-                newRoot = RuntimeUsings.Ensure(unit);
-            return document.WithSyntaxRoot(newRoot);
-        });
+    public override FixAllProvider GetFixAllProvider() => DocumentBatchFix.Provider(Edit, DocumentBatchFix.EnsureRuntimeUsingAsync);
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
@@ -66,21 +42,22 @@ public sealed class MemoryGetThenSetCodeFix : CodeFixProvider
             return;
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } read
-                || read.Span != diagnostic.Location.SourceSpan
-                || Plan(read, model, context.CancellationToken) is not { } plan)
-            {
+            if (Edit(root, model, diagnostic, context.CancellationToken) is null)
                 continue;
-            }
-            var newRoot = root.ReplaceNode(plan.Body, plan.NewBody);
-            if (newRoot is CompilationUnitSyntax unit)
-                newRoot = RuntimeUsings.Ensure(unit);
-            var rewritten = context.Document.WithSyntaxRoot(newRoot);
+            var rewritten = await DocumentBatchFix.ReplaceAsync(context.Document, DocumentBatchFix.One(diagnostic), Edit, DocumentBatchFix.EnsureRuntimeUsingAsync, context.CancellationToken).ConfigureAwait(false);
             if (!await CompilesAsync(rewritten, context.CancellationToken).ConfigureAwait(false))
                 continue;
             context.RegisterCodeFix(CodeAction.Create(Title, _ => Task.FromResult(rewritten), equivalenceKey: nameof(MemoryGetThenSetCodeFix)), diagnostic);
         }
     }
+
+    /// <summary>The method body the diagnostic's get-then-set lives in, rewritten; null when no faithful rewrite.</summary>
+    private static DocumentBatchFix.Replacement? Edit(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { } read
+        && read.Span == diagnostic.Location.SourceSpan
+        && Plan(read, model, cancellationToken) is { } plan
+            ? new DocumentBatchFix.Replacement(plan.Body, plan.NewBody)
+            : null;
 
     private static readonly SyntaxAnnotation Rewritten = new("CacheGuard.GetOrCreateSingleFlight");
 

@@ -32,25 +32,9 @@ public sealed class PopulateWithoutExpiryFamiliesCodeFix : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.PopulateWithoutExpiry);
 
     // All populates of a document at once, then one import pass.
-    public override FixAllProvider GetFixAllProvider() =>
-        FixAllProvider.Create(async (context, document, diagnostics) =>
-        {
-            var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
-                return document;
-            var edits = new System.Collections.Generic.Dictionary<SyntaxNode, SyntaxNode>();
-            foreach (var diagnostic in diagnostics)
-            {
-                if (Edit(root, model, diagnostic, context.CancellationToken) is { } edit && !edits.ContainsKey(edit.Old))
-                    edits.Add(edit.Old, edit.New);
-            }
-            if (edits.Count == 0)
-                return document;
-            return await RuntimeSyntax.AddImportsAsync(document.WithSyntaxRoot(root.ReplaceNodes(edits.Keys, (old, _) => edits[old])), context.CancellationToken).ConfigureAwait(false);
-        });
+    public override FixAllProvider GetFixAllProvider() => DocumentBatchFix.Provider(Edit, RuntimeSyntax.AddImportsAsync);
 
-    private static (SyntaxNode Old, SyntaxNode New)? Edit(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private static DocumentBatchFix.Replacement? Edit(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation
             || invocation.Span != diagnostic.Location.SourceSpan
@@ -59,7 +43,7 @@ public sealed class PopulateWithoutExpiryFamiliesCodeFix : CodeFixProvider
             return null;
         }
         var seconds = PopulateWithoutExpiryCodeFix.ParseSeconds(diagnostic.Properties.TryGetValue(PopulateWithoutExpiryAnalyzer.DefaultTtlSecondsProperty, out var s) ? s : null);
-        return Rewrite(invocation, model, seconds, cancellationToken);
+        return Rewrite(invocation, model, seconds, cancellationToken) is { } edit ? new DocumentBatchFix.Replacement(edit.Old, edit.New) : null;
     }
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
@@ -70,19 +54,12 @@ public sealed class PopulateWithoutExpiryFamiliesCodeFix : CodeFixProvider
             return;
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation
-                || invocation.Span != diagnostic.Location.SourceSpan
-                || invocation.ContainsDiagnostics)
-            {
-                continue;
-            }
-            var seconds = PopulateWithoutExpiryCodeFix.ParseSeconds(diagnostic.Properties.TryGetValue(PopulateWithoutExpiryAnalyzer.DefaultTtlSecondsProperty, out var s) ? s : null);
-            if (Rewrite(invocation, model, seconds, context.CancellationToken) is not { } edit)
+            if (Edit(root, model, diagnostic, context.CancellationToken) is null)
                 continue;
             context.RegisterCodeFix(
                 CodeAction.Create(
                     Title,
-                    ct => RuntimeSyntax.AddImportsAsync(context.Document.WithSyntaxRoot(root.ReplaceNode(edit.Old, edit.New)), ct),
+                    ct => DocumentBatchFix.ReplaceAsync(context.Document, DocumentBatchFix.One(diagnostic), Edit, RuntimeSyntax.AddImportsAsync, ct),
                     equivalenceKey: nameof(PopulateWithoutExpiryFamiliesCodeFix)),
                 diagnostic);
         }

@@ -30,7 +30,7 @@ public sealed class UnsafeLockReleaseCodeFix : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.UnsafeLockRelease);
 
-    public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllAsync);
+    public override FixAllProvider GetFixAllProvider() => DocumentBatchFix.Provider<Plan>(PlanFor, p => p.Acquisition, ApplyPlansAsync);
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
@@ -52,27 +52,15 @@ public sealed class UnsafeLockReleaseCodeFix : CodeFixProvider
         }
     }
 
-    private static Task<Document?> FixAllAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics) =>
-        ApplyAsync(document, diagnostics, context.CancellationToken)!;
-
     /// <summary>Rewrites every lock the diagnostics point at, one rewrite per acquisition.</summary>
-    private static async Task<Document> ApplyAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    private static Task<Document> ApplyAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken) =>
+        DocumentBatchFix.ApplyAsync(document, diagnostics, PlanFor, p => p.Acquisition, ApplyPlansAsync, cancellationToken);
+
+    private static Plan? PlanFor(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        Plan.TryCreate(diagnostic, root, model, cancellationToken);
+
+    private static async Task<Document> ApplyPlansAsync(Document document, SyntaxNode root, SemanticModel semanticModel, IReadOnlyList<Plan> plans, CancellationToken cancellationToken)
     {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var semanticModel = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || semanticModel is null)
-            return document;
-
-        var plans = new List<Plan>();
-        var seen = new HashSet<SyntaxNode>();
-        foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
-        {
-            if (Plan.TryCreate(diagnostic, root, semanticModel, cancellationToken) is { } plan && seen.Add(plan.Acquisition))
-                plans.Add(plan);
-        }
-        if (plans.Count == 0)
-            return document;
-
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         var taken = new Dictionary<SyntaxNode, HashSet<string>>();
         foreach (var plan in plans)

@@ -70,7 +70,7 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
         Assert.Equal("A", await tenantA.GetOrSetAsync("user:1", ct => Task.FromResult("A again"), TimeSpan.FromMinutes(5)));
         Assert.Equal("B", await tenantB.GetOrSetAsync("user:1", ct => Task.FromResult("B again"), TimeSpan.FromMinutes(5)));
         // Stored at the key Redis sees, readable raw.
-        Assert.Equal("\"A\"", (string?)await nodes[0].StringGetAsync($"a:{run}:user:1"));
+        Assert.Equal("A", (string?)await nodes[0].StringGetAsync($"a:{run}:user:1")); // strings raw (DECISIONS.md, fixes 14:25)
         Assert.True((await tenantA.InvalidateAsync("user:1")).Succeeded);
         Assert.True((await tenantA.TryGetAsync<string>("user:1")).IsMiss);
         Assert.Equal("B", (await tenantB.TryGetAsync<string>("user:1")).Value);

@@ -62,7 +62,8 @@ public sealed class NearCacheTests(NearNodeFixture fx)
 {
     private static string NewKey(string what) => "near:" + what + ":" + Guid.NewGuid().ToString("N")[..8];
 
-    private static string Json(string s) => System.Text.Json.JsonSerializer.Serialize(s);
+    // What CacheGuard's serializer stores for a string (raw UTF-8 since DECISIONS.md fixes 14:25), as another writer would put it.
+    private static byte[] Stored(string s) => SystemTextJsonCacheSerializer.Default.Serialize(s);
 
     private async Task<(ConnectionMultiplexer Mux, NearCache Near)> NodeAsync(NearCacheOptions? options = null)
     {
@@ -117,11 +118,11 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         await using var b = nearB;
         var other = (await fx.ConnectAsync()).GetDatabase(); // a service that knows nothing of CacheGuard
         var key = NewKey("raw");
-        await other.StringSetAsync(key, Json("v1"), TimeSpan.FromMinutes(5));
+        await other.StringSetAsync(key, Stored("v1"), TimeSpan.FromMinutes(5));
         Assert.Equal("v1", (await nearB.TryGetAsync<string>(key)).Value);
 
         var onSet = NearEvents.ForKey(nearB, key);
-        await other.StringSetAsync(key, Json("v2"), TimeSpan.FromMinutes(5));
+        await other.StringSetAsync(key, Stored("v2"), TimeSpan.FromMinutes(5));
         await onSet;
         Assert.False(nearB.TryGetLocal<string>(key, out _));
         Assert.Equal("v2", (await nearB.TryGetAsync<string>(key)).Value);
@@ -144,7 +145,7 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         await using var b = nearB;
         var writer = (await fx.ConnectAsync()).GetDatabase();
         var key = NewKey("race");
-        await writer.StringSetAsync(key, Json("0"));
+        await writer.StringSetAsync(key, Stored("0"));
         using var stop = new CancellationTokenSource();
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
@@ -152,7 +153,7 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         })).ToArray();
         const int writes = 300;
         for (var i = 1; i <= writes; i++)
-            await writer.StringSetAsync(key, Json(i.ToString()));
+            await writer.StringSetAsync(key, Stored(i.ToString()));
         stop.Cancel();
         await Task.WhenAll(readers);
         await nearB.BarrierAsync();
@@ -168,7 +169,7 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         var (mux, near) = await NodeAsync();
         await using var owned = near;
         var key = NewKey("flushall");
-        await mux.GetDatabase().StringSetAsync(key, Json("v1"));
+        await mux.GetDatabase().StringSetAsync(key, Stored("v1"));
         Assert.Equal("v1", (await near.TryGetAsync<string>(key)).Value);
 
         var flushed = NearEvents.Next(near, e => e.Reason == NearCacheInvalidationReason.TrackingFlush);
@@ -186,7 +187,7 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         await using var owned = near;
         var other = mux.GetDatabase();
         var key = NewKey("drop");
-        await other.StringSetAsync(key, Json("v1"));
+        await other.StringSetAsync(key, Stored("v1"));
         Assert.Equal("v1", (await near.TryGetAsync<string>(key)).Value);
         var tracker = Assert.Single(near.Trackers);
         var oldId = tracker.ClientId;
@@ -195,7 +196,7 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         var flushed = NearEvents.Flush(near);
         await fx.Server.CommandAsync("CLIENT", "KILL", "ID", oldId.ToString());
         await flushed;
-        await other.StringSetAsync(key, Json("v2")); // written while this node may have no tracking at all
+        await other.StringSetAsync(key, Stored("v2")); // written while this node may have no tracking at all
         await near.WarmUpAsync();
 
         Assert.False(near.TryGetLocal<string>(key, out _));
@@ -204,7 +205,7 @@ public sealed class NearCacheTests(NearNodeFixture fx)
 
         // Tracking was turned on again on the new connection.
         var invalidated = NearEvents.ForKey(near, key);
-        await other.StringSetAsync(key, Json("v3"));
+        await other.StringSetAsync(key, Stored("v3"));
         await invalidated;
         Assert.Equal("v3", (await near.TryGetAsync<string>(key)).Value);
     }
@@ -218,7 +219,7 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         var prefix = NewKey("evict");
         for (var i = 0; i < 40; i++)
         {
-            await db.StringSetAsync(prefix + i, Json("v" + i));
+            await db.StringSetAsync(prefix + i, Stored("v" + i));
             Assert.Equal("v" + i, (await near.TryGetAsync<string>(prefix + i)).Value);
         }
         Assert.InRange(near.Count, 1, 10);
@@ -235,7 +236,7 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         var big = new string('x', 300);
         for (var i = 0; i < 10; i++)
         {
-            await db.StringSetAsync(prefix + i, Json(big));
+            await db.StringSetAsync(prefix + i, Stored(big));
             await near.TryGetAsync<string>(prefix + i);
         }
         Assert.InRange(near.Count, 1, 3);
@@ -318,7 +319,7 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         var (mux, near) = await NodeAsync();
         await using var owned = near;
         var key = NewKey("meter");
-        await mux.GetDatabase().StringSetAsync(key, Json("v"));
+        await mux.GetDatabase().StringSetAsync(key, Stored("v"));
         await near.TryGetAsync<string>(key);
         await near.TryGetAsync<string>(key);
         Assert.Contains("redis", levels);
@@ -358,7 +359,8 @@ public sealed class NearCacheTests(NearNodeFixture fx)
 /// <summary>Restart and health-check tests: each starts its own server.</summary>
 public sealed class NearCacheFaultTests
 {
-    private static string Json(string s) => System.Text.Json.JsonSerializer.Serialize(s);
+    // What CacheGuard's serializer stores for a string (raw UTF-8 since DECISIONS.md fixes 14:25), as another writer would put it.
+    private static byte[] Stored(string s) => SystemTextJsonCacheSerializer.Default.Serialize(s);
 
     [Fact]
     public async Task After_a_Redis_restart_nothing_stale_is_served()
@@ -368,7 +370,7 @@ public sealed class NearCacheFaultTests
         await using var near = new NearCache(mux);
         await near.WarmUpAsync();
         var db = mux.GetDatabase();
-        await db.StringSetAsync("k", Json("before"));
+        await db.StringSetAsync("k", Stored("before"));
         Assert.Equal("before", (await near.TryGetAsync<string>("k")).Value);
 
         var flushed = NearEvents.Flush(near);
@@ -376,7 +378,7 @@ public sealed class NearCacheFaultTests
         await flushed;
         await server.RestartAsync(); // empty: no persistence
         await using (var raw = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(server.Endpoint)))
-            await raw.GetDatabase().StringSetAsync("k", Json("after"));
+            await raw.GetDatabase().StringSetAsync("k", Stored("after"));
         await near.WarmUpAsync().WaitAsync(NearEvents.Patience);
 
         Assert.False(near.TryGetLocal<string>("k", out _));
@@ -391,7 +393,7 @@ public sealed class NearCacheFaultTests
         await using var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(server.Endpoint));
         await using var near = new NearCache(mux, new NearCacheOptions { HealthCheckInterval = TimeSpan.FromMilliseconds(100), HealthCheckTimeout = TimeSpan.FromMilliseconds(300) });
         await near.WarmUpAsync();
-        await mux.GetDatabase().StringSetAsync("k", Json("v"));
+        await mux.GetDatabase().StringSetAsync("k", Stored("v"));
         Assert.Equal("v", (await near.TryGetAsync<string>("k")).Value);
 
         var flushed = NearEvents.Next(near, e => e.Key is null && e.Reason == NearCacheInvalidationReason.ConnectionLost);
@@ -421,7 +423,7 @@ public sealed class NearCacheFaultTests
         await nearB.WarmUpAsync();
         Assert.All(nearB.NodeStates.Values, s => Assert.Equal("Backplane", s));
         var db = muxA.GetDatabase();
-        await db.StringSetAsync("k", Json("v1"));
+        await db.StringSetAsync("k", Stored("v1"));
         Assert.Equal("v1", (await nearB.TryGetAsync<string>("k")).Value);
 
         var invalidated = NearEvents.ForKey(nearB, "k", NearCacheInvalidationReason.Backplane);
@@ -431,9 +433,9 @@ public sealed class NearCacheFaultTests
 
         // The documented weaker bound: a raw write by another client is not seen; the entry lives
         // until its local expiration.
-        await db.StringSetAsync("k", Json("v2"));
+        await db.StringSetAsync("k", Stored("v2"));
         Assert.Equal("v2", (await nearB.TryGetAsync<string>("k")).Value);
-        await db.StringSetAsync("k", Json("v3"));
+        await db.StringSetAsync("k", Stored("v3"));
         await nearB.BarrierAsync();
         Assert.True(nearB.TryGetLocal<string>("k", out var stale));
         Assert.Equal("v2", stale);
@@ -443,7 +445,8 @@ public sealed class NearCacheFaultTests
 /// <summary>A local cluster: one tracked connection per master, invalidations from every node.</summary>
 public sealed class NearCacheClusterTests
 {
-    private static string Json(string s) => System.Text.Json.JsonSerializer.Serialize(s);
+    // What CacheGuard's serializer stores for a string (raw UTF-8 since DECISIONS.md fixes 14:25), as another writer would put it.
+    private static byte[] Stored(string s) => SystemTextJsonCacheSerializer.Default.Serialize(s);
 
     [Fact]
     public async Task Each_master_has_its_own_tracked_connection_and_invalidations_arrive_from_all_of_them()
@@ -461,7 +464,7 @@ public sealed class NearCacheClusterTests
         var keys = Enumerable.Range(0, 30).Select(i => "near:cluster:" + i).ToArray();
         var masters = keys.Select(k => db.IdentifyEndpoint(k)!.ToString()).Distinct().Count();
         Assert.Equal(3, masters);
-        foreach (var k in keys) await db.StringSetAsync(k, Json("v1:" + k));
+        foreach (var k in keys) await db.StringSetAsync(k, Stored("v1:" + k));
         foreach (var k in keys) Assert.Equal("v1:" + k, (await nearB.TryGetAsync<string>(k)).Value);
         Assert.Equal(3, nearB.Trackers.Count());
         Assert.Equal(keys.Length, nearB.Count);
@@ -472,7 +475,7 @@ public sealed class NearCacheClusterTests
 
         foreach (var k in keys) Assert.False(nearB.TryGetLocal<string>(k, out _));
         Assert.Equal(0, nearB.Count);
-        await db.StringSetAsync(keys[0], Json("v2"));
+        await db.StringSetAsync(keys[0], Stored("v2"));
         Assert.Equal("v2", (await nearB.TryGetAsync<string>(keys[0])).Value);
 
         // Tags across slots and masters: node A's RemoveByTagAsync reaches node B's memory on every master.

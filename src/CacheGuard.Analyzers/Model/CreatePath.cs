@@ -57,6 +57,23 @@ internal sealed class CreatePath
     /// <summary>An <c>IDatabase</c> the method can reach (<c>_cache</c>, <c>_redis.GetDatabase()</c>), if any.</summary>
     public string? Database { get; }
 
+    /// <summary>
+    /// The <c>IDistributedCache</c> / <c>IMemoryCache</c> / <c>HybridCache</c> the method can reach (a
+    /// parameter, field, property or primary-constructor parameter), by family; computed on first use
+    /// (only a create path that misses an invalidation needs it, for the fix).
+    /// </summary>
+    public string? CacheOf(CacheFamily family, CacheApi api)
+    {
+        var type = family switch
+        {
+            CacheFamily.DistributedCache => api.DistributedCache,
+            CacheFamily.MemoryCache => api.MemoryCache,
+            CacheFamily.HybridCache => api.HybridCache,
+            _ => null,
+        };
+        return type is null ? null : FindMember(Method, t => OperationFacts.IsOrInherits(t, type));
+    }
+
     /// <summary>True when <paramref name="name"/> starts with one of the verbs as a word (<c>CreateAsync</c>, not <c>Address</c>).</summary>
     public static bool HasCreateVerb(string name, ImmutableArray<string> verbs)
     {
@@ -195,6 +212,51 @@ internal sealed class CreatePath
             }
             if (node is LambdaExpressionSyntax or AnonymousMethodExpressionSyntax)
                 return null;
+        }
+        return null;
+    }
+
+    /// <summary>A parameter, member (own, or a base type's non-private) or primary-constructor parameter of a type <paramref name="matches"/> accepts.</summary>
+    private static string? FindMember(IMethodSymbol method, Func<ITypeSymbol, bool> matches)
+    {
+        foreach (var parameter in method.Parameters)
+        {
+            if (matches(parameter.Type))
+                return parameter.Name;
+        }
+        for (var type = method.ContainingType; type is not null; type = type.BaseType)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared || (member.IsStatic == false && method.IsStatic))
+                    continue;
+                if (!SymbolEqualityComparer.Default.Equals(type, method.ContainingType) && member.DeclaredAccessibility == Accessibility.Private)
+                    continue;
+                var memberType = member switch
+                {
+                    IFieldSymbol f => f.Type,
+                    IPropertySymbol { IsIndexer: false, GetMethod: not null } p => p.Type,
+                    _ => null,
+                };
+                if (memberType is not null && matches(memberType))
+                    return member.Name;
+            }
+        }
+        if (!method.IsStatic && method.ContainingType is { } containing)
+        {
+            foreach (var constructor in containing.InstanceConstructors)
+            {
+                if (constructor.DeclaringSyntaxReferences.Length == 0
+                    || constructor.DeclaringSyntaxReferences[0].GetSyntax() is not TypeDeclarationSyntax)
+                {
+                    continue;
+                }
+                foreach (var parameter in constructor.Parameters)
+                {
+                    if (matches(parameter.Type))
+                        return parameter.Name;
+                }
+            }
         }
         return null;
     }

@@ -30,6 +30,13 @@ public sealed class CreatePathMissingInvalidationAnalyzer : RuleAnalyzer
     /// <summary>Diagnostic property: "true" when the method is async (the fix awaits <c>InvalidateAsync</c>).</summary>
     public const string AsyncProperty = "Async";
 
+    /// <summary>
+    /// Diagnostic property: the family of the negative entries when they are not in Redis — "Distributed",
+    /// "Memory" or "Hybrid" (absent = StackExchange.Redis). <see cref="DatabaseProperty"/> then names the
+    /// create path's cache of that family and the fix writes its <c>Remove(Async)</c>.
+    /// </summary>
+    public const string FamilyProperty = "Family";
+
     public CreatePathMissingInvalidationAnalyzer()
         : base(CreatePathMissingInvalidationRule.Instance)
     {
@@ -334,7 +341,7 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
 
                 var first = uncleared[0];
                 var entity = first.EntityType is { } type ? $"'{type.Name}'" : "the value its key is built from";
-                var properties = FixProperties(create, uncleared, out var insertAfter);
+                var properties = FixProperties(create, uncleared, _api, out var insertAfter);
                 var additional = insertAfter is null ? ImmutableArray<Location>.Empty : ImmutableArray.Create(insertAfter);
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.CG0003_CreatePathMissingInvalidation, record.NameLocation, additional, properties,
@@ -388,12 +395,27 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
         }
 
         /// <summary>The keys rebuilt from the created entity, where to put the invalidation, and through what.</summary>
-        private static ImmutableDictionary<string, string?> FixProperties(CreatePath create, List<NegativeCacheWrite> uncleared, out Location? insertAfter)
+        private static ImmutableDictionary<string, string?> FixProperties(CreatePath create, List<NegativeCacheWrite> uncleared, CacheApi api, out Location? insertAfter)
         {
             insertAfter = null;
             var properties = ImmutableDictionary<string, string?>.Empty;
             // A Task-returning method that isn't async can't await the invalidation.
-            if (create.Database is null || create.LastWriteStatement is null || (!create.Method.IsAsync && IsTaskLike(create.Method.ReturnType)))
+            if (create.LastWriteStatement is null || (!create.Method.IsAsync && IsTaskLike(create.Method.ReturnType)))
+                return properties;
+            // The negatives' family (all the same, or no fix): Redis through the IDatabase, the others
+            // through the create path's own cache of that family.
+            var families = uncleared.Select(n => n.Write?.Family ?? CacheFamily.Redis).Distinct().ToList();
+            if (families.Count != 1)
+                return properties;
+            var (database, family) = families[0] switch
+            {
+                CacheFamily.Redis => (create.Database, (string?)null),
+                CacheFamily.DistributedCache => (create.CacheOf(CacheFamily.DistributedCache, api), "Distributed"),
+                CacheFamily.MemoryCache => (create.CacheOf(CacheFamily.MemoryCache, api), "Memory"),
+                CacheFamily.HybridCache => (create.CacheOf(CacheFamily.HybridCache, api), "Hybrid"),
+                _ => (null, null),
+            };
+            if (database is null)
                 return properties;
 
             var keys = new List<string>();
@@ -405,10 +427,11 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
                 keys.Add(rebuilt);
             }
             insertAfter = create.LastWriteStatement;
-            return properties
+            properties = properties
                 .Add(CreatePathMissingInvalidationAnalyzer.KeysProperty, string.Join("\n", keys))
-                .Add(CreatePathMissingInvalidationAnalyzer.DatabaseProperty, create.Database)
+                .Add(CreatePathMissingInvalidationAnalyzer.DatabaseProperty, database)
                 .Add(CreatePathMissingInvalidationAnalyzer.AsyncProperty, create.Method.IsAsync ? "true" : "false");
+            return family is null ? properties : properties.Add(CreatePathMissingInvalidationAnalyzer.FamilyProperty, family);
         }
 
         /// <summary>What fills a key part in the create path: the created entity's member, or a parameter of the same name.</summary>

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace CacheGuard;
@@ -15,7 +16,12 @@ public interface ICacheSerializer
     T? Deserialize<T>(ReadOnlySpan<byte> payload);
 }
 
-/// <summary>The default serializer: System.Text.Json, which never instantiates types named by the payload.</summary>
+/// <summary>
+/// The default serializer: System.Text.Json, which never instantiates types named by the payload.
+/// A <see cref="string"/> value (<c>T</c> is <see cref="string"/>) is stored as its raw UTF-8 bytes,
+/// as HybridCache's default serializer does, so a raw <c>StringGet</c> of the key reads the text
+/// itself (<c>abc</c>, not <c>"abc"</c>) and text written raw by other code reads as a hit.
+/// </summary>
 public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
 {
     /// <summary>
@@ -31,9 +37,21 @@ public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
     /// <summary>Creates a serializer with the given options.</summary>
     public SystemTextJsonCacheSerializer(JsonSerializerOptions options) => _options = options ?? throw new ArgumentNullException(nameof(options));
 
-    /// <inheritdoc />
-    public byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, _options);
+    /// <summary>
+    /// Whether a <see cref="string"/> value is stored as raw UTF-8 (default true). False stores it as a
+    /// JSON string literal (quoted and escaped), as <c>JsonSerializer.Serialize(text)</c> would.
+    /// </summary>
+    public bool RawStrings { get; init; } = true;
 
     /// <inheritdoc />
-    public T? Deserialize<T>(ReadOnlySpan<byte> payload) => JsonSerializer.Deserialize<T>(payload, _options);
+    public byte[] Serialize<T>(T value) =>
+        RawStrings && typeof(T) == typeof(string)
+            ? Encoding.UTF8.GetBytes((string)(object)value!)
+            : JsonSerializer.SerializeToUtf8Bytes(value, _options);
+
+    /// <inheritdoc />
+    public T? Deserialize<T>(ReadOnlySpan<byte> payload) =>
+        RawStrings && typeof(T) == typeof(string)
+            ? (T)(object)Encoding.UTF8.GetString(payload)
+            : JsonSerializer.Deserialize<T>(payload, _options);
 }

@@ -58,7 +58,7 @@ public class FixedTtlFamiliesTests
             """, FixedUsings + """
             class C
             {
-                static readonly DistributedCacheEntryOptions Options = new() { AbsoluteExpirationRelativeToNow = CacheTtl.Jitter(TimeSpan.FromMinutes(20)) };
+                static DistributedCacheEntryOptions Options => new() { AbsoluteExpirationRelativeToNow = CacheTtl.Jitter(TimeSpan.FromMinutes(20)) };
                 IDistributedCache _cache = null!;
                 void M(string key, byte[] data) => _cache.Set(key, data, Options);
             }

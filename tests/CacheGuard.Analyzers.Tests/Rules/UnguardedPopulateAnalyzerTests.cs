@@ -1014,6 +1014,29 @@ public class UnguardedPopulateAnalyzerTests
         return Verify.VerifyCodeFixAsync(source, source);
     }
 
+    // A string the code stores as JSON ("\"abc\"") would be stored raw (abc) by the runtime's serializer:
+    // other readers of the key would lose the quotes. No fix.
+    [Fact]
+    public Task StringStoredAsJson_GetsNoFix()
+    {
+        var source = Usings + """
+            class C
+            {
+                IDatabase _db = null!;
+                IPostStore _store = null!;
+                public async Task<string?> SlugAsync(int id)
+                {
+                    var v = await {|CG0004:_db.StringGetAsync("slug:" + id)|};
+                    if (v.HasValue) return JsonSerializer.Deserialize<string>(v.ToString());
+                    var slug = (await _store.LoadAsync(id))?.Slug;
+                    await _db.StringSetAsync("slug:" + id, JsonSerializer.Serialize(slug), TimeSpan.FromMinutes(1));
+                    return slug;
+                }
+            }
+            """ + Domain;
+        return Verify.VerifyCodeFixAsync(source, source);
+    }
+
     // ---- Not flagged ----------------------------------------------------------------------------
 
     [Fact]

@@ -132,17 +132,127 @@ public sealed class OtherReadersOfTheKeyTests
         Assert.Equal(original, fixedRun);
     }
 
+    /// <summary>
+    /// The same program with a <c>string</c> value: <c>SlugCache</c> stores the slug as text
+    /// (<c>StringSetAsync(key, slug, ttl)</c>), <c>SlugLink</c> reads it raw as a string. The runtime
+    /// must store the text itself (not JSON-quoted), and read text another writer put there.
+    /// </summary>
+    private const string StringSample = """
+        using System;
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+
+        namespace Blog;
+
+        public interface ISlugStore { Task<string> SlugAsync(int id); }
+
+        public sealed class SlugTable : ISlugStore
+        {
+            public int Loads;
+            public Task<string> SlugAsync(int id)
+            {
+                Loads++;
+                // Characters JSON would escape or quote: a raw reader must see exactly these.
+                return Task.FromResult("caf\u00e9 \"best\" \\ " + id);
+            }
+        }
+
+        public sealed class SlugCache
+        {
+            private readonly IDatabase _db;
+            private readonly ISlugStore _store;
+            public SlugCache(IDatabase db, ISlugStore store) { _db = db; _store = store; }
+
+            public async Task<string?> GetAsync(int id)
+            {
+                var cached = await _db.StringGetAsync($"slug:{id}");
+                if (cached.HasValue) return cached.ToString();
+                var slug = await _store.SlugAsync(id);
+                await _db.StringSetAsync($"slug:{id}", slug, TimeSpan.FromMinutes(10));
+                return slug;
+            }
+        }
+
+        public sealed class SlugLink
+        {
+            private readonly IDatabase _db;
+            public SlugLink(IDatabase db) => _db = db;
+
+            public async Task<string> RenderAsync(int id)
+            {
+                string? raw = await _db.StringGetAsync($"slug:{id}");
+                return raw is null ? "no link" : "/posts/" + raw + " (" + raw.Length + ")";
+            }
+        }
+
+        public static class Demo
+        {
+            public static async Task<List<string>> RunAsync(IDatabase db)
+            {
+                var table = new SlugTable();
+                var cache = new SlugCache(db, table);
+                var link = new SlugLink(db);
+                var lines = new List<string>();
+                lines.Add("link before: " + await link.RenderAsync(1));
+                lines.Add("cache 1: " + await cache.GetAsync(1));
+                lines.Add("link 1: " + await link.RenderAsync(1));
+                lines.Add("cache 1 again: " + await cache.GetAsync(1));
+                // slug:7 was written by another service (the test harness), as text.
+                lines.Add("cache 7: " + await cache.GetAsync(7));
+                lines.Add("link 7: " + await link.RenderAsync(7));
+                lines.Add("loads: " + table.Loads);
+                return lines;
+            }
+        }
+        """;
+
+    [Theory]
+    [InlineData("CG0004", "CG0001")]
+    [InlineData("CG0001", "CG0004")]
+    public async Task StringValue_FixedProgram_PrintsWhatTheOriginalPrints(string first, string second)
+    {
+        Assert.Equal(new[] { "CG0004@29", "CG0001@32" }, await FixApplier.DiagnoseAsync(StringSample, References.Value));
+
+        var result = await FixApplier.ApplyAsync(StringSample, References.Value, first, second);
+        Assert.Contains("GetOrSetAsync<string?>", result.Source);
+        Assert.DoesNotContain("StringSetAsync", result.Source);
+        Assert.Empty(result.Remaining);
+
+        var original = await RunAsync(SampleCompiler.Compile(StringSample, "Blog.Original." + first, References.Value), "Blog.Demo", "slug");
+        var fixedRun = await RunAsync(SampleCompiler.Compile(result.Source, "Blog.Fixed." + first, References.Value), "Blog.Demo", "slug");
+
+        Assert.Equal(new[]
+        {
+            "link before: no link",
+            "cache 1: caf\u00e9 \"best\" \\ 1",
+            "link 1: /posts/caf\u00e9 \"best\" \\ 1 (15)",
+            "cache 1 again: caf\u00e9 \"best\" \\ 1",
+            "cache 7: seven \"raw\"",
+            "link 7: /posts/seven \"raw\" (11)",
+            "loads: 1",
+            "ttl slug:1: about 10 min",
+            "raw slug:1: caf\u00e9 \"best\" \\ 1",
+        }, original);
+        Assert.Equal(original, fixedRun);
+    }
+
     /// <summary>Runs Demo.RunAsync from an empty database with product:7 written raw by "another service"; adds the TTL of product:1.</summary>
-    private async Task<List<string>> RunAsync(Assembly assembly)
+    private async Task<List<string>> RunAsync(Assembly assembly, string demo = "Shop.Demo", string prefix = "product")
     {
         var db = _redis.Database;
         await _redis.Connection.GetServers()[0].FlushDatabaseAsync();
-        await db.StringSetAsync("product:7", """{"Id":7,"Name":"seven","Price":7.00}""", TimeSpan.FromMinutes(10));
+        if (prefix == "product")
+            await db.StringSetAsync("product:7", """{"Id":7,"Name":"seven","Price":7.00}""", TimeSpan.FromMinutes(10));
+        else
+            await db.StringSetAsync($"{prefix}:7", "seven \"raw\"", TimeSpan.FromMinutes(10));
 
-        var run = assembly.GetType("Shop.Demo", throwOnError: true)!.GetMethod("RunAsync")!;
+        var run = assembly.GetType(demo, throwOnError: true)!.GetMethod("RunAsync")!;
         var lines = await (Task<List<string>>)run.Invoke(null, new object[] { db })!;
-        var ttl = await db.KeyTimeToLiveAsync("product:1");
-        lines.Add("ttl product:1: " + (ttl is { } t && t > TimeSpan.FromMinutes(9) && t <= TimeSpan.FromMinutes(11.5) ? "about 10 min" : ttl?.ToString() ?? "none"));
+        var ttl = await db.KeyTimeToLiveAsync($"{prefix}:1");
+        lines.Add($"ttl {prefix}:1: " + (ttl is { } t && t > TimeSpan.FromMinutes(9) && t <= TimeSpan.FromMinutes(11.5) ? "about 10 min" : ttl?.ToString() ?? "none"));
+        if (prefix != "product")
+            lines.Add($"raw {prefix}:1: " + (string?)await db.StringGetAsync($"{prefix}:1"));
         return lines;
     }
 
