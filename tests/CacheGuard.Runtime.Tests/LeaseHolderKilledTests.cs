@@ -95,7 +95,7 @@ public sealed class LeaseHolderKilledTests(RedisNodeFixture fixture, ITestOutput
 
         gate.Open();
         Assert.Equal("new leader", await leader.Within());
-        Assert.Equal("\"new leader\"", (string?)await db.StringGetAsync(key));
+        Assert.Equal("new leader", (string?)await db.StringGetAsync(key)); // a string is stored as its raw UTF-8 text (the default serializer)
     }
 
     [Fact]
