@@ -392,7 +392,7 @@ internal sealed class ReadResult
         return false;
     }
 
-    /// <summary><c>""</c>, <c>string.Empty</c>, <c>RedisValue.EmptyString</c>, an empty array.</summary>
+    /// <summary><c>""</c>, <c>string.Empty</c> or <c>RedisValue.EmptyString</c>.</summary>
     private static bool IsEmptyDefault(IOperation operation)
     {
         var value = OperationFacts.Unwrap(operation);
