@@ -20,13 +20,16 @@ namespace CacheGuard.CodeFixes;
 /// <c>cache.Set(key, value)</c> becomes <c>cache.Set(key, value, CacheTtl.Jitter(...))</c>;
 /// <c>SetString(Async)(key, value)</c> (or <c>Set(Async)</c> of bytes) gets
 /// <c>new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheTtl.Jitter(...) }</c>, and
-/// an empty <c>new DistributedCacheEntryOptions()</c> that initializer. The StackExchange.Redis form is
+/// an empty <c>new DistributedCacheEntryOptions()</c> that initializer (before a trailing
+/// CancellationToken argument when there is one). Without CacheGuard.Runtime the same +0-10% jitter is
+/// written inline (<see cref="RuntimeFreeSyntax.JitteredSeconds"/>). The StackExchange.Redis form is
 /// <see cref="PopulateWithoutExpiryCodeFix"/>'s.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PopulateWithoutExpiryFamiliesCodeFix)), Shared]
 public sealed class PopulateWithoutExpiryFamiliesCodeFix : CodeFixProvider
 {
     private const string Title = "Write with the jittered default TTL (CacheTtl.Jitter)";
+    private const string RuntimeFreeTitle = "Write with the jittered default TTL (inline, +0-10% random)";
     private const string OptionsType = "Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.PopulateWithoutExpiry);
@@ -43,29 +46,34 @@ public sealed class PopulateWithoutExpiryFamiliesCodeFix : CodeFixProvider
             return null;
         }
         var seconds = PopulateWithoutExpiryCodeFix.ParseSeconds(diagnostic.Properties.TryGetValue(PopulateWithoutExpiryAnalyzer.DefaultTtlSecondsProperty, out var s) ? s : null);
-        return Rewrite(invocation, model, seconds, cancellationToken) is { } edit ? new DocumentBatchFix.Replacement(edit.Old, edit.New) : null;
+        // With CacheGuard.Runtime: CacheTtl.Jitter(TimeSpan.FromSeconds(n)); without it the same +0-10% inline.
+        var ttl = RuntimeSyntax.HasRuntimeType(model.Compilation, "CacheTtl")
+            ? PopulateWithoutExpiryCodeFix.DefaultTtl(seconds)
+            : RuntimeFreeSyntax.JitteredSeconds(seconds, 0.10, model.Compilation);
+        return Rewrite(invocation, model, ttl, cancellationToken) is { } edit ? new DocumentBatchFix.Replacement(edit.Old, edit.New) : null;
     }
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
         var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null || !RuntimeSyntax.HasRuntimeType(model.Compilation, "CacheTtl"))
+        if (root is null || model is null)
             return;
+        var title = RuntimeSyntax.HasRuntimeType(model.Compilation, "CacheTtl") ? Title : RuntimeFreeTitle;
         foreach (var diagnostic in context.Diagnostics)
         {
             if (Edit(root, model, diagnostic, context.CancellationToken) is null)
                 continue;
             context.RegisterCodeFix(
                 CodeAction.Create(
-                    Title,
+                    title,
                     ct => DocumentBatchFix.ReplaceAsync(context.Document, DocumentBatchFix.One(diagnostic), Edit, RuntimeSyntax.AddImportsAsync, ct),
                     equivalenceKey: nameof(PopulateWithoutExpiryFamiliesCodeFix)),
                 diagnostic);
         }
     }
 
-    private static (SyntaxNode Old, SyntaxNode New)? Rewrite(InvocationExpressionSyntax invocation, SemanticModel model, double seconds, CancellationToken cancellationToken)
+    private static (SyntaxNode Old, SyntaxNode New)? Rewrite(InvocationExpressionSyntax invocation, SemanticModel model, ExpressionSyntax ttl, CancellationToken cancellationToken)
     {
         if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol method)
             return null;
@@ -73,7 +81,6 @@ public sealed class PopulateWithoutExpiryFamiliesCodeFix : CodeFixProvider
         var arguments = invocation.ArgumentList.Arguments;
         if (arguments.Any(a => a.NameColon is not null))
             return null;
-        var ttl = PopulateWithoutExpiryCodeFix.DefaultTtl(seconds);
 
         if (container == "Microsoft.Extensions.Caching.Memory.CacheExtensions" && method.Name == "Set" && arguments.Count == 2)
         {
@@ -87,6 +94,13 @@ public sealed class PopulateWithoutExpiryFamiliesCodeFix : CodeFixProvider
         if (arguments.Count == 2)
         {
             var rewritten = invocation.WithArgumentList(invocation.ArgumentList.WithArguments(arguments.Add(SyntaxFactory.Argument(NewOptions(ttl)))));
+            return Binds(model, invocation, rewritten, OptionsType) ? (invocation, rewritten) : null;
+        }
+        // SetStringAsync(key, value, token): the options go before the token.
+        if (arguments.Count == 3
+            && model.GetTypeInfo(arguments[2].Expression, cancellationToken).Type?.ToDisplayString() == "System.Threading.CancellationToken")
+        {
+            var rewritten = invocation.WithArgumentList(invocation.ArgumentList.WithArguments(arguments.Insert(2, SyntaxFactory.Argument(NewOptions(ttl)))));
             return Binds(model, invocation, rewritten, OptionsType) ? (invocation, rewritten) : null;
         }
         // SetStringAsync(key, value, new DistributedCacheEntryOptions()): give the empty options the TTL.
