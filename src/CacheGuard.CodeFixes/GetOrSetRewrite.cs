@@ -74,6 +74,8 @@ internal sealed class GetOrSetRewrite
         /// <summary>IDistributedCache's GetString(Async)/SetString(Async), rewritten into the runtime's GetOrSetJson/GetOrSetString.</summary>
         private bool _distributed;
         private bool _holderIsString;
+        /// <summary>The CancellationToken the read was given (IDistributedCache only), else null.</summary>
+        private ExpressionSyntax? _readToken;
         private readonly List<object> _sentinels = new();
 
         public Planner(InvocationExpressionSyntax read, SemanticModel model, double defaultTtlSeconds, CancellationToken cancellationToken)
@@ -90,7 +92,7 @@ internal sealed class GetOrSetRewrite
             //    or if (db.KeyExists(key)) return ...db.StringGet(key)...;
             if (_read.Expression is not MemberAccessExpressionSyntax { Name: IdentifierNameSyntax name } access
                 || name.Identifier.ValueText is not ("StringGet" or "StringGetAsync" or "KeyExists" or "KeyExistsAsync" or "GetString" or "GetStringAsync")
-                || _read.ArgumentList.Arguments.Count != 1 || _read.ArgumentList.Arguments[0].NameColon is not null
+                || _read.ArgumentList.Arguments.Count is not (1 or 2) || _read.ArgumentList.Arguments.Any(a => a.NameColon is not null || a.RefKindKeyword != default)
                 || !IsStableReceiver(access.Expression))
             {
                 return null;
@@ -99,6 +101,19 @@ internal sealed class GetOrSetRewrite
             _distributed = name.Identifier.ValueText.StartsWith("GetString", System.StringComparison.Ordinal);
             if (receiverType != (_distributed ? "Microsoft.Extensions.Caching.Distributed.IDistributedCache" : "StackExchange.Redis.IDatabase"))
                 return null;
+            // GetStringAsync(key, token): the token goes to GetOrSet (it cancels its read, wait and write as it
+            // cancelled the replaced read). It must be side-effect free to be evaluated once in its new place.
+            if (_read.ArgumentList.Arguments.Count == 2)
+            {
+                var token = _read.ArgumentList.Arguments[1].Expression;
+                if (!_distributed
+                    || _model.GetTypeInfo(token, _ct).Type?.ToDisplayString() != "System.Threading.CancellationToken"
+                    || !IsTokenExpression(token))
+                {
+                    return null;
+                }
+                _readToken = token;
+            }
             _database = access.Expression;
             _key = _read.ArgumentList.Arguments[0].Expression;
             var readIsAsync = name.Identifier.ValueText.EndsWith("Async", System.StringComparison.Ordinal);
@@ -206,6 +221,7 @@ internal sealed class GetOrSetRewrite
             var index = body.Statements.IndexOf(readStatement);
             var rest = body.Statements.Skip(firstHitStatement).ToList();
             ExpressionSyntax? decode = null;
+            ExpressionSyntax? hitCondition = null;
             List<StatementSyntax>? miss = null;
             BlockSyntax? missContainer = null;
             var i = 0;
@@ -224,6 +240,7 @@ internal sealed class GetOrSetRewrite
                     if (polarity != MissPolarity.Hit)
                         return null;
                     decode = returned;
+                    hitCondition = check.Condition;
                     miss = rest.Skip(i + 1).ToList();
                     missContainer = body;
                     break;
@@ -237,6 +254,7 @@ internal sealed class GetOrSetRewrite
                         decode = (rest[i + 1] as ReturnStatementSyntax)?.Expression;
                     if (decode is null || !MiniChecks.Exits(missBlock))
                         return null;
+                    hitCondition = check.Condition;
                     miss = missBlock.Statements.ToList();
                     missContainer = missBlock;
                     break;
@@ -249,6 +267,15 @@ internal sealed class GetOrSetRewrite
             // 4. The encoding the hit path decodes, and whether it is the method's value type.
             if (DecodeEncoding(decode, valueType) is not { } encoding)
                 return null;
+            // A string cached as itself whose hit check takes "" for a miss (string.IsNullOrEmpty(s)): the
+            // replaced code reloads an empty value on every read, the runtime would serve it as a hit. No fix.
+            // (A JSON value is never "", so the same check on a JSON entry changes nothing.)
+            if (encoding == Encoding.Primitive && hitCondition is not null && TreatsEmptyAsMiss(hitCondition)
+                && _model.GetTypeInfo(Strip(decode), _ct) is var decodedInfo
+                && OperationFacts.StripNullable(decodedInfo.ConvertedType ?? decodedInfo.Type ?? valueType).SpecialType == SpecialType.System_String)
+            {
+                return null;
+            }
 
             // 5. The miss path: every populate followed by the return of what it wrote.
             var missSpan = Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(miss[0].SpanStart, miss[miss.Count - 1].Span.End);
@@ -281,7 +308,12 @@ internal sealed class GetOrSetRewrite
                     ? DefaultDistributedOptions(_defaultTtlSeconds)
                     : PopulateWithoutExpiryCodeFix.TimeSpanFromSeconds(_defaultTtlSeconds))),
             };
-            if (CancellationParameter(methodSymbol) is { } tokenName)
+            if (_readToken is not null)
+            {
+                if (!IsDefaultToken(_readToken))
+                    arguments.Add(SyntaxFactory.Argument(SyntaxFactory.NameColon("cancellationToken"), default, _readToken.WithoutTrivia()));
+            }
+            else if (CancellationParameter(methodSymbol) is { } tokenName)
             {
                 arguments.Add(_distributed
                     ? SyntaxFactory.Argument(SyntaxFactory.NameColon("cancellationToken"), default, SyntaxFactory.IdentifierName(tokenName))
@@ -308,6 +340,14 @@ internal sealed class GetOrSetRewrite
                         SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(configureAwait.WithoutTrivia()))));
                 }
                 call = SyntaxFactory.AwaitExpression(call);
+            }
+
+            // GetOrSetJson(Async) returns T?: a method declared to return a non-nullable T (whose hit path
+            // already asserted it, `Deserialize<T>(s)!`) keeps its declaration without a new warning.
+            if (_distributed && valueType is { IsReferenceType: true, NullableAnnotation: NullableAnnotation.NotAnnotated })
+            {
+                call = SyntaxFactory.PostfixUnaryExpression(SyntaxKind.SuppressNullableWarningExpression,
+                    useAsync ? SyntaxFactory.ParenthesizedExpression(call) : call);
             }
 
             var replacement = SyntaxFactory.ReturnStatement(call)
@@ -349,6 +389,22 @@ internal sealed class GetOrSetRewrite
                 : condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
                     .Any(id => SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(id, _ct).Symbol, _holder));
             return testsHolder ? polarity : MissPolarity.None;
+        }
+
+        /// <summary>The check tells "" (or whitespace) apart from a value: IsNullOrEmpty, IsNullOrWhiteSpace, a length, a comparison with "".</summary>
+        private bool TreatsEmptyAsMiss(ExpressionSyntax condition)
+        {
+            foreach (var node in condition.DescendantNodesAndSelf())
+            {
+                switch (node)
+                {
+                    case IdentifierNameSyntax { Identifier.ValueText: "IsNullOrEmpty" or "IsNullOrWhiteSpace" or "Length" or "IsEmpty" or "EmptyString" or "Empty" }:
+                        return true;
+                    case LiteralExpressionSyntax { RawKind: (int)SyntaxKind.StringLiteralExpression } literal when literal.Token.ValueText.Length == 0:
+                        return true;
+                }
+            }
+            return false;
         }
 
         /// <summary><c>if (v == Missing) return null;</c>: a cached "not found" sentinel.</summary>
@@ -865,6 +921,14 @@ internal sealed class GetOrSetRewrite
             }
             return "_";
         }
+
+        /// <summary>A token that reads the same wherever it is evaluated: a local, parameter, field or property chain, <c>default</c>, <c>CancellationToken.None</c>.</summary>
+        private static bool IsTokenExpression(ExpressionSyntax expression) =>
+            IsDefaultToken(expression) || IsStableReceiver(Strip(expression));
+
+        private static bool IsDefaultToken(ExpressionSyntax expression) =>
+            Strip(expression) is LiteralExpressionSyntax { RawKind: (int)SyntaxKind.DefaultLiteralExpression } or DefaultExpressionSyntax
+                or MemberAccessExpressionSyntax { Name.Identifier.ValueText: "None", Expression: IdentifierNameSyntax { Identifier.ValueText: "CancellationToken" } or MemberAccessExpressionSyntax { Name.Identifier.ValueText: "CancellationToken" } };
 
         private static string? CancellationParameter(IMethodSymbol method)
         {

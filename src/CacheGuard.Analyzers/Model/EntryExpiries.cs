@@ -259,6 +259,43 @@ internal static class EntryExpiries
         return true;
     }
 
+    /// <summary>
+    /// A relative expiry on options handed straight to the runtime's GetOrSet over IDistributedCache
+    /// (<c>cache.GetOrSetJsonAsync(key, factory, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl })</c>):
+    /// the runtime jitters it on every write, so it is not a fixed TTL. (What CG0004's fix writes.)
+    /// An absolute instant or a sliding window is kept as it is by the runtime, and stays the rule's.
+    /// </summary>
+    public static bool JitteredByTheRuntime(EntryExpiry expiry)
+    {
+        if (expiry.Member is not ("AbsoluteExpirationRelativeToNow" or "SetAbsoluteExpiration")
+            || expiry.Value.Type is not { } type
+            || OperationFacts.StripNullable(type).ToDisplayString() != "System.TimeSpan")
+        {
+            return false;
+        }
+        for (var node = expiry.Value.Parent; node is not null; node = node.Parent)
+        {
+            switch (node)
+            {
+                case IConversionOperation or IParenthesizedOperation or ISimpleAssignmentOperation or IMemberInitializerOperation
+                    or IObjectOrCollectionInitializerOperation or IObjectCreationOperation:
+                    continue;
+                case IArgumentOperation { Parent: IInvocationOperation fluent } when IsOptionsExtension(fluent):
+                    continue; // the TimeSpan of options.SetAbsoluteExpiration(ttl), or the options as the next fluent call's receiver
+                case IInvocationOperation fluent when IsOptionsExtension(fluent):
+                    continue; // the fluent chain returns the options
+                case IArgumentOperation { Parent: IInvocationOperation call }:
+                    return CacheApi.IsRuntimeSymbol(call.TargetMethod) && call.TargetMethod.ContainingType?.Name == "DistributedCacheGetOrSet";
+                default:
+                    return false;
+            }
+        }
+        return false;
+    }
+
+    private static bool IsOptionsExtension(IInvocationOperation invocation) =>
+        invocation.TargetMethod.ContainingType?.ToDisplayString() == "Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryExtensions";
+
     /// <summary>A write of a cache entry: not a marker value, not a lock, marker, counter window or temporary key.</summary>
     private static bool IsEntryWrite(CacheOperation write, MethodCacheFacts facts, CacheApi api) =>
         !IsMarker(write.Value) && KeyPurpose.Of(write, facts, api) == KeyPurposeKind.CacheEntry;

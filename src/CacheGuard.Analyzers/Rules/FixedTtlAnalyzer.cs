@@ -89,6 +89,9 @@ internal sealed class FixedTtlRule : Rule
             // together fall back to the distributed (L2) entry, not to the factory (issue 18 decision).
             if (entryExpiry.Member == "LocalCacheExpiration")
                 continue;
+            // Options handed to the runtime's GetOrSet over IDistributedCache: it jitters the relative TTL per write.
+            if (EntryExpiries.JitteredByTheRuntime(entryExpiry))
+                continue;
             // The memo of an in-memory computation (GetOrCreate(key, e => Engine.PrepareScript(s))): no load
             // to synchronise, so its TTL is not a stampede (RULES.md: not a factory; issue 18 decision).
             if (IsComputationMemo(entryExpiry, context))
