@@ -57,10 +57,12 @@ internal static class SharedEntryOptions
         {
             switch (node)
             {
-                case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax:
-                    return new Result(Placement.PerUse, null);
-                case ArrowExpressionClauseSyntax:
-                    return new Result(Placement.PerUse, null);
+                case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or ArrowExpressionClauseSyntax:
+                    // Evaluated per call of the function, unless the function stores the options somewhere:
+                    // AddHybridCache(o => o.DefaultEntryOptions = new() { Expiration = ... }) runs once per process.
+                    return StoredByAssignment(expiry, node, model, ct)
+                        ? new Result(Placement.NotFixable, null)
+                        : new Result(Placement.PerUse, null);
                 case StatementSyntax statement:
                     // Inside a constructor, or stored into a field/property by an assignment: once per instance.
                     if (statement.FirstAncestorOrSelf<ConstructorDeclarationSyntax>() is not null)
@@ -147,16 +149,19 @@ internal static class SharedEntryOptions
         return result;
     }
 
-    private static bool StoredByAssignment(ExpressionSyntax expiry, StatementSyntax statement, SemanticModel model, CancellationToken ct)
+    private static bool StoredByAssignment(ExpressionSyntax expiry, SyntaxNode stop, SemanticModel model, CancellationToken ct)
     {
-        // The expiry's options object (its creation, or the fluent chain on it) assigned to a field or property.
-        for (SyntaxNode? node = expiry.Parent; node is not null && node != statement; node = node.Parent)
+        // The expiry's options object (its creation, or the fluent chain on it) assigned to a field or property:
+        // `_options = new() { ... }`, `o.DefaultEntryOptions = new() { ... }`, or, inside an object initializer,
+        // to a member typed as entry options (`new HybridCacheOptions { DefaultEntryOptions = new() { ... } }`).
+        for (SyntaxNode? node = expiry.Parent; node is not null && node != stop; node = node.Parent)
         {
             if (node is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression or (int)SyntaxKind.CoalesceAssignmentExpression } assignment
                 && assignment.Right.Span != expiry.Span // the expiry assignment itself (options.X = ttl)
                 && !assignment.Left.Span.Contains(expiry.Span)
-                && assignment.Parent is not InitializerExpressionSyntax
-                && model.GetSymbolInfo(assignment.Left, ct).Symbol is IFieldSymbol or IPropertySymbol)
+                && model.GetSymbolInfo(assignment.Left, ct).Symbol is { } target and (IFieldSymbol or IPropertySymbol)
+                && (assignment.Parent is not InitializerExpressionSyntax
+                    || IsOptionsType((target is IFieldSymbol field ? field.Type : ((IPropertySymbol)target).Type).WithNullableAnnotation(NullableAnnotation.None))))
             {
                 return true;
             }

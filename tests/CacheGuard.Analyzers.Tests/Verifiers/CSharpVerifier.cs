@@ -103,6 +103,7 @@ public static class References
             typeof(Microsoft.Extensions.Caching.Memory.MemoryCache),
             typeof(Microsoft.Extensions.Primitives.IChangeToken), // IMemoryCache.Set(key, value, TimeSpan) binds through it
             typeof(Microsoft.Extensions.Caching.Hybrid.HybridCache),
+            typeof(Microsoft.Extensions.Caching.Hybrid.HybridCacheOptions), // AddHybridCache(o => ...) and its options
             typeof(Microsoft.Extensions.Primitives.IChangeToken), // IMemoryCache.Set's overloads mention it
             typeof(Microsoft.EntityFrameworkCore.DbContext),
             typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection),
