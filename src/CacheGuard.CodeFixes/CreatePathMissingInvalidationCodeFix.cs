@@ -19,13 +19,16 @@ namespace CacheGuard.CodeFixes;
 /// <summary>
 /// CG0003: after the create path's last database write, invalidates the negative-cached key
 /// rebuilt from the created entity (<c>await _cache.InvalidateAsync("author:" + author.Handle);</c>).
-/// Works only on the create method's own document: the analyzer passes the rebuilt keys.
+/// Without CacheGuard.Runtime a Redis negative entry is deleted with the key's own
+/// <c>KeyDelete(Async)</c>; an IDistributedCache / IMemoryCache / HybridCache one with its cache's
+/// <c>Remove(Async)</c>. Works only on the create method's own document: the analyzer passes the rebuilt keys.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CreatePathMissingInvalidationCodeFix)), Shared]
 public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
 {
     private const string Title = "Invalidate the negative-cache entry after the insert";
     private const string FamilyTitle = "Remove the negative-cache entry after the insert";
+    private const string RedisTitle = "Delete the negative-cache entry after the insert (KeyDelete)";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.CreatePathMissingInvalidation);
 
@@ -52,8 +55,9 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
             // The negative entry's own family: IDistributedCache / IMemoryCache / HybridCache remove it
             // with their own Remove(Async), no runtime needed; a Redis key needs the runtime's invalidation.
             var family = diagnostic.Properties.TryGetValue(CreatePathMissingInvalidationAnalyzer.FamilyProperty, out var fam) ? fam : null;
-            if (family is null && !runtime)
-                continue;
+            // Without the runtime a Redis negative entry is a plain StringSet at the key (the runtime's own
+            // negatives, kept beside the key, exist only with the runtime): the key's own KeyDelete(Async) removes it.
+            var rawDelete = family is null && !runtime;
             if (root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan) is not StatementSyntax { Parent: BlockSyntax } anchor
                 || anchor.Span != diagnostic.AdditionalLocations[0].SourceSpan
                 || anchor.ContainsDiagnostics)
@@ -61,13 +65,16 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
                 continue;
             }
 
-            var statements = family is null
+            var statements = rawDelete
+                ? BuildFamily(keys!.Split('\n'), database!, "Redis", isAsync, anchor, semanticModel, context.CancellationToken)
+                : family is null
                 ? Build(keys!.Split('\n'), database!, isAsync, anchor, semanticModel, context.CancellationToken)
                 : BuildFamily(keys!.Split('\n'), database!, family, isAsync, anchor, semanticModel, context.CancellationToken);
             if (statements is null)
                 continue;
+            var title = rawDelete ? RedisTitle : family is null ? Title : FamilyTitle;
             context.RegisterCodeFix(
-                CodeAction.Create(family is null ? Title : FamilyTitle, ct => InsertAsync(context.Document, anchor, statements.Value, needsRuntime: family is null, ct), equivalenceKey: nameof(CreatePathMissingInvalidationCodeFix)),
+                CodeAction.Create(title, ct => InsertAsync(context.Document, anchor, statements.Value, needsRuntime: family is null && !rawDelete, ct), equivalenceKey: nameof(CreatePathMissingInvalidationCodeFix)),
                 diagnostic);
         }
     }
@@ -81,7 +88,7 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
     {
         var useAsync = family switch
         {
-            "Distributed" => isAsync,
+            "Redis" or "Distributed" => isAsync,
             "Memory" => false,
             "Hybrid" when isAsync => true,
             _ => (bool?)null,
@@ -92,11 +99,15 @@ public sealed class CreatePathMissingInvalidationCodeFix : CodeFixProvider
         var builder = ImmutableArray.CreateBuilder<StatementSyntax>();
         foreach (var key in keys)
         {
-            var call = $"{cache}.{(awaitIt ? "RemoveAsync" : "Remove")}({key})";
+            var redis = family == "Redis";
+            var remove = redis ? (awaitIt ? "KeyDeleteAsync" : "KeyDelete") : awaitIt ? "RemoveAsync" : "Remove";
+            var call = $"{cache}.{remove}({key})";
             var check = SyntaxFactory.ParseExpression(call);
             if (check.ContainsDiagnostics
                 || semanticModel.GetSpeculativeSymbolInfo(anchor.SpanStart, check, SpeculativeBindingOption.BindAsExpression).Symbol is not IMethodSymbol method
-                || method.ContainingNamespace?.ToDisplayString() is not ("Microsoft.Extensions.Caching.Distributed" or "Microsoft.Extensions.Caching.Memory" or "Microsoft.Extensions.Caching.Hybrid"))
+                || (redis
+                    ? method.ContainingType?.ToDisplayString() is not ("StackExchange.Redis.IDatabase" or "StackExchange.Redis.IDatabaseAsync")
+                    : method.ContainingNamespace?.ToDisplayString() is not ("Microsoft.Extensions.Caching.Distributed" or "Microsoft.Extensions.Caching.Memory" or "Microsoft.Extensions.Caching.Hybrid")))
             {
                 return null;
             }
