@@ -26,7 +26,7 @@ public sealed class NegativeCachingBehaviorTests
 {
     private const string Marker = "<missing>";
 
-    private const string Sample = """
+    internal const string Sample = """
         using System;
         using System.Collections.Concurrent;
         using System.Threading.Tasks;
