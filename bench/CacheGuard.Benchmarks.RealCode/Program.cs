@@ -1,7 +1,8 @@
 // Real-code cost of CacheGuard against Meziantou.Analyzer, measured fairly.
 //
 //   dotnet run -c Release --project bench/CacheGuard.Benchmarks.RealCode -- \
-//     --analyzers CacheGuard.Analyzers.dll --with Meziantou.Analyzer.dll --refs DIR,DIR [--rounds 4] [--alone] [--top 8] SRCDIR...
+//     --analyzers CacheGuard.Analyzers.dll --with Meziantou.Analyzer.dll --refs DIR,DIR [--rounds 4] [--alone] [--top 8]
+//     [--baseline OLD/CacheGuard.Analyzers.dll] SRCDIR...
 //
 // Each SRCDIR becomes the compilation cgeval's `tree` mode builds (every *.cs but bin/obj, the SDK's
 // implicit usings, the same options; --refs as cgeval.sh passes them plus cgeval's tool folder for the
@@ -40,6 +41,9 @@ var rounds = int.Parse(opts.GetValueOrDefault("rounds", "4"));
 var top = int.Parse(opts.GetValueOrDefault("top", "6"));
 var cg = Load(opts["analyzers"].Split(','));
 var mez = Load(opts["with"].Split(','));
+// --baseline OLD.dll: another build of CacheGuard's analyzers (its own load context), run in the same warm
+// rounds, interleaved with this one: a before/after ratio that a busy machine disturbs equally.
+var old = opts.TryGetValue("baseline", out var oldPath) ? LoadIsolated(oldPath) : ImmutableArray<DiagnosticAnalyzer>.Empty;
 var refs = References(opts.GetValueOrDefault("refs", "").Split(',', StringSplitOptions.RemoveEmptyEntries));
 Console.WriteLine($"CacheGuard: {cg.Length} analyzers; other: {mez.Length} analyzers; Roslyn {typeof(Compilation).Assembly.GetName().Version}; load {File.ReadAllText("/proc/loadavg").Trim()}");
 
@@ -60,14 +64,27 @@ foreach (var dir in dirs)
 
     var cgWarm = new List<RunResult>();
     var mezWarm = new List<RunResult>();
+    var oldWarm = new List<RunResult>();
+    var floor = new List<RunResult>();
+    if (!old.IsEmpty) await Run(comp, old); // its cold run
     for (var r = 0; r < rounds; r++)
     {
-        if (r % 2 == 0) { cgWarm.Add(await Run(comp, cg)); mezWarm.Add(await Run(comp, mez)); }
-        else { mezWarm.Add(await Run(comp, mez)); cgWarm.Add(await Run(comp, cg)); }
+        floor.Add(await Run(comp, ImmutableArray.Create<DiagnosticAnalyzer>(new EmptyOperationBlockAnalyzer())));
+        if (r % 2 == 0) { cgWarm.Add(await Run(comp, cg)); if (!old.IsEmpty) oldWarm.Add(await Run(comp, old)); mezWarm.Add(await Run(comp, mez)); }
+        else { mezWarm.Add(await Run(comp, mez)); if (!old.IsEmpty) oldWarm.Add(await Run(comp, old)); cgWarm.Add(await Run(comp, cg)); }
+    }
+    if (!old.IsEmpty)
+    {
+        var oldMed = Median(oldWarm.Select(x => x.Total));
+        Console.WriteLine($"baseline (warm median of {rounds}) {oldMed,8:0} ms  this build {Median(cgWarm.Select(x => x.Total)),8:0} ms  this/baseline {Median(cgWarm.Select(x => x.Total)) / oldMed,6:P1}  (min: {oldWarm.Min(x => x.Total):0} vs {cgWarm.Min(x => x.Total):0} ms, {cgWarm.Min(x => x.Total) / oldWarm.Min(x => x.Total):P1})  baseline runs: {string.Join(" ", oldWarm.Select(x => x.Total.ToString("0")))}");
+        Console.WriteLine($"   baseline diagnostics {(oldWarm.All(x => x.CgDiagnostics.SequenceEqual(cgCold.CgDiagnostics)) ? "identical to this build's" : "DIFFER from this build's")}");
     }
     var cgMed = Median(cgWarm.Select(x => x.Total));
     var mezMed = Median(mezWarm.Select(x => x.Total));
-    Console.WriteLine($"warm (median of {rounds}) CacheGuard {cgMed,8:0} ms  Meziantou {mezMed,8:0} ms  ratio {cgMed / mezMed,6:P1}  alloc CG {Median(cgWarm.Select(x => x.AllocMb)):0.0} MB  Mez {Median(mezWarm.Select(x => x.AllocMb)):0.0} MB (driver included)");
+    Console.WriteLine($"warm (median of {rounds}) CacheGuard {cgMed,8:0} ms  Meziantou {mezMed,8:0} ms  ratio {cgMed / mezMed,6:P1}  (min {cgWarm.Min(x => x.Total):0} / {mezWarm.Min(x => x.Total):0} = {cgWarm.Min(x => x.Total) / mezWarm.Min(x => x.Total):P1})  alloc CG {Median(cgWarm.Select(x => x.AllocMb)):0.0} MB  Mez {Median(mezWarm.Select(x => x.AllocMb)):0.0} MB (driver included)");
+    var floorMb = Median(floor.Select(x => x.AllocMb));
+    Console.WriteLine($"   allocated beyond an empty operation-block analyzer's run ({floorMb:0.0} MB: binding, IOperation trees): CacheGuard {Median(cgWarm.Select(x => x.AllocMb)) - floorMb:0.0} MB"
+        + (old.IsEmpty ? "" : $", baseline {Median(oldWarm.Select(x => x.AllocMb)) - floorMb:0.0} MB") + $", Meziantou {Median(mezWarm.Select(x => x.AllocMb)) - floorMb:0.0} MB");
     Console.WriteLine($"   CacheGuard runs: {string.Join(" ", cgWarm.Select(x => x.Total.ToString("0")))}   Meziantou runs: {string.Join(" ", mezWarm.Select(x => x.Total.ToString("0")))}");
     var same = cgWarm.All(x => x.CgDiagnostics.SequenceEqual(cgCold.CgDiagnostics));
     if (!same) Console.WriteLine("   WARNING: CacheGuard's diagnostics differ between runs");
@@ -148,6 +165,16 @@ static ImmutableArray<DiagnosticAnalyzer> Load(IEnumerable<string> paths)
     return list.ToImmutable();
 }
 
+static ImmutableArray<DiagnosticAnalyzer> LoadIsolated(string path)
+{
+    // Its own context for CacheGuard's assembly; Roslyn and everything else come from the default context.
+    var context = new System.Runtime.Loader.AssemblyLoadContext("baseline");
+    var asm = context.LoadFromAssemblyPath(Path.GetFullPath(path));
+    return asm.GetTypes()
+        .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttributes<DiagnosticAnalyzerAttribute>().Any(a => a.Languages.Contains(LanguageNames.CSharp)))
+        .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!).ToImmutableArray();
+}
+
 // cgeval's BaseReferences: framework reference assemblies, then the extra dirs (cgeval's own tool folder
 // holds the libraries it ships; pass it first) for names not already present.
 static ImmutableArray<MetadataReference> References(IEnumerable<string> dirs)
@@ -178,3 +205,17 @@ static Compilation Compile(string dir, ImmutableArray<MetadataReference> refs)
 }
 
 sealed record RunResult(double Total, Dictionary<DiagnosticAnalyzer, double> PerAnalyzer, double AllocMb, ImmutableArray<string> CgDiagnostics);
+
+/// <summary>One operation-block callback doing nothing: the driver builds every IOperation tree, as for CacheGuard.</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+sealed class EmptyOperationBlockAnalyzer : DiagnosticAnalyzer
+{
+    private static readonly DiagnosticDescriptor Rule = new("EMPTY0002", "Empty", "Empty", "Bench", DiagnosticSeverity.Warning, true);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterOperationBlockAction(_ => { });
+    }
+}
