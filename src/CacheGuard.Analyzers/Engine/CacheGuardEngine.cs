@@ -307,16 +307,32 @@ internal sealed class CacheGuardEngine
     private sealed class CandidateNames
     {
         private readonly HashSet<string> _names;
+        // The first characters (ASCII) any candidate can start with: most identifiers of a body (locals,
+        // parameters, fields) are rejected by one array read instead of hashing the name.
+        private readonly bool[] _firstChars = new bool[128];
+
         private CandidateNames(HashSet<string> names, bool createPaths)
         {
             _names = names;
             CreatePaths = createPaths;
+            foreach (var name in names)
+            {
+                if (name.Length > 0 && name[0] < 128)
+                    _firstChars[name[0]] = true;
+            }
+            if (createPaths)
+            {
+                foreach (var first in "IERDC")
+                    _firstChars[first] = true;
+            }
         }
 
         public bool CreatePaths { get; }
 
         public bool IsCandidate(string name)
         {
+            if (name.Length == 0 || (name[0] < 128 && !_firstChars[name[0]]))
+                return false;
             if (_names.Contains(name))
                 return true;
             if (!CreatePaths || name.Length < 5)
