@@ -47,6 +47,7 @@ var old = opts.TryGetValue("baseline", out var oldPath) ? LoadIsolated(oldPath) 
 var refs = References(opts.GetValueOrDefault("refs", "").Split(',', StringSplitOptions.RemoveEmptyEntries));
 Console.WriteLine($"CacheGuard: {cg.Length} analyzers; other: {mez.Length} analyzers; Roslyn {typeof(Compilation).Assembly.GetName().Version}; load {File.ReadAllText("/proc/loadavg").Trim()}");
 
+var cpuTotals = new List<(string Name, double Cg, double Mez)>();
 var totals = new List<(string Name, double CgCold, double MezCold, double CgWarm, double MezWarm, double CgMixed, double MezMixed)>();
 foreach (var dir in dirs)
 {
@@ -83,6 +84,15 @@ foreach (var dir in dirs)
     var mezMed = Median(mezWarm.Select(x => x.Total));
     Console.WriteLine($"warm (median of {rounds}) CacheGuard {cgMed,8:0} ms  Meziantou {mezMed,8:0} ms  ratio {cgMed / mezMed,6:P1}  (min {cgWarm.Min(x => x.Total):0} / {mezWarm.Min(x => x.Total):0} = {cgWarm.Min(x => x.Total) / mezWarm.Min(x => x.Total):P1})  alloc CG {Median(cgWarm.Select(x => x.AllocMb)):0.0} MB  Mez {Median(mezWarm.Select(x => x.AllocMb)):0.0} MB (driver included)");
     var floorMb = Median(floor.Select(x => x.AllocMb));
+    // CPU time the process spent on the whole run (binding included) beyond the empty operation-block
+    // analyzer's run: what the analyzers add to a build. CPU time moves less with the machine's load than
+    // wall time, and work an analyzer merely does first (binding a body the driver binds anyway) cancels out.
+    var floorCpu = Median(floor.Select(x => x.CpuMs));
+    var cgCpu = Median(cgWarm.Select(x => x.CpuMs)) - floorCpu;
+    var mezCpu = Median(mezWarm.Select(x => x.CpuMs)) - floorCpu;
+    Console.WriteLine($"   CPU added over an empty operation-block analyzer's run ({floorCpu:0} ms): CacheGuard {cgCpu:0} ms"
+        + (old.IsEmpty ? "" : $", baseline {Median(oldWarm.Select(x => x.CpuMs)) - floorCpu:0} ms") + $", Meziantou {mezCpu:0} ms, ratio {cgCpu / mezCpu:P1}");
+    cpuTotals.Add((name, cgCpu, mezCpu));
     Console.WriteLine($"   allocated beyond an empty operation-block analyzer's run ({floorMb:0.0} MB: binding, IOperation trees): CacheGuard {Median(cgWarm.Select(x => x.AllocMb)) - floorMb:0.0} MB"
         + (old.IsEmpty ? "" : $", baseline {Median(oldWarm.Select(x => x.AllocMb)) - floorMb:0.0} MB") + $", Meziantou {Median(mezWarm.Select(x => x.AllocMb)) - floorMb:0.0} MB");
     Console.WriteLine($"   CacheGuard runs: {string.Join(" ", cgWarm.Select(x => x.Total.ToString("0")))}   Meziantou runs: {string.Join(" ", mezWarm.Select(x => x.Total.ToString("0")))}");
@@ -121,6 +131,8 @@ Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var t in totals)
     Console.WriteLine($"| {t.Name} | {t.CgCold:N0} | {t.MezCold:N0} | {t.CgCold / t.MezCold:P1} | {t.CgWarm:N0} | {t.MezWarm:N0} | {t.CgWarm / t.MezWarm:P1} | {t.CgMixed / t.MezMixed:P1} |");
 Console.WriteLine($"| **sum** | {totals.Sum(t => t.CgCold):N0} | {totals.Sum(t => t.MezCold):N0} | {totals.Sum(t => t.CgCold) / totals.Sum(t => t.MezCold):P1} | {totals.Sum(t => t.CgWarm):N0} | {totals.Sum(t => t.MezWarm):N0} | {totals.Sum(t => t.CgWarm) / totals.Sum(t => t.MezWarm):P1} | {totals.Sum(t => t.CgMixed) / totals.Sum(t => t.MezMixed):P1} |");
+if (cpuTotals.Count > 0)
+    Console.WriteLine($"CPU added over the empty operation-block analyzer, summed: CacheGuard {cpuTotals.Sum(t => t.Cg):N0} ms, Meziantou {cpuTotals.Sum(t => t.Mez):N0} ms, ratio {cpuTotals.Sum(t => t.Cg) / cpuTotals.Sum(t => t.Mez):P1}");
 Console.WriteLine($"end load {File.ReadAllText("/proc/loadavg").Trim()}");
 return 0;
 
@@ -130,8 +142,12 @@ static async Task<RunResult> Run(Compilation comp, ImmutableArray<DiagnosticAnal
         concurrentAnalysis: false, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false);
     GC.Collect();
     var alloc0 = GC.GetTotalAllocatedBytes(precise: true);
+    var process = Process.GetCurrentProcess();
+    var cpu0 = process.TotalProcessorTime;
     var cwa = comp.WithAnalyzers(analyzers, options);
     var diags = await cwa.GetAnalyzerDiagnosticsAsync();
+    process.Refresh();
+    var cpu = (process.TotalProcessorTime - cpu0).TotalMilliseconds;
     var alloc = (GC.GetTotalAllocatedBytes(precise: true) - alloc0) / 1048576.0;
     var per = new Dictionary<DiagnosticAnalyzer, double>();
     foreach (var a in analyzers)
@@ -141,7 +157,7 @@ static async Task<RunResult> Run(Compilation comp, ImmutableArray<DiagnosticAnal
     var cgDiags = diags.Where(d => d.Id.StartsWith("CG", StringComparison.Ordinal))
         .Select(d => $"{d.Location.GetLineSpan().Path}:{d.Location.GetLineSpan().StartLinePosition.Line + 1}: {d.Id} {d.GetMessage()}")
         .Order().ToImmutableArray();
-    return new RunResult(per.Values.Sum(), per, alloc, cgDiags);
+    return new RunResult(per.Values.Sum(), per, alloc, cgDiags, cpu);
 }
 
 static double Median(IEnumerable<double> xs)
@@ -204,7 +220,8 @@ static Compilation Compile(string dir, ImmutableArray<MetadataReference> refs)
         nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
 }
 
-sealed record RunResult(double Total, Dictionary<DiagnosticAnalyzer, double> PerAnalyzer, double AllocMb, ImmutableArray<string> CgDiagnostics);
+/// <summary>Total: the analyzers' execution time (telemetry); CpuMs: the process's CPU time for the whole run (driver included).</summary>
+sealed record RunResult(double Total, Dictionary<DiagnosticAnalyzer, double> PerAnalyzer, double AllocMb, ImmutableArray<string> CgDiagnostics, double CpuMs);
 
 /// <summary>One operation-block callback doing nothing: the driver builds every IOperation tree, as for CacheGuard.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
