@@ -162,14 +162,18 @@ public class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task RedisClientPauseLongerThanTheTimeouts_CallersFallBack_ThenRecoverOnTheirOwn()
     {
-        await using var own = await FaultNode.StartAsync();
+        // The pause must outlast the three timeouts that open the breaker, whatever the machine's load. A timeout
+        // is only noticed at the connection's next heartbeat (1 s by default): with a 1 s timeout each failure
+        // took ~1.9 s on SE.Redis 3.4, so three of them took 5.8 s of the 6 s pause and the test raced the pause
+        // under load. 250 ms timeouts noticed every 100 ms make the three failures a fraction of the pause.
+        await using var own = await FaultNode.StartAsync(timeoutMs: 250, connection: c => c.HeartbeatInterval = TimeSpan.FromMilliseconds(100));
         var (server, mux, db) = own;
         var key = Nodes.Key("client-pause");
         var runs = 0;
         Task<Post> Factory(CancellationToken ct) { Interlocked.Increment(ref runs); return Task.FromResult(new Post(runs, "db")); }
         Assert.Equal(1, (await db.GetOrSetAsync(key, Factory, TimeSpan.FromMinutes(5))).Id);
 
-        // 1 s command timeout, breaker after 3 failures: a 6 s CLIENT PAUSE outlasts both; Redis ends it by itself.
+        // 250 ms command timeout, breaker after 3 failures: a 6 s CLIENT PAUSE outlasts both; Redis ends it by itself.
         var paused = System.Diagnostics.Stopwatch.StartNew();
         Assert.StartsWith("+OK", await server.CommandAsync("CLIENT", "PAUSE", "6000", "ALL"));
         var served = 0;

@@ -91,9 +91,9 @@ public static class Soak
 /// connection for fast failure detection: breaker after 3 failures for 200 ms, 20 ms polls and retries.</summary>
 public static class FaultNode
 {
-    public static async Task<CacheGuard.Testing.Redis.OwnRedisServer> StartAsync(Action<CacheGuardOptions>? configure = null)
+    public static async Task<CacheGuard.Testing.Redis.OwnRedisServer> StartAsync(Action<CacheGuardOptions>? configure = null, int timeoutMs = 1000, Action<ConfigurationOptions>? connection = null)
     {
-        var own = await CacheGuard.Testing.Redis.OwnRedisServer.StartAsync(timeoutMs: 1000);
+        var own = await CacheGuard.Testing.Redis.OwnRedisServer.StartAsync(timeoutMs: timeoutMs, connection: connection);
         var options = new CacheGuardOptions
         {
             CircuitBreakerThreshold = 3,

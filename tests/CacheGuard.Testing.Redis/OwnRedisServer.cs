@@ -19,13 +19,16 @@ public sealed class OwnRedisServer : IAsyncDisposable
     public ConnectionMultiplexer Mux { get; }
     public IDatabase Db { get; }
 
-    /// <summary>Starts a server and connects to it (command timeout <paramref name="timeoutMs"/>, 1 s by default).</summary>
-    public static async Task<OwnRedisServer> StartAsync(int timeoutMs = 1000, IEnumerable<string>? extraArgs = null)
+    /// <summary>Starts a server and connects to it (command timeout <paramref name="timeoutMs"/>, 1 s by default;
+    /// <paramref name="connection"/> may change the rest of the connection's options).</summary>
+    public static async Task<OwnRedisServer> StartAsync(int timeoutMs = 1000, IEnumerable<string>? extraArgs = null, Action<ConfigurationOptions>? connection = null)
     {
         var server = await RedisServerProcess.StartAsync(extraArgs: extraArgs).ConfigureAwait(false);
         try
         {
-            var mux = await ConnectionMultiplexer.ConnectAsync(RedisConnections.Options(server.Endpoint, timeoutMs)).ConfigureAwait(false);
+            var options = RedisConnections.Options(server.Endpoint, timeoutMs);
+            connection?.Invoke(options);
+            var mux = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
             return new OwnRedisServer(server, mux);
         }
         catch
