@@ -52,7 +52,9 @@ internal sealed class CacheGuardEngine
     private readonly IAssemblySymbol[] _cacheAssemblies;
     private readonly IAssemblySymbol _sourceAssembly;
     private readonly ConcurrentBag<(IMethodSymbol, IMethodSymbol)> _createPathCalls = new();
-    private readonly ConditionalWeakTable<IOperation, BodyState> _bodyStates = new();
+    // Keyed by the body's syntax (one root operation per declaration): every analyzer asks for each body, and
+    // a ConditionalWeakTable entry (a dependent handle per body) cost more than the rest of judging most bodies.
+    private readonly ConcurrentDictionary<SyntaxNode, BodyState> _bodyStates = new();
     private readonly ConcurrentDictionary<IOperation, MethodCacheFacts> _facts = new();
     private readonly ConcurrentDictionary<SyntaxTree, TreeRules> _treeRules = new();
     private readonly ConcurrentDictionary<Location, byte> _reportedOnce = new();
@@ -227,11 +229,11 @@ internal sealed class CacheGuardEngine
     /// <summary>The body's state, computed once (a token scan, then, only when a name matches, an operation walk).</summary>
     private BodyState StateOf(IOperation root, ISymbol owner)
     {
-        if (_bodyStates.TryGetValue(root, out var known))
+        if (_bodyStates.TryGetValue(root.Syntax, out var known))
             return known;
         var reasons = MayMark(root.Syntax, owner) ? ReasonsOf(root, owner) : MarkReasons.None;
         var state = reasons == MarkReasons.None ? BodyState.Unmarked : new BodyState(reasons);
-        return _bodyStates.GetValue(root, _ => state);
+        return _bodyStates.GetOrAdd(root.Syntax, state);
     }
 
     /// <summary>One rule's diagnostics for a body, computed once (the body's facts are shared by every rule).</summary>
@@ -259,10 +261,19 @@ internal sealed class CacheGuardEngine
         {
             return true;
         }
-        foreach (var token in body.DescendantTokens())
+        // Every identifier token of the body, by an explicit walk (DescendantTokens' iterator layers cost
+        // more than the check itself; the order does not matter, any hit decides).
+        var pending = new Stack<SyntaxNode>();
+        pending.Push(body);
+        while (pending.Count > 0)
         {
-            if (token.IsKind(SyntaxKind.IdentifierToken) && names.IsCandidate(token.ValueText))
-                return true;
+            foreach (var child in pending.Pop().ChildNodesAndTokens())
+            {
+                if (child.IsNode)
+                    pending.Push(child.AsNode()!);
+                else if (child.IsKind(SyntaxKind.IdentifierToken) && names.IsCandidate(child.AsToken().ValueText))
+                    return true;
+            }
         }
         return false;
     }
@@ -296,16 +307,32 @@ internal sealed class CacheGuardEngine
     private sealed class CandidateNames
     {
         private readonly HashSet<string> _names;
+        // The first characters (ASCII) any candidate can start with: most identifiers of a body (locals,
+        // parameters, fields) are rejected by one array read instead of hashing the name.
+        private readonly bool[] _firstChars = new bool[128];
+
         private CandidateNames(HashSet<string> names, bool createPaths)
         {
             _names = names;
             CreatePaths = createPaths;
+            foreach (var name in names)
+            {
+                if (name.Length > 0 && name[0] < 128)
+                    _firstChars[name[0]] = true;
+            }
+            if (createPaths)
+            {
+                foreach (var first in "IERDC")
+                    _firstChars[first] = true;
+            }
         }
 
         public bool CreatePaths { get; }
 
         public bool IsCandidate(string name)
         {
+            if (name.Length == 0 || (name[0] < 128 && !_firstChars[name[0]]))
+                return false;
             if (_names.Contains(name))
                 return true;
             if (!CreatePaths || name.Length < 5)

@@ -362,14 +362,21 @@ internal sealed class ReadResult
 
         // Locals computed from it (a conversion, a deserialization, a flag): tests on them test the read.
         // Two passes reach a conversion of a conversion.
+        // The second pass reads only the declarators the first one saw (one walk of the body).
+        var later = new List<(IVariableDeclaratorOperation Declarator, IOperation Value)>();
+        foreach (var operation in Body.Descendants())
+        {
+            if (operation is IVariableDeclaratorOperation { Initializer.Value: { } value } d
+                && operation.Syntax.SpanStart > Read.Syntax.SpanStart)
+            {
+                later.Add((d, value));
+            }
+        }
         for (var pass = 0; pass < 2; pass++)
         {
-            foreach (var operation in Body.Descendants())
+            foreach (var (d, value) in later)
             {
-                if (operation is IVariableDeclaratorOperation { Initializer.Value: { } value } d
-                    && operation.Syntax.SpanStart > Read.Syntax.SpanStart
-                    && !_holders.Contains(d.Symbol)
-                    && ReferencesRead(value))
+                if (!_holders.Contains(d.Symbol) && ReferencesRead(value))
                 {
                     _holders.Add(d.Symbol);
                     _initializers[d.Symbol] = value;

@@ -109,6 +109,10 @@ internal sealed class WrapperCatalog
         // Layer 0: types holding a cache API. Each further layer: types holding a type whose methods
         // were classified in an earlier layer (wrappers over wrappers). Stops when a layer adds nothing.
         var wrapperTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        // Classify's answer for a method of a type that holds only cache APIs (no wrapper) depends on the
+        // names of those members alone, so a later layer reuses it instead of walking the body again.
+        var settled = new Dictionary<IMethodSymbol, (string Receivers, WrapperMethod? Wrapper)>(SymbolEqualityComparer.Default);
+        var membersOf = new Dictionary<INamedTypeSymbol, List<(string Name, ITypeSymbol Type, bool IsCache)>>(SymbolEqualityComparer.Default);
         for (var layer = 0; layer < MaxLayers; layer++)
         {
             var kinds = KindsByName(methods);
@@ -116,7 +120,9 @@ internal sealed class WrapperCatalog
             var typesBefore = wrapperTypes.Count;
             foreach (var type in types)
             {
-                var receivers = CacheMembers(type, api, wrapperTypes);
+                if (!membersOf.TryGetValue(type, out var members))
+                    membersOf[type] = members = MembersOf(type, api);
+                var receivers = CacheMembers(members, wrapperTypes);
                 if (receivers.Count == 0 && !type.MightContainExtensionMethods)
                     continue;
 
@@ -130,7 +136,7 @@ internal sealed class WrapperCatalog
                     var isWrapperMethod = method.IsStatic
                         ? method.IsExtensionMethod && method.Parameters.Length > 0 && IsCacheType(method.Parameters[0].Type, api)
                         : receivers.Count > 0;
-                    if (isWrapperMethod && Classify(method, receivers, kinds, api) is { } wrapper)
+                    if (isWrapperMethod && ClassifyOnce(method, receivers, kinds) is { } wrapper)
                     {
                         classified[method] = wrapper;
                         methods[method] = wrapper;
@@ -173,6 +179,28 @@ internal sealed class WrapperCatalog
         foreach (var method in conflicting)
             methods.Remove(method);
         return new WrapperCatalog(methods, implementations);
+
+        WrapperMethod? ClassifyOnce(IMethodSymbol method, Dictionary<string, ITypeSymbol?> receivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> kinds)
+        {
+            if (HoldsWrapper(receivers))
+                return Classify(method, receivers, kinds, api);
+            var signature = string.Join(",", receivers.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
+            if (settled.TryGetValue(method, out var known) && known.Receivers == signature)
+                return known.Wrapper;
+            var found = Classify(method, receivers, kinds, api);
+            settled[method] = (signature, found);
+            return found;
+        }
+
+        static bool HoldsWrapper(Dictionary<string, ITypeSymbol?> receivers)
+        {
+            foreach (var value in receivers.Values)
+            {
+                if (value is not null)
+                    return true;
+            }
+            return false;
+        }
     }
 
     /// <summary>(type, method name) → what every classified method of that name on that type does; absent when they disagree.</summary>
@@ -269,37 +297,47 @@ internal sealed class WrapperCatalog
     }
 
     /// <summary>
-    /// Names through which the type reaches a cache (fields, properties, constructor parameters),
-    /// each with the wrapper type it holds, or null for a cache API itself.
+    /// The names through which the type can reach something (fields, properties, constructor parameters,
+    /// in declaration order) with their types, and whether that type is a cache API: read once per type,
+    /// whatever the layer.
     /// </summary>
-    private static Dictionary<string, ITypeSymbol?> CacheMembers(INamedTypeSymbol type, CacheApi api, HashSet<ITypeSymbol> wrapperTypes)
+    private static List<(string Name, ITypeSymbol Type, bool IsCache)> MembersOf(INamedTypeSymbol type, CacheApi api)
     {
-        var names = new Dictionary<string, ITypeSymbol?>(System.StringComparer.Ordinal);
+        var members = new List<(string, ITypeSymbol, bool)>();
         foreach (var member in type.GetMembers())
         {
             switch (member)
             {
                 case IFieldSymbol field:
-                    Add(field.Name, field.Type);
+                    members.Add((field.Name, field.Type, IsCacheType(field.Type, api)));
                     break;
                 case IPropertySymbol property:
-                    Add(property.Name, property.Type);
+                    members.Add((property.Name, property.Type, IsCacheType(property.Type, api)));
                     break;
                 case IMethodSymbol { MethodKind: MethodKind.Constructor } constructor:
                     foreach (var parameter in constructor.Parameters)
-                        Add(parameter.Name, parameter.Type); // primary constructor parameters are captured by name
+                        members.Add((parameter.Name, parameter.Type, IsCacheType(parameter.Type, api))); // primary constructor parameters are captured by name
                     break;
             }
         }
-        return names;
+        return members;
+    }
 
-        void Add(string name, ITypeSymbol memberType)
+    /// <summary>
+    /// Names through which the type reaches a cache (fields, properties, constructor parameters),
+    /// each with the wrapper type it holds, or null for a cache API itself.
+    /// </summary>
+    private static Dictionary<string, ITypeSymbol?> CacheMembers(List<(string Name, ITypeSymbol Type, bool IsCache)> members, HashSet<ITypeSymbol> wrapperTypes)
+    {
+        var names = new Dictionary<string, ITypeSymbol?>(System.StringComparer.Ordinal);
+        foreach (var (name, memberType, isCache) in members)
         {
-            if (IsCacheType(memberType, api))
+            if (isCache)
                 names[name] = null;
             else if (wrapperTypes.Count > 0 && wrapperTypes.Contains(memberType.OriginalDefinition) && !names.ContainsKey(name))
                 names[name] = memberType.OriginalDefinition;
         }
+        return names;
     }
 
     private static bool IsCacheType(ITypeSymbol type, CacheApi api) =>
@@ -334,8 +372,18 @@ internal sealed class WrapperCatalog
             if (IsCacheType(parameter.Type, api))
                 receivers.Add(parameter.Name);
         }
+        // One walk of the body for both lists (each in source order, as two walks would give them).
+        var declarators = new List<VariableDeclaratorSyntax>();
+        var invocations = new List<InvocationExpressionSyntax>();
+        foreach (var node in body.DescendantNodes())
+        {
+            if (node is VariableDeclaratorSyntax declarator)
+                declarators.Add(declarator);
+            else if (node is InvocationExpressionSyntax call)
+                invocations.Add(call);
+        }
         // Locals taken from the cache members: var db = _redis.GetDatabase();
-        foreach (var local in body.DescendantNodes().OfType<VariableDeclaratorSyntax>())
+        foreach (var local in declarators)
         {
             var init = local.Initializer?.Value;
             if (init is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetDatabase" } } getDatabase
@@ -347,7 +395,7 @@ internal sealed class WrapperCatalog
         }
 
         bool reads = false, writes = false, deletes = false, other = false;
-        foreach (var invocation in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        foreach (var invocation in invocations)
         {
             if (invocation.Expression is not MemberAccessExpressionSyntax access)
                 continue;
