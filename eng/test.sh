@@ -12,7 +12,10 @@
 #              builds into bin/run-redis-3.4.35/ and obj/run-redis-3.4.35/, beside leg 1's outputs.
 # `./eng/test.sh --redis-newest` instead compiles everything against 3.4.35 (source compatibility;
 # Microsoft.Extensions 10.0.15 on every target, as StackExchange.Redis 3.x requires) and tests it
-# all there. Other arguments go to `dotnet test` (in both legs).
+# all there. `./eng/test.sh --net8` runs only the runtime tests, on .NET 8 (self-contained from the
+# runtime pack: the machine needs no .NET 8 shared runtime) and StackExchange.Redis 2.8.16, executing
+# the runtime's net8.0 build (not in CI: CI executes the packed net8.0 asset in RuntimeExecutionTests).
+# Other arguments go to `dotnet test` (in both legs).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 newest=3.4.35
@@ -36,6 +39,14 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 # Services that the package's redis-server starts on install are not ours: tests start their own.
 command -v systemctl >/dev/null 2>&1 && systemctl stop redis-server >/dev/null 2>&1 || true
+if [ "${1:-}" = "--net8" ]; then
+  shift
+  echo "==> Runtime tests on .NET 8 (self-contained) and StackExchange.Redis 2.8.16"
+  dotnet test "$root/tests/CacheGuard.Runtime.Tests" -c Release -nologo -v q --logger "console;verbosity=normal" \
+    -p:CacheGuardTestFramework=net8.0 -p:RuntimeIdentifier=linux-x64 -p:SelfContained=true -p:CacheGuardRedisTestVersion=2.8.16 "$@"
+  echo "==> Done in ${SECONDS}s"
+  exit 0
+fi
 echo "==> Building (the runtime on StackExchange.Redis $redis_label)"
 dotnet build "$root/CacheGuard.Analyzers.sln" -c Release -nologo -v q "${redis[@]}"
 echo "==> Testing (StackExchange.Redis $redis_label; ${SECONDS}s so far)"

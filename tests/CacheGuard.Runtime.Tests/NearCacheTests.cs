@@ -269,6 +269,7 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         Assert.Equal(1, near.Statistics.LocalHits);
     }
 
+#if NET10_0_OR_GREATER // HybridCache and its test types are net10.0-only
     [Fact]
     public async Task By_default_only_types_immutable_by_Microsofts_rule_are_shared()
     {
@@ -288,7 +289,9 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         Assert.NotSame((await near.TryGetAsync<UnsealedMarkedOrder>(unsealed)).Value, (await near.TryGetAsync<UnsealedMarkedOrder>(unsealed)).Value);
         Assert.Equal(3, near.Statistics.LocalHits); // the second read of each was a memory hit
     }
+#endif
 
+#if NET10_0_OR_GREATER // HybridCache and its test types are net10.0-only
     [Fact]
     public void The_sharing_rule_matches_Microsofts_and_adds_only_types_that_copy_by_value()
     {
@@ -304,6 +307,7 @@ public sealed class NearCacheTests(NearNodeFixture fx)
         Assert.False(NearCache.Immutable<int[]>.Is);
         Assert.False(NearCache.Immutable<object>.Is);
     }
+#endif
 
     [Fact]
     public async Task Hits_are_counted_per_level_on_the_CacheGuard_meter()
@@ -448,6 +452,7 @@ public sealed class NearCacheClusterTests
     // What CacheGuard's serializer stores for a string (raw UTF-8 since DECISIONS.md fixes 14:25), as another writer would put it.
     private static byte[] Stored(string s) => SystemTextJsonCacheSerializer.Default.Serialize(s);
 
+#if NET10_0_OR_GREATER // HybridCache and its test types are net10.0-only
     [Fact]
     public async Task Each_master_has_its_own_tracked_connection_and_invalidations_arrive_from_all_of_them()
     {
@@ -496,4 +501,5 @@ public sealed class NearCacheClusterTests
         foreach (var k in keys)
             Assert.Equal("t2", await hybridB.GetOrCreateAsync(k, _ => ValueTask.FromResult("t2"), entry, tag));
     }
+#endif
 }
