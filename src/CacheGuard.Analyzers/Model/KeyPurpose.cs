@@ -46,6 +46,8 @@ internal static class KeyPurpose
             return KeyPurposeKind.LockLease;
         if (WritePathFacts.IsFreshKey(write.Key))
             return KeyPurposeKind.Temporary;
+        if (IsStructureStore(write, facts))
+            return KeyPurposeKind.Store;
         if (write.Value is { } value && IsMarkerValue(value, api))
             return KeyPurposeKind.Marker;
         // A value minted here (an OTP, a verification code, a token from a random source) is a secret
@@ -59,6 +61,20 @@ internal static class KeyPurpose
         if (IsBookkeeping(write.Key))
             return KeyPurposeKind.Marker;
         return KeyPurposeKind.CacheEntry;
+    }
+
+    /// <summary>
+    /// A Redis sorted set written by a body that does not read it first: a leaderboard or an index that
+    /// lives only in Redis (RULES.md: "Redis used as a store: no load-on-miss"). A sorted set is a cache
+    /// entry only as the populate after a read of the same key (CG0004's shape). Hashes are not judged
+    /// here: a hash written on a write path may be the write-through of a hash cached elsewhere, and
+    /// telling that apart needs the load-on-miss sites of the whole compilation.
+    /// </summary>
+    private static bool IsStructureStore(CacheOperation write, MethodCacheFacts facts)
+    {
+        if (write.Family != CacheFamily.Redis || !write.Method.Name.StartsWith("SortedSet", System.StringComparison.Ordinal))
+            return false;
+        return !facts.IsReadBefore(write);
     }
 
     /// <summary>A type named for a lock (<c>RedisLockProvider</c>, <c>DistributedLocker</c>, <c>LeaseManager</c>): "Lock"/"Lease" as a PascalCase word.</summary>

@@ -89,6 +89,27 @@ internal sealed class MethodCacheFacts
         }
     }
 
+    /// <summary>
+    /// True when this body reads (or checks) <paramref name="write"/>'s key before writing it, in the
+    /// same function (not in a sibling lambda): the write is the populate of a cache-aside read.
+    /// </summary>
+    public bool IsReadBefore(CacheOperation write)
+    {
+        var function = WritePathFacts.EnclosingFunction(write.Invocation);
+        foreach (var operation in CacheOperations)
+        {
+            if (operation.Syntax.SpanStart >= write.Syntax.SpanStart)
+                break;
+            if (operation.Kind is CacheOperationKind.Read or CacheOperationKind.Exists
+                && WritePathFacts.EnclosingFunction(operation.Invocation) == function
+                && CacheKeys.AreSame(operation.Key, write.Key))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static int BySpan(CacheOperation a, CacheOperation b) =>
         a.Invocation.Syntax.SpanStart.CompareTo(b.Invocation.Syntax.SpanStart);
 }

@@ -33,10 +33,12 @@ internal sealed class WrapperMethod
 internal sealed class WrapperCatalog
 {
     private readonly Dictionary<IMethodSymbol, WrapperMethod> _methods;
+    private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _implementations;
 
-    private WrapperCatalog(Dictionary<IMethodSymbol, WrapperMethod> methods)
+    private WrapperCatalog(Dictionary<IMethodSymbol, WrapperMethod> methods, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations)
     {
         _methods = methods;
+        _implementations = implementations;
         var names = new HashSet<string>(System.StringComparer.Ordinal);
         foreach (var method in methods.Keys)
             names.Add(method.Name);
@@ -48,6 +50,18 @@ internal sealed class WrapperCatalog
 
     public WrapperMethod? Find(IMethodSymbol method) =>
         _methods.TryGetValue(method.OriginalDefinition, out var found) ? found : null;
+
+    /// <summary>
+    /// The source methods a call to <paramref name="method"/> runs: the method itself when it has a body,
+    /// else (an interface member) the classified methods of the compilation's types that implement it.
+    /// </summary>
+    public IEnumerable<IMethodSymbol> Implementations(IMethodSymbol method)
+    {
+        method = method.OriginalDefinition;
+        if (_implementations.TryGetValue(method, out var found))
+            return found;
+        return method.IsAbstract ? System.Array.Empty<IMethodSymbol>() : new[] { method };
+    }
 
     // One catalog per compilation, shared by every rule's CacheApi.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, WrapperCatalog> PerCompilation = new();
@@ -61,6 +75,7 @@ internal sealed class WrapperCatalog
     private static WrapperCatalog Build(CacheApi api)
     {
         var methods = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
+        var implementations = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
         var conflicting = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         // Which type declarations can hold a cache or a wrapper, from the type names their fields,
         // properties, constructor parameters and extension receivers are written with: a syntax scan of
@@ -143,6 +158,10 @@ internal sealed class WrapperCatalog
                             continue;
                         }
                         var key = member.OriginalDefinition;
+                        if (!implementations.TryGetValue(key, out var implementing))
+                            implementations[key] = implementing = new List<IMethodSymbol>();
+                        if (!implementing.Contains(implementation.OriginalDefinition, SymbolEqualityComparer.Default))
+                            implementing.Add(implementation.OriginalDefinition);
                         if (methods.TryGetValue(key, out var existing) && existing.Kind != wrapper.Kind)
                             conflicting.Add(key);
                         else
@@ -159,7 +178,7 @@ internal sealed class WrapperCatalog
         }
         foreach (var method in conflicting)
             methods.Remove(method);
-        return new WrapperCatalog(methods);
+        return new WrapperCatalog(methods, implementations);
 
         WrapperMethod? ClassifyOnce(IMethodSymbol method, Dictionary<string, ITypeSymbol?> receivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> kinds)
         {

@@ -133,22 +133,7 @@ internal sealed class WritePathFacts
     /// True when the same body reads <paramref name="write"/>'s key from the cache before writing it:
     /// a cache-aside populate (CG0004's business), even if the method also writes an audit row or a view count.
     /// </summary>
-    public bool IsPopulateAfterRead(CacheOperation write)
-    {
-        var function = EnclosingFunction(write.Invocation);
-        foreach (var operation in Facts.CacheOperations)
-        {
-            if (operation.Syntax.SpanStart >= write.Syntax.SpanStart)
-                break;
-            if (operation.Kind is CacheOperationKind.Read or CacheOperationKind.Exists
-                && EnclosingFunction(operation.Invocation) == function
-                && CacheKeys.AreSame(operation.Key, write.Key))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public bool IsPopulateAfterRead(CacheOperation write) => Facts.IsReadBefore(write);
 
     private static bool AreRelatedFunctions(IOperation fa, IOperation fb)
     {

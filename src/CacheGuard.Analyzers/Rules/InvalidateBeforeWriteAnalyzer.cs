@@ -46,10 +46,9 @@ internal sealed class InvalidateBeforeWriteRule : Rule
             // A lock's release, a counter's or a flag's reset is no cache invalidation.
             if (writePath.IsLockCounterOrFlagKey(invalidation.Key))
                 continue;
-            // A project method that writes the database and then clears its own keys
-            // (OrderTagService.DetachOrderTag) is a write path of its own, analyzed in its body; calling
-            // it is a write followed by its invalidation, not a bare invalidation.
-            if (invalidation.Family == CacheFamily.Wrapper && WritesThenInvalidates(invalidation.Method, context, 0))
+            // A call into the project's own code counts only when all it does is clear keys: a method that
+            // writes the database and then clears its own keys is a write path of its own, analyzed in its body.
+            if (invalidation.Family == CacheFamily.Wrapper && ShapeOf(invalidation.Method, context, 0) != CalleeShape.Invalidation)
                 continue;
             var writes = writePath.WritesRelatedTo(invalidation);
             if (writes.IsEmpty)
@@ -66,23 +65,67 @@ internal sealed class InvalidateBeforeWriteRule : Rule
         }
     }
 
-    private static bool WritesThenInvalidates(IMethodSymbol method, MethodContext context, int depth)
+    /// <summary>What a call into the project's own code that the wrapper catalog classifies as a delete does.</summary>
+    private enum CalleeShape
     {
-        if (depth > 3 || context.Engine.BodyOf(method, context.CancellationToken) is not { } body)
-            return false;
+        /// <summary>Every body it can run only clears keys (directly, or through other invalidation-only calls).</summary>
+        Invalidation,
+        /// <summary>Some body it can run writes the database and then clears keys: a write path of its own.</summary>
+        WriteThenInvalidate,
+        /// <summary>No body to read, or a body whose deletes the semantic model cannot see (unbound code): no evidence.</summary>
+        Unknown,
+    }
+
+    /// <summary>
+    /// Only a call whose every body is an <see cref="CalleeShape.Invalidation"/> is an invalidation for
+    /// CG0006. A call that writes the database and then clears its own keys (IOrderTagService.DetachOrderTag,
+    /// a cleanup helper reaching a service's DeleteProjectArtifactsAsync) is a write followed by its own
+    /// invalidation; mixed or missing evidence reports nothing. Interface members are judged by every
+    /// implementation the compilation holds.
+    /// </summary>
+    private static CalleeShape ShapeOf(IMethodSymbol method, MethodContext context, int depth)
+    {
+        if (depth > 3)
+            return CalleeShape.Unknown;
+        var any = false;
+        foreach (var implementation in context.Api.Wrappers.Implementations(method))
+        {
+            var shape = BodyShape(implementation, context, depth);
+            if (shape != CalleeShape.Invalidation)
+                return shape;
+            any = true;
+        }
+        return any ? CalleeShape.Invalidation : CalleeShape.Unknown;
+    }
+
+    private static CalleeShape BodyShape(IMethodSymbol method, MethodContext context, int depth)
+    {
+        if (context.Engine.BodyOf(method, context.CancellationToken) is not { } body)
+            return CalleeShape.Unknown;
         var facts = context.Engine.FactsFor(method, body);
         var firstWrite = facts.DatabaseWrites.IsEmpty ? int.MaxValue : facts.DatabaseWrites[0].Invocation.Syntax.SpanStart;
+        var sawDelete = false;
+        var unknown = false;
         foreach (var operation in facts.CacheOperations)
         {
             if (operation.Kind != CacheOperationKind.Delete)
                 continue;
             if (operation.Invocation.Syntax.SpanStart > firstWrite)
-                return true;
-            // Through a wrapper over such a method (a cleanup helper calling a service's DeleteProjectArtifactsAsync).
-            if (operation.Family == CacheFamily.Wrapper && WritesThenInvalidates(operation.Method, context, depth + 1))
-                return true;
+                return CalleeShape.WriteThenInvalidate;
+            if (operation.Family == CacheFamily.Wrapper)
+            {
+                switch (ShapeOf(operation.Method, context, depth + 1))
+                {
+                    case CalleeShape.WriteThenInvalidate:
+                        return CalleeShape.WriteThenInvalidate;
+                    case CalleeShape.Unknown:
+                        unknown = true;
+                        continue;
+                }
+            }
+            sawDelete = true;
         }
-        return false;
+        return sawDelete && !unknown ? CalleeShape.Invalidation : CalleeShape.Unknown;
     }
 
     private static bool IsInvalidatedAgainAfter(CacheOperation invalidation, int position, WritePathFacts writePath)

@@ -126,18 +126,10 @@ internal sealed class SetOnWriteRule : Rule
     /// </summary>
     private static bool IsCachedValueWrite(CacheOperation operation, WritePathFacts writePath) =>
         operation.Kind == CacheOperationKind.Write
-        && !IsSortedSetWrite(operation)
         && !operation.OnlyIfNotExists
         && operation.Key is not null
         && operation.Value?.Type?.SpecialType != SpecialType.System_Boolean
         && !writePath.IsLockCounterOrFlagKey(operation.Key)
         && !WritePathFacts.IsFreshKey(operation.Key)
         && !writePath.IsPopulateAfterRead(operation);
-
-    /// <summary>
-    /// A sorted-set write on a write path keeps a leaderboard or an index, which lives only in Redis:
-    /// a store, not a cache entry (a sorted set counts as a cache only as CG0004's populate after a read).
-    /// </summary>
-    private static bool IsSortedSetWrite(CacheOperation operation) =>
-        operation.Family == CacheFamily.Redis && operation.Method.Name.StartsWith("SortedSet", System.StringComparison.Ordinal);
 }

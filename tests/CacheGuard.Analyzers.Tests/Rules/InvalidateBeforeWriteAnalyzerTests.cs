@@ -687,4 +687,132 @@ public class InvalidateBeforeWriteAnalyzerTests
                 }
             }
             """);
+
+    // Calls into the project's own services: only a call whose every body just clears keys is an
+    // invalidation. A service method that writes the database and then clears its own keys is a
+    // write path of its own (issue 18: grandnode2, Exceptionless).
+    private const string LabelServices = """
+
+        public sealed class Label { public string Id { get; set; } = ""; public string Name { get; set; } = ""; }
+        public interface ILabelRepository { Task InsertAsync(Label label); Task UpdateUsageAsync(string labelId, int delta); }
+        public interface ITicketRepository { Task RemoveLabelAsync(string ticketId, string labelId); }
+        public interface ILabelCache { Task RemoveAsync(string key); }
+        public sealed class LabelCache(IDatabase db) : ILabelCache
+        {
+            public async Task RemoveAsync(string key) => await db.KeyDeleteAsync(key);
+        }
+        public interface ILabelService
+        {
+            Task DetachLabelAsync(string labelId, string ticketId);
+            Task ForgetLabelAsync(string labelId);
+        }
+        public class LabelService(ILabelRepository labels, ITicketRepository tickets, ILabelCache cache) : ILabelService
+        {
+            public virtual async Task DetachLabelAsync(string labelId, string ticketId)
+            {
+                await tickets.RemoveLabelAsync(ticketId, labelId);
+                await labels.UpdateUsageAsync(labelId, -1);
+                await cache.RemoveAsync($"ticket:{ticketId}");
+                await cache.RemoveAsync($"label-usage:{labelId}");
+            }
+
+            public virtual Task ForgetLabelAsync(string labelId) => cache.RemoveAsync($"label:{labelId}");
+        }
+        """;
+
+    [Fact]
+    public Task InvalidationOnlyServiceMethod_CalledThroughItsInterface_BeforeTheWrite_IsReported() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            public sealed class Renamer(ILabelService service, ILabelRepository labels)
+            {
+                public async Task RenameAsync(Label label, string name)
+                {
+                    await {|CG0006:service.ForgetLabelAsync(label.Id)|};
+                    label.Name = name;
+                    await labels.InsertAsync(label);
+                }
+            }
+            """ + LabelServices);
+
+    [Fact]
+    public Task ServiceMethodThatWritesThenClearsItsKeys_CalledThroughItsInterface_BeforeAnotherWrite_IsNotReported() =>
+        VerifyNotFlagged("""
+            public sealed class Relabeler(ILabelService service, ILabelRepository labels)
+            {
+                public async Task RelabelAsync(string ticketId, string oldLabelId, string newName)
+                {
+                    await service.DetachLabelAsync(oldLabelId, ticketId);
+                    await labels.InsertAsync(new Label { Id = Guid.NewGuid().ToString("N"), Name = newName });
+                }
+            }
+            """ + LabelServices);
+
+    [Fact]
+    public Task InterfaceMember_WithOneImplementationThatWritesFirst_IsNotReported() =>
+        VerifyNotFlagged("""
+            public interface IShelfService { Task ClearShelfAsync(string shelfId); }
+            public sealed class CachedShelves(IDatabase db) : IShelfService
+            {
+                public async Task ClearShelfAsync(string shelfId) => await db.KeyDeleteAsync($"shelf:{shelfId}");
+            }
+            public sealed class StoredShelves(IDatabase db, ILabelRepository labels) : IShelfService
+            {
+                public async Task ClearShelfAsync(string shelfId)
+                {
+                    await labels.UpdateUsageAsync(shelfId, 0);
+                    await labels.InsertAsync(new Label { Id = shelfId });
+                    await db.KeyDeleteAsync($"shelf:{shelfId}");
+                }
+            }
+            public sealed class Restocker(IShelfService shelves, ILabelRepository labels)
+            {
+                public async Task RestockAsync(string shelfId, Label label)
+                {
+                    await shelves.ClearShelfAsync(shelfId);
+                    await labels.InsertAsync(label);
+                }
+            }
+            """ + LabelServices);
+
+    [Fact]
+    public Task InvalidationOnlyHelper_LoopingOverKeys_BeforeTheWrite_IsReported() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            public sealed class Archiver(ILabelCache cache, ILabelRepository labels)
+            {
+                public async Task ArchiveAsync(Label label, string[] tickets)
+                {
+                    await {|CG0006:ForgetTicketsAsync(label.Id, tickets)|};
+                    await labels.InsertAsync(label);
+                }
+
+                private async Task ForgetTicketsAsync(string labelId, string[] tickets)
+                {
+                    foreach (var ticket in tickets)
+                        await cache.RemoveAsync($"ticket:{ticket}:{labelId}");
+                }
+            }
+            """ + LabelServices);
+
+    [Fact]
+    public Task HelperWhoseCacheCallsDoNotBind_IsNotReported() =>
+        // Unresolved types (a missing package): the helper's delete is seen only by the syntax catalog,
+        // not by the semantic model, so nothing shows it is an invalidation only.
+        Verify.VerifyAnalyzerAsync(Usings + """
+            public sealed class Cleanup(ILabelService service, ILabelRepository labels, IPagedSource source)
+            {
+                public async Task RemoveAsync(string organizationId, Label label)
+                {
+                    await ForgetAllAsync(organizationId);
+                    await labels.InsertAsync(label);
+                }
+
+                private async Task ForgetAllAsync(string organizationId)
+                {
+                    var page = await source.PageAsync(organizationId);
+                    foreach (var item in page.Items)
+                        await service.ForgetLabelAsync(item.Id);
+                }
+            }
+            public interface IPagedSource { Task<{|CS0246:PagedResults<Label>|}> PageAsync(string organizationId); }
+            """ + LabelServices);
 }

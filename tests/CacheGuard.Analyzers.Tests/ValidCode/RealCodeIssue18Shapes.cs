@@ -315,3 +315,97 @@ public sealed class OrderTags(IOrderTagRepository tags, ITagCache cache)
         await cache.RemoveAsync($"order:{orderId}");
     }
 }
+
+// The same through the service's interface (the caller holds IShipmentNoteService): the call runs
+// ShipmentNoteService's body, which writes and then clears its own keys. Not CG0006.
+public sealed class ShipmentNote
+{
+    public string Id { get; set; } = "";
+    public string Text { get; set; } = "";
+}
+
+public interface IShipmentNoteRepository
+{
+    Task RemoveLinkAsync(string shipmentId, string noteId);
+    Task InsertAsync(ShipmentNote note);
+}
+
+public interface IShipmentNoteService
+{
+    Task DetachNoteAsync(string noteId, string shipmentId);
+    Task InsertNoteAsync(ShipmentNote note);
+}
+
+public class ShipmentNoteService(IShipmentNoteRepository notes, ITagCache cache) : IShipmentNoteService
+{
+    public virtual async Task DetachNoteAsync(string noteId, string shipmentId)
+    {
+        await notes.RemoveLinkAsync(shipmentId, noteId);
+        await cache.RemoveAsync($"shipment:{shipmentId}");
+        await cache.RemoveAsync($"note:{noteId}");
+    }
+
+    public virtual async Task InsertNoteAsync(ShipmentNote note)
+    {
+        await notes.InsertAsync(note);
+        await cache.RemoveAsync("notes:all");
+    }
+}
+
+public sealed class ShipmentNoteEditor(IShipmentNoteService service)
+{
+    public async Task ReplaceAsync(string shipmentId, string oldNoteId, string text)
+    {
+        await service.DetachNoteAsync(oldNoteId, shipmentId);
+        await service.InsertNoteAsync(new ShipmentNote { Id = Guid.NewGuid().ToString("N"), Text = text });
+    }
+}
+
+// A cleanup job's private helper loops over a tenant's projects and calls a service that deletes
+// each project's stored files and then drops its parsed copies from memory (write, then invalidate);
+// the job deletes the projects afterwards. Not CG0006: no invalidation precedes a write it belongs to.
+public sealed class ProjectFileStorage
+{
+    private readonly Dictionary<string, List<string>> _files = new(StringComparer.Ordinal);
+
+    public Task<List<string>> ListAsync(string projectId, CancellationToken ct) =>
+        Task.FromResult(_files.TryGetValue(projectId, out var names) ? names : new List<string>());
+
+    public Task DeleteAllAsync(string projectId, CancellationToken ct)
+    {
+        _files.Remove(projectId);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class ProjectFileService(ProjectFileStorage storage, IMemoryCache parsed)
+{
+    public async Task DeleteProjectFilesAsync(string projectId, CancellationToken ct = default)
+    {
+        var names = await storage.ListAsync(projectId, ct);
+        await storage.DeleteAllAsync(projectId, ct);
+        foreach (var name in names)
+            parsed.Remove($"parsed:{projectId}:{name}");
+    }
+}
+
+public interface ITenantProjectRepository
+{
+    Task<IReadOnlyList<string>> GetProjectIdsAsync(string tenantId);
+    Task<long> RemoveAllByTenantIdAsync(string tenantId);
+}
+
+public sealed class TenantCleanupJob(ITenantProjectRepository projects, ProjectFileService files)
+{
+    public async Task RemoveTenantAsync(string tenantId, CancellationToken ct)
+    {
+        await RemoveTenantFilesAsync(tenantId, ct);
+        await projects.RemoveAllByTenantIdAsync(tenantId);
+    }
+
+    private async Task RemoveTenantFilesAsync(string tenantId, CancellationToken ct)
+    {
+        foreach (var projectId in await projects.GetProjectIdsAsync(tenantId))
+            await files.DeleteProjectFilesAsync(projectId, ct);
+    }
+}
