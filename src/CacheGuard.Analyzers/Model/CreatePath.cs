@@ -224,24 +224,9 @@ internal sealed class CreatePath
             if (matches(parameter.Type))
                 return parameter.Name;
         }
-        for (var type = method.ContainingType; type is not null; type = type.BaseType)
-        {
-            foreach (var member in type.GetMembers())
-            {
-                if (member.IsImplicitlyDeclared || (member.IsStatic == false && method.IsStatic))
-                    continue;
-                if (!SymbolEqualityComparer.Default.Equals(type, method.ContainingType) && member.DeclaredAccessibility == Accessibility.Private)
-                    continue;
-                var memberType = member switch
-                {
-                    IFieldSymbol f => f.Type,
-                    IPropertySymbol { IsIndexer: false, GetMethod: not null } p => p.Type,
-                    _ => null,
-                };
-                if (memberType is not null && matches(memberType))
-                    return member.Name;
-            }
-        }
+        if (FindField(method, matches) is { } member)
+            return member;
+        // C# 12 primary constructor parameters are in scope in every instance member.
         if (!method.IsStatic && method.ContainingType is { } containing)
         {
             foreach (var constructor in containing.InstanceConstructors)
@@ -261,16 +246,9 @@ internal sealed class CreatePath
         return null;
     }
 
-    /// <summary>The expression that reaches an <c>IDatabase</c> from the method: a field, property or parameter.</summary>
-    private static string? FindDatabase(IMethodSymbol method, CacheApi api)
+    /// <summary>A field or readable property (own, or a base type's non-private) the method can use, of a type <paramref name="matches"/> accepts.</summary>
+    private static string? FindField(IMethodSymbol method, Func<ITypeSymbol, bool> matches)
     {
-        foreach (var parameter in method.Parameters)
-        {
-            if (OperationFacts.IsOrInherits(parameter.Type, api.RedisDatabase))
-                return parameter.Name;
-        }
-
-        string? multiplexer = null;
         for (var type = method.ContainingType; type is not null; type = type.BaseType)
         {
             foreach (var member in type.GetMembers())
@@ -285,33 +263,22 @@ internal sealed class CreatePath
                     IPropertySymbol { IsIndexer: false, GetMethod: not null } p => p.Type,
                     _ => null,
                 };
-                if (memberType is null)
-                    continue;
-                if (OperationFacts.IsOrInherits(memberType, api.RedisDatabase))
+                if (memberType is not null && matches(memberType))
                     return member.Name;
-                if (multiplexer is null && memberType.Name == "IConnectionMultiplexer" && memberType.ContainingNamespace?.Name == "Redis")
-                    multiplexer = member.Name + ".GetDatabase()";
             }
         }
-        // C# 12 primary constructor parameters are in scope in every instance member.
-        if (!method.IsStatic && method.ContainingType is { } containing)
-        {
-            foreach (var constructor in containing.InstanceConstructors)
-            {
-                if (constructor.DeclaringSyntaxReferences.Length == 0
-                    || constructor.DeclaringSyntaxReferences[0].GetSyntax() is not TypeDeclarationSyntax)
-                {
-                    continue;
-                }
-                foreach (var parameter in constructor.Parameters)
-                {
-                    if (OperationFacts.IsOrInherits(parameter.Type, api.RedisDatabase))
-                        return parameter.Name;
-                }
-            }
-        }
-        return multiplexer;
+        return null;
     }
+
+    /// <summary>
+    /// The expression that reaches an <c>IDatabase</c> from the method: a parameter, field, property or
+    /// primary-constructor parameter; failing those, <c>GetDatabase()</c> on an <c>IConnectionMultiplexer</c> field or property.
+    /// </summary>
+    private static string? FindDatabase(IMethodSymbol method, CacheApi api) =>
+        FindMember(method, t => OperationFacts.IsOrInherits(t, api.RedisDatabase))
+        ?? (FindField(method, t => t.Name == "IConnectionMultiplexer" && t.ContainingNamespace?.Name == "Redis") is { } multiplexer
+            ? multiplexer + ".GetDatabase()"
+            : null);
 
     /// <summary>The instance member of <paramref name="type"/> a key part named <paramref name="name"/> reads (<c>handle</c> → <c>Handle</c>, <c>userId</c> → <c>Id</c>).</summary>
     public static string? MemberFor(ITypeSymbol type, string name)
