@@ -463,18 +463,24 @@ internal sealed class CacheGuardEngine
             _ => false,
         };
 
-        /// <summary>The names of the project's methods named like a create path (CG0003 records calls to them): a syntax scan of declarations.</summary>
+        /// <summary>
+        /// The names of the project's methods named like a create path (CG0003 records calls to them): from the
+        /// method declarations the wrapper catalog's walk of declarations lists, each with its tree's verbs.
+        /// </summary>
         private static IEnumerable<string> CreatePathNames(CacheGuardEngine engine)
         {
             var found = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var tree in engine.Compilation.SyntaxTrees)
+            SyntaxTree? tree = null;
+            var verbs = ImmutableArray<string>.Empty;
+            foreach (var (declaredIn, name) in engine.Api.Wrappers.MethodDeclarations)
             {
-                var verbs = engine.TreeRulesFor(tree).CreateVerbs;
-                foreach (var node in tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
+                if (!ReferenceEquals(declaredIn, tree))
                 {
-                    if (node is MethodDeclarationSyntax method && CreatePath.HasCreateVerb(method.Identifier.ValueText, verbs))
-                        found.Add(method.Identifier.ValueText);
+                    tree = declaredIn;
+                    verbs = engine.TreeRulesFor(declaredIn).CreateVerbs;
                 }
+                if (CreatePath.HasCreateVerb(name, verbs))
+                    found.Add(name);
             }
             return found;
         }
