@@ -202,8 +202,6 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
         {
             key = null;
             var method = invocation.TargetMethod;
-            if (CacheOperations.Recognize(invocation, _api) is not null)
-                return false;
             var name = method.Name;
             var clearing = name.StartsWith("Invalidate", StringComparison.Ordinal)
                 || name.StartsWith("Evict", StringComparison.Ordinal)
@@ -211,7 +209,8 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
                     && (name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0
                         || (invocation.Instance?.Type ?? method.ContainingType)?.Name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0
                         || (method.IsExtensionMethod && method.Parameters.Length > 0 && method.Parameters[0].Type.Name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0)));
-            if (!clearing)
+            // A recognized cache call is no "other" invalidation (checked after the name: most calls clear nothing).
+            if (!clearing || CacheOperations.Recognize(invocation, _api) is not null)
                 return false;
             foreach (var argument in invocation.Arguments)
             {
