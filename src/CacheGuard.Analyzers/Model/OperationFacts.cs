@@ -142,4 +142,29 @@ internal static class OperationFacts
         }
         return false;
     }
+
+    /// <summary>
+    /// Each run of white space as one space: what <c>Regex.Replace(text, @"\s+", " ")</c> returns (\s is
+    /// <see cref="char.IsWhiteSpace(char)"/>), without constructing a Regex the first time a message is built.
+    /// </summary>
+    public static string CollapseWhiteSpace(string text)
+    {
+        var builder = new System.Text.StringBuilder(text.Length);
+        var inSpace = false;
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                if (!inSpace)
+                    builder.Append(' ');
+                inSpace = true;
+            }
+            else
+            {
+                builder.Append(c);
+                inSpace = false;
+            }
+        }
+        return builder.ToString();
+    }
 }

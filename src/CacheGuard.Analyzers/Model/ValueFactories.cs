@@ -38,7 +38,7 @@ internal sealed class ValueFactory
 
     private static string Shorten(string text)
     {
-        text = System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
+        text = OperationFacts.CollapseWhiteSpace(text);
         return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
     }
 }

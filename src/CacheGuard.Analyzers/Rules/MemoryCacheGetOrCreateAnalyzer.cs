@@ -117,7 +117,7 @@ internal sealed class MemoryCacheGetOrCreateRule : Rule
             return false;
         if (named is not null)
         {
-            var text = System.Text.RegularExpressions.Regex.Replace(named.Syntax.ToString(), @"\s+", " ");
+            var text = OperationFacts.CollapseWhiteSpace(named.Syntax.ToString());
             description = "'" + (text.Length <= 50 ? text : text.Substring(0, 47) + "...") + "'";
         }
         return true;

@@ -114,7 +114,7 @@ internal sealed class SetOnWriteRule : Rule
     /// <summary>The database write the message names: <c>'_store.EditAsync(post)'</c>.</summary>
     private static string DescribeWrite(DatabaseWrite write)
     {
-        var text = System.Text.RegularExpressions.Regex.Replace(write.Invocation.Syntax.ToString(), @"\s+", " ");
+        var text = OperationFacts.CollapseWhiteSpace(write.Invocation.Syntax.ToString());
         return "'" + (text.Length <= 50 ? text : text.Substring(0, 47) + "...") + "'";
     }
 
