@@ -112,9 +112,10 @@ internal sealed class CacheGuardEngine
 
     private static CacheGuardEngine? TryCreate(Compilation compilation, AnalyzerOptions options)
     {
-        if (CacheApi.TryCreate(compilation) is not { } api)
-            return null;
+        // The cheap check first (referenced assembly names), then the cache types.
         if (IsTestProject(compilation) && !AnalyzesTests(compilation, options))
+            return null;
+        if (CacheApi.TryCreate(compilation) is not { } api)
             return null;
         return new CacheGuardEngine(compilation, api, options);
     }
