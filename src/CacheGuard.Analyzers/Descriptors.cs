@@ -28,7 +28,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor CG0001_FixedTtl = Create(
         RuleIds.FixedTtl, Stampede,
         "Cache entry written with a fixed TTL",
-        "Cache entry written with a fixed TTL: {0} is the same for every entry written together, so they expire together; add jitter",
+        "Cache entry written with a fixed TTL: {0}, so entries written together expire together; add jitter",
         "Entries written together with the same TTL expire together, and every concurrent miss rebuilds from the database at the same moment (a stampede). Add a random share to the TTL.");
 
     public static readonly DiagnosticDescriptor CG0002_SetOnWrite = Create(

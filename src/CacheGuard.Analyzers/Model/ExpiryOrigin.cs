@@ -19,7 +19,34 @@ internal enum ExpiryOriginKind
     Unknown,
 }
 
-/// <summary>The origin of an expiry and, when fixed, a short name for it ("the TTL 'ProfileTtl'").</summary>
+/// <summary>What makes a fixed TTL the same for every entry: the kind of one of its sources.</summary>
+internal enum ExpirySourceKind
+{
+    /// <summary>A literal or a constant (<c>TimeSpan.FromMinutes(15)</c>, a <c>const</c>).</summary>
+    Constant,
+    /// <summary>A static field (<c>static readonly TimeSpan ProfileTtl</c>).</summary>
+    StaticField,
+    /// <summary>A static property.</summary>
+    StaticProperty,
+    /// <summary>A field of the instance (set once, in the constructor say).</summary>
+    InstanceField,
+    /// <summary>A configuration or options value (<c>_options.CacheDuration</c>, <c>config.GetValue(...)</c>).</summary>
+    Configuration,
+    /// <summary>A parameter of the method (or a member of one), passed straight through.</summary>
+    Parameter,
+}
+
+/// <summary>The shape of the expiry expression itself, where it changes what makes the TTL shared.</summary>
+internal enum ExpiryShape
+{
+    Plain,
+    /// <summary><c>x ?? TimeSpan.FromMinutes(5)</c>: the fixed default applies whenever no value is given.</summary>
+    Fallback,
+    /// <summary>A switch or conditional: one TTL per case.</summary>
+    PerCase,
+}
+
+/// <summary>The origin of an expiry and, when fixed, what makes it the same for every entry (<see cref="Explain"/>).</summary>
 internal readonly struct ExpiryOrigin
 {
     private ExpiryOrigin(ExpiryOriginKind kind, string description, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters = default)
@@ -27,10 +54,44 @@ internal readonly struct ExpiryOrigin
         Kind = kind;
         Description = description;
         PassedThrough = parameters.IsDefault ? System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty : parameters;
+        Text = "";
+        Sources = System.Collections.Immutable.ImmutableArray<(ExpirySourceKind, string)>.Empty;
+        Shape = ExpiryShape.Plain;
+        Fallback = "";
+        IsInstant = false;
+    }
+
+    private ExpiryOrigin(ExpiryOrigin origin, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters, string text,
+        System.Collections.Immutable.ImmutableArray<(ExpirySourceKind, string)> sources, ExpiryShape shape, string fallback, bool isInstant)
+    {
+        Kind = origin.Kind;
+        Description = origin.Description;
+        PassedThrough = parameters.IsDefault ? System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty : parameters;
+        Text = text;
+        Sources = sources;
+        Shape = shape;
+        Fallback = fallback;
+        IsInstant = isInstant;
     }
 
     public ExpiryOriginKind Kind { get; }
+
+    /// <summary>A short name for the TTL ("the TTL 'ProfileTtl'").</summary>
     public string Description { get; }
+
+    /// <summary>The expiry expression as written (shortened).</summary>
+    public string Text { get; }
+
+    /// <summary>The fixed sources the expiry was traced to, in the order they were met.</summary>
+    public System.Collections.Immutable.ImmutableArray<(ExpirySourceKind Kind, string Text)> Sources { get; }
+
+    public ExpiryShape Shape { get; }
+
+    /// <summary>For <see cref="ExpiryShape.Fallback"/>: the fixed default (<c>TimeSpan.FromMinutes(5)</c>).</summary>
+    public string Fallback { get; }
+
+    /// <summary>The expiry is an absolute instant (<c>DateTime</c>/<c>DateTimeOffset</c>).</summary>
+    public bool IsInstant { get; }
 
     /// <summary>
     /// A fixed expiry whose only sources are parameters of the method (<c>ttl</c>, <c>item.Timeout</c>,
@@ -51,9 +112,106 @@ internal readonly struct ExpiryOrigin
     {
         var tracer = new Tracer(api);
         var origin = tracer.Trace(expiry, depth: 0);
-        if (origin.Kind == ExpiryOriginKind.Fixed && !tracer.OtherSource && tracer.Parameters.Count > 0)
-            return new ExpiryOrigin(origin.Kind, origin.Description, System.Collections.Immutable.ImmutableArray.CreateRange(tracer.Parameters));
-        return origin;
+        if (origin.Kind != ExpiryOriginKind.Fixed)
+            return origin;
+        var parameters = !tracer.OtherSource && tracer.Parameters.Count > 0
+            ? System.Collections.Immutable.ImmutableArray.CreateRange(tracer.Parameters)
+            : default;
+        var top = OperationFacts.Unwrap(expiry);
+        var shape = ExpiryShape.Plain;
+        var fallback = "";
+        switch (top)
+        {
+            case ICoalesceOperation coalesce when new Tracer(api).Trace(coalesce.WhenNull, 0).Kind == ExpiryOriginKind.Fixed:
+                shape = ExpiryShape.Fallback;
+                fallback = Tracer.Short(OperationFacts.Unwrap(coalesce.WhenNull));
+                break;
+            case IConditionalOperation:
+            case ISwitchExpressionOperation:
+                shape = ExpiryShape.PerCase;
+                break;
+        }
+        var type = OperationFacts.UnwrapImplicit(expiry).Type;
+        var isInstant = type is not null
+            && (SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), api.DateTime)
+                || SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), api.DateTimeOffset));
+        return new ExpiryOrigin(origin, parameters, Tracer.Short(top), System.Collections.Immutable.ImmutableArray.CreateRange(tracer.Sources), shape, fallback, isInstant);
+    }
+
+    /// <summary>
+    /// The message's clause: what makes this fixed TTL the same for every entry, per source (issue 18).
+    /// <paramref name="callerPasses"/> is what a caller passes for a TTL parameter passed straight through, when known.
+    /// </summary>
+    public string Explain(string? callerPasses = null)
+    {
+        var what = IsInstant ? "expiry" : "TTL";
+        if (Shape == ExpiryShape.Fallback)
+            return $"the {what} '{Text}' falls back to the fixed default '{Fallback}'";
+
+        var constantOnly = Sources.Length > 0;
+        foreach (var source in Sources)
+        {
+            if (source.Kind != ExpirySourceKind.Constant)
+                constantOnly = false;
+        }
+        var instant = IsInstant ? ", one instant for every entry" : "";
+        if (constantOnly || Sources.IsDefaultOrEmpty)
+            return $"the {what} '{Text}' is {(Shape == ExpiryShape.PerCase ? "one constant per case" : "a constant")}{instant}";
+
+        var primary = Primary();
+        if (primary.Kind == ExpirySourceKind.Parameter)
+        {
+            var passed = callerPasses is null ? $" unchanged, the one {what} for every entry its caller writes" : $", and a caller passes '{callerPasses}'";
+            return primary.Text == Text
+                ? $"the {what} parameter '{Text}' is passed straight through{passed}"
+                : $"the {what} '{Text}' comes from the parameter '{primary.Text}', passed straight through{passed}";
+        }
+        if (instant.Length > 0)
+            instant = ":" + instant.Substring(1);
+        if (primary.Text == Text)
+        {
+            var phrase = primary.Kind switch
+            {
+                ExpirySourceKind.StaticField => "a static field",
+                ExpirySourceKind.StaticProperty => "a static property",
+                ExpirySourceKind.InstanceField => "a field set once for the instance",
+                _ => "a configuration value",
+            };
+            return $"the {what} '{Text}' is {phrase}{instant}";
+        }
+        var from = primary.Kind switch
+        {
+            ExpirySourceKind.StaticField => $"the static field '{primary.Text}'",
+            ExpirySourceKind.StaticProperty => $"the static property '{primary.Text}'",
+            ExpirySourceKind.InstanceField => $"the field '{primary.Text}', set once for the instance",
+            _ => $"the configuration value '{primary.Text}'",
+        };
+        return $"the {what} '{Text}' comes from {from}{instant}";
+    }
+
+    /// <summary>
+    /// The source that says most about why the TTL is shared: the parameter when only parameters feed
+    /// it, else configuration, a static member, a field, in that order.
+    /// </summary>
+    private (ExpirySourceKind Kind, string Text) Primary()
+    {
+        if (!PassedThrough.IsEmpty)
+        {
+            foreach (var source in Sources)
+            {
+                if (source.Kind == ExpirySourceKind.Parameter)
+                    return source;
+            }
+        }
+        foreach (var kind in new[] { ExpirySourceKind.Configuration, ExpirySourceKind.StaticField, ExpirySourceKind.StaticProperty, ExpirySourceKind.InstanceField, ExpirySourceKind.Parameter })
+        {
+            foreach (var source in Sources)
+            {
+                if (source.Kind == kind)
+                    return source;
+            }
+        }
+        return Sources[0];
     }
 
     private sealed class Tracer
@@ -70,9 +228,13 @@ internal readonly struct ExpiryOrigin
         /// <summary>A fixed source other than a parameter was seen (a literal, a constant, a field, configuration).</summary>
         public bool OtherSource { get; private set; }
 
-        private ExpiryOrigin OtherFixed(string description)
+        /// <summary>Every fixed source met, for the message (<see cref="Explain"/>).</summary>
+        public System.Collections.Generic.List<(ExpirySourceKind, string)> Sources { get; } = new();
+
+        private ExpiryOrigin OtherFixed(string description, ExpirySourceKind kind, IOperation source)
         {
             OtherSource = true;
+            Sources.Add((kind, Short(source)));
             return Fixed(description);
         }
 
@@ -87,7 +249,7 @@ internal readonly struct ExpiryOrigin
                 return Unknown;
 
             if (op is ILiteralOperation || (op.ConstantValue.HasValue && op is not IFieldReferenceOperation && op is not ILocalReferenceOperation))
-                return OtherFixed($"the TTL '{Short(op)}'");
+                return OtherFixed($"the TTL '{Short(op)}'", ExpirySourceKind.Constant, op);
 
             switch (op)
             {
@@ -146,9 +308,19 @@ internal readonly struct ExpiryOrigin
             // A field initialized from a random source in source code: trust it (no report).
             if (InitializerMentionsRandom(symbol))
                 return Random;
-            if (field.Instance is { } instance && !(instance is IInstanceReferenceOperation) && Trace(instance, depth + 1).Kind is ExpiryOriginKind.Random or ExpiryOriginKind.Deadline)
-                return Trace(instance, depth + 1);
-            return OtherFixed($"the TTL '{Short(field)}'");
+            if (field.Instance is { } instance && !(instance is IInstanceReferenceOperation))
+            {
+                var mark = Sources.Count;
+                var receiver = Trace(instance, depth + 1);
+                Sources.RemoveRange(mark, Sources.Count - mark);
+                if (receiver.Kind is ExpiryOriginKind.Random or ExpiryOriginKind.Deadline)
+                    return receiver;
+            }
+            var kind = symbol.IsConst ? ExpirySourceKind.Constant
+                : symbol.IsStatic ? ExpirySourceKind.StaticField
+                : field.Instance is null or IInstanceReferenceOperation ? (IsConfigurationType(symbol.Type) ? ExpirySourceKind.Configuration : ExpirySourceKind.InstanceField)
+                : ExpirySourceKind.Configuration;
+            return OtherFixed($"the TTL '{Short(field)}'", kind, field);
         }
 
         private ExpiryOrigin TraceProperty(IPropertyReferenceOperation property, int depth)
@@ -169,7 +341,10 @@ internal readonly struct ExpiryOrigin
 
             if (property.Instance is { } instance && !(instance is IInstanceReferenceOperation))
             {
+                var mark = Sources.Count;
                 var receiver = Trace(instance, depth + 1);
+                // The receiver is part of this member's name (options.Value.Ttl): the member is the source.
+                Sources.RemoveRange(mark, Sources.Count - mark);
                 if (receiver.Kind is ExpiryOriginKind.Random or ExpiryOriginKind.Deadline)
                     return receiver;
             }
@@ -178,10 +353,11 @@ internal readonly struct ExpiryOrigin
             {
                 if (!Parameters.Contains(ownerParameter, SymbolEqualityComparer.Default))
                     Parameters.Add(ownerParameter);
+                Sources.Add((ExpirySourceKind.Parameter, Short(property)));
                 return Fixed($"the TTL '{Short(property)}'");
             }
             // Options and configuration objects: the same value for every entry.
-            return OtherFixed($"the TTL '{Short(property)}'");
+            return OtherFixed($"the TTL '{Short(property)}'", symbol.IsStatic ? ExpirySourceKind.StaticProperty : ExpirySourceKind.Configuration, property);
         }
 
         /// <summary>
@@ -194,6 +370,7 @@ internal readonly struct ExpiryOrigin
             var result = Fixed(description);
             if (!Parameters.Contains(parameter.Parameter, SymbolEqualityComparer.Default))
                 Parameters.Add(parameter.Parameter);
+            Sources.Add((ExpirySourceKind.Parameter, parameter.Parameter.Name));
             // Inside its own reassignment (ttl = ttl + x) the parameter is the value passed in.
             if (!_parametersInProgress.Add(parameter.Parameter))
                 return result;
@@ -256,11 +433,22 @@ internal readonly struct ExpiryOrigin
                     return Deadline;
                 // A helper that only ever returns constant TTLs (a switch over a kind, say): fixed.
                 if (method.DeclaringSyntaxReferences.Length == 1 && ReturnsOnlyConstantTtls(method.DeclaringSyntaxReferences[0].GetSyntax()))
-                    return Fixed($"the TTL '{Short(invocation)}'");
+                    return OtherFixed($"the TTL '{Short(invocation)}'", ExpirySourceKind.Constant, invocation);
                 return Unknown;
             }
 
             // Library calls (TimeSpan.FromMinutes, config.GetValue<TimeSpan>): fixed when their inputs are.
+            if (invocation.Instance is { } configuration && IsConfigurationType(configuration.Type)
+                || method.IsExtensionMethod && invocation.Arguments.Length > 0 && IsConfigurationType(invocation.Arguments[0].Value.Type))
+            {
+                var read = Combine(invocation.Arguments.Select(a => a.Value).Concat(invocation.Instance is { } i ? new[] { i } : System.Array.Empty<IOperation>()), depth, $"the TTL '{Short(invocation)}'");
+                if (read.Kind == ExpiryOriginKind.Fixed)
+                {
+                    OtherSource = true;
+                    Sources.Insert(0, (ExpirySourceKind.Configuration, Short(invocation)));
+                }
+                return read;
+            }
             var inputs = invocation.Arguments.Select(a => a.Value).ToList();
             if (invocation.Instance is { } instance)
                 inputs.Add(instance);
@@ -520,7 +708,18 @@ internal readonly struct ExpiryOrigin
         private static bool MentionsClock(SyntaxNode node) =>
             node.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText is "UtcNow" or "Now" or "GetUtcNow");
 
-        private static string Short(IOperation operation)
+        /// <summary><c>IConfiguration</c>, <c>IOptions&lt;T&gt;</c>, or a type named for options, settings or configuration.</summary>
+        private static bool IsConfigurationType(ITypeSymbol? type)
+        {
+            if (type is null)
+                return false;
+            var name = type.Name;
+            return name.IndexOf("Configuration", System.StringComparison.Ordinal) >= 0
+                || name.EndsWith("Options", System.StringComparison.Ordinal) || name.EndsWith("Settings", System.StringComparison.Ordinal)
+                || name.EndsWith("Config", System.StringComparison.Ordinal) || name is "IOptions" or "IOptionsMonitor" or "IOptionsSnapshot" or "IConfigurationSection";
+        }
+
+        internal static string Short(IOperation operation)
         {
             var text = operation.Syntax.ToString();
             return text.Length <= 50 ? text : text.Substring(0, 47) + "...";

@@ -30,8 +30,13 @@ internal static class PassedTtls
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Dictionary<string, List<InvocationExpressionSyntax>>> Index = new();
 
     /// <summary>What the callers pass for the parameters a fixed expiry was traced to (<see cref="ExpiryOrigin.PassedThrough"/>).</summary>
-    public static PassedTtlKind Of(ExpiryOrigin origin, CacheApi api, CancellationToken cancellationToken)
+    public static PassedTtlKind Of(ExpiryOrigin origin, CacheApi api, CancellationToken cancellationToken) =>
+        Of(origin, api, cancellationToken, out _);
+
+    /// <summary>As <see cref="Of(ExpiryOrigin, CacheApi, CancellationToken)"/>; <paramref name="evidence"/> is the fixed TTL a caller passes, when one was found.</summary>
+    public static PassedTtlKind Of(ExpiryOrigin origin, CacheApi api, CancellationToken cancellationToken, out string? evidence)
     {
+        evidence = null;
         if (origin.PassedThrough.IsEmpty)
             return PassedTtlKind.Fixed;
         // Parameters of an ordinary method (a lambda's are fed through a delegate: no telling, keep the report).
@@ -42,12 +47,13 @@ internal static class PassedTtls
             if (!SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method))
                 return PassedTtlKind.Fixed;
         }
-        return Of(method, origin.PassedThrough, api, 0, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), cancellationToken);
+        return Of(method, origin.PassedThrough, api, 0, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), cancellationToken, out evidence);
     }
 
     private static PassedTtlKind Of(IMethodSymbol method, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters, CacheApi api, int layer,
-        HashSet<IMethodSymbol> visited, CancellationToken cancellationToken)
+        HashSet<IMethodSymbol> visited, CancellationToken cancellationToken, out string? evidence)
     {
+        evidence = null;
         method = method.OriginalDefinition;
         if (!visited.Add(method))
             return PassedTtlKind.NoEvidence;
@@ -81,10 +87,13 @@ internal static class PassedTtls
                 if (origin.Kind != ExpiryOriginKind.Fixed)
                     continue;
                 if (origin.PassedThrough.IsEmpty)
+                {
+                    evidence = origin.Text;
                     return PassedTtlKind.Fixed;
+                }
                 // The caller passes its own parameter on: ask its callers.
                 if (model.GetEnclosingSymbol(call.SpanStart, cancellationToken) is IMethodSymbol caller
-                    && Of(caller, origin.PassedThrough, api, layer + 1, visited, cancellationToken) == PassedTtlKind.Fixed)
+                    && Of(caller, origin.PassedThrough, api, layer + 1, visited, cancellationToken, out evidence) == PassedTtlKind.Fixed)
                 {
                     return PassedTtlKind.Fixed;
                 }

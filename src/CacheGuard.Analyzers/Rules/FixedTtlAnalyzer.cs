@@ -61,8 +61,10 @@ internal sealed class FixedTtlRule : Rule
             // A TTL parameter passed straight through is fixed only if some caller passes a fixed one, or
             // (no caller in the compilation) if the method itself is a get-or-create helper: it reads the
             // key and falls back to a load. A bare Set(key, value, ttl) of a library is left alone.
-            if (!origin.PassedThrough.IsEmpty && !ReadsSameKey(operation, facts)
-                && PassedTtls.Of(origin, api, context.CancellationToken) == PassedTtlKind.NoEvidence)
+            string? callerPasses = null;
+            if (!origin.PassedThrough.IsEmpty
+                && PassedTtls.Of(origin, api, context.CancellationToken, out callerPasses) == PassedTtlKind.NoEvidence
+                && !ReadsSameKey(operation, facts))
             {
                 continue;
             }
@@ -73,7 +75,7 @@ internal sealed class FixedTtlRule : Rule
                 properties = properties.Add(FixedTtlAnalyzer.FixableProperty, "true");
 
             var location = expiry.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax argument ? argument.Expression.GetLocation() : expiry.Syntax.GetLocation();
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CG0001_FixedTtl, location, properties, origin.Description));
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CG0001_FixedTtl, location, properties, Explain(origin, callerPasses, operation)));
         }
 
         // IDistributedCache / IMemoryCache / HybridCache: expiries set on options objects and entries,
@@ -98,8 +100,14 @@ internal sealed class FixedTtlRule : Rule
                 continue;
             var origin = ExpiryOrigin.Of(entryExpiry.Value, api);
             if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api)
-                || !EntryExpiries.IsValueLifetime(entryExpiry, context)
-                || (!IsGetOrCreateHelper(facts) && PassedTtls.Of(origin, api, context.CancellationToken) == PassedTtlKind.NoEvidence))
+                || !EntryExpiries.IsValueLifetime(entryExpiry, context))
+            {
+                continue;
+            }
+            string? passed = null;
+            if (!origin.PassedThrough.IsEmpty
+                && PassedTtls.Of(origin, api, context.CancellationToken, out passed) == PassedTtlKind.NoEvidence
+                && !IsGetOrCreateHelper(facts))
             {
                 continue;
             }
@@ -107,8 +115,19 @@ internal sealed class FixedTtlRule : Rule
                 .Add(FixedTtlAnalyzer.FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
             if (IsJitterable(entryExpiry.Value, entryExpiry.ReportOn, api))
                 properties = properties.Add(FixedTtlAnalyzer.FixableProperty, "true");
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CG0001_FixedTtl, entryExpiry.ReportOn.GetLocation(), properties, origin.Description));
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CG0001_FixedTtl, entryExpiry.ReportOn.GetLocation(), properties, origin.Explain(passed)));
         }
+    }
+
+    /// <summary>
+    /// The message's clause for a Redis-family write: a value named "sliding" that reaches Redis as a
+    /// plain TTL (SET EX, KeyExpire) does not slide, so it is as fixed as any other; else what the origin says.
+    /// </summary>
+    private static string Explain(ExpiryOrigin origin, string? callerPasses, CacheOperation operation)
+    {
+        if (operation.Family == CacheFamily.Redis && origin.Text.IndexOf("Sliding", System.StringComparison.OrdinalIgnoreCase) >= 0)
+            return $"the 'sliding' TTL '{origin.Text}' reaches Redis as a plain TTL, which does not slide";
+        return origin.Explain(callerPasses);
     }
 
     /// <summary>

@@ -103,7 +103,7 @@ public class FixedTtlAnalyzerTests
                 }
                 """,
         };
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CG0001").WithLocation(0).WithArguments("the TTL 'ProfileTtl'"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CG0001").WithLocation(0).WithArguments("the TTL 'ProfileTtl' is a static field"));
         await test.RunAsync();
     }
 
