@@ -47,13 +47,47 @@ if [ "${1:-}" = "--net8" ]; then
   echo "==> Done in ${SECONDS}s"
   exit 0
 fi
+# Each test leg runs to the end even when an earlier one failed; its output is kept, and the
+# summary at the very end names every failed test with its message (CI shows the tail).
+logdir=$(mktemp -d)
+failed_legs=()
+run_leg() { # label, command...
+  local label=$1; shift
+  local log="$logdir/$((${#legs[@]} + 1)).log"
+  legs+=("$label")
+  local rc=0
+  "$@" 2>&1 | tee "$log" || rc=$?
+  if [ "$rc" -ne 0 ]; then failed_legs+=("$label (exit $rc)"); fi
+}
+legs=()
+summary() {
+  echo "==> Summary (${SECONDS}s)"
+  local i=1
+  for label in "${legs[@]}"; do
+    local counts
+    counts=$(grep -hE '^\s+(Passed|Failed|Skipped):' "$logdir/$i.log" | tr -s ' ' | tr '\n' ' ' || true)
+    echo "    $label: ${counts:-no test counts printed}"
+    i=$((i + 1))
+  done
+  if [ "${#failed_legs[@]}" -ne 0 ]; then
+    echo "==> FAILED: ${failed_legs[*]}"
+    for log in "$logdir"/*.log; do
+      # Each failed test's block: its name, error message and the top of its stack trace.
+      awk '/^  Failed /{p=1; n=0} /^  (Passed|Skipped) |^Test Run |^\[xUnit/{p=0} p && n < 30 {print; n++}' "$log"
+    done
+    return 1
+  fi
+}
 echo "==> Building (the runtime on StackExchange.Redis $redis_label)"
 dotnet build "$root/CacheGuard.Analyzers.sln" -c Release -nologo -v q "${redis[@]}"
 echo "==> Testing (StackExchange.Redis $redis_label; ${SECONDS}s so far)"
-dotnet test "$root/CacheGuard.Analyzers.sln" -c Release --no-build -nologo --logger "console;verbosity=normal" "${redis[@]}" "$@"
+run_leg "StackExchange.Redis $redis_label" \
+  dotnet test "$root/CacheGuard.Analyzers.sln" -c Release --no-build -nologo --logger "console;verbosity=normal" "${redis[@]}" "$@"
 if [ "$second_leg" = true ]; then
   echo "==> Runtime tests on StackExchange.Redis $newest (the runtime as packed, compiled against 2.7.27; ${SECONDS}s so far)"
-  dotnet test "$root/tests/CacheGuard.Runtime.Tests" -c Release -nologo -v q --logger "console;verbosity=normal" \
+  run_leg "runtime on StackExchange.Redis $newest" \
+    dotnet test "$root/tests/CacheGuard.Runtime.Tests" -c Release -nologo -v q --logger "console;verbosity=normal" \
     "-p:CacheGuardRedisTestVersion=$newest" "$@"
 fi
+summary
 echo "==> Done in ${SECONDS}s"
