@@ -57,6 +57,7 @@ internal sealed class CacheGuardEngine
     private readonly ConcurrentDictionary<SyntaxNode, BodyState> _bodyStates = new();
     private readonly ConcurrentDictionary<IOperation, MethodCacheFacts> _facts = new();
     private readonly ConcurrentDictionary<SyntaxTree, TreeRules> _treeRules = new();
+    private readonly ConcurrentDictionary<SyntaxTree, CandidateWords> _words = new();
     private readonly ConcurrentDictionary<Location, byte> _reportedOnce = new();
     private readonly ConcurrentDictionary<Rule, object> _state = new();
     private readonly ConcurrentDictionary<IMethodSymbol, IOperation?> _bodies = new(SymbolEqualityComparer.Default);
@@ -229,12 +230,26 @@ internal sealed class CacheGuardEngine
     /// <summary>The body's state, computed once (a token scan, then, only when a name matches, an operation walk).</summary>
     private BodyState StateOf(IOperation root, ISymbol owner)
     {
+        // Most bodies hold no candidate word at all: the tree's words, scanned once, say so without a
+        // walk of the body or an entry in the table (asked again by each analyzer, as cheaply).
+        var createPath = IsCreatePathOwner(root.Syntax, owner);
+        if (!createPath && !WordsOf(root.Syntax.SyntaxTree).AnyIn(root.Syntax.FullSpan))
+            return BodyState.Unmarked;
         if (_bodyStates.TryGetValue(root.Syntax, out var known))
             return known;
-        var reasons = MayMark(root.Syntax, owner) ? ReasonsOf(root, owner) : MarkReasons.None;
+        var reasons = createPath || MayMark(root.Syntax) ? ReasonsOf(root, owner) : MarkReasons.None;
         var state = reasons == MarkReasons.None ? BodyState.Unmarked : new BodyState(reasons);
         return _bodyStates.GetOrAdd(root.Syntax, state);
     }
+
+    /// <summary>CG0003: a create path (a method named with a create verb) is walked for its database writes.</summary>
+    private bool IsCreatePathOwner(SyntaxNode body, ISymbol owner) =>
+        CreatePaths && owner is IMethodSymbol { MethodKind: MethodKind.Ordinary } method
+        && CreatePath.HasCreateVerb(method.Name, TreeRulesFor(body.SyntaxTree).CreateVerbs);
+
+    /// <summary>The candidate words of a tree's text (<see cref="CandidateWords"/>), scanned once per tree.</summary>
+    private CandidateWords WordsOf(SyntaxTree tree) =>
+        _words.TryGetValue(tree, out var words) ? words : _words.GetOrAdd(tree, t => CandidateWords.Scan(t.GetText(), _names.Value));
 
     /// <summary>One rule's diagnostics for a body, computed once (the body's facts are shared by every rule).</summary>
     private ImmutableArray<Diagnostic> ResultsOf(BodyState state, Rule rule, OperationBlockAnalysisContext context, IOperation root)
@@ -252,15 +267,9 @@ internal sealed class CacheGuardEngine
     }
 
     /// <summary>Does the body name anything that could make it worth analyzing? One pass over its identifier tokens.</summary>
-    private bool MayMark(SyntaxNode body, ISymbol owner)
+    private bool MayMark(SyntaxNode body)
     {
         var names = _names.Value;
-        // CG0003: a create path (a method named with a create verb) is walked for its database writes.
-        if (CreatePaths && owner is IMethodSymbol { MethodKind: MethodKind.Ordinary } method
-            && CreatePath.HasCreateVerb(method.Name, TreeRulesFor(body.SyntaxTree).CreateVerbs))
-        {
-            return true;
-        }
         // Every identifier token of the body, by an explicit walk (DescendantTokens' iterator layers cost
         // more than the check itself; the order does not matter, any hit decides).
         var pending = new Stack<SyntaxNode>();
@@ -311,6 +320,9 @@ internal sealed class CacheGuardEngine
         // parameters, fields) are rejected by one array read instead of hashing the name.
         private readonly bool[] _firstChars = new bool[128];
 
+        // The hashes (WordHash) of the names, for the text scan: a word whose hash is not here is no candidate.
+        private readonly HashSet<int> _hashes = new();
+
         private CandidateNames(HashSet<string> names, bool createPaths)
         {
             _names = names;
@@ -319,6 +331,7 @@ internal sealed class CacheGuardEngine
             {
                 if (name.Length > 0 && name[0] < 128)
                     _firstChars[name[0]] = true;
+                _hashes.Add(WordHash(name.ToCharArray(), 0, name.Length));
             }
             if (createPaths)
             {
@@ -341,6 +354,44 @@ internal sealed class CacheGuardEngine
             return name.StartsWith("Invalidate", StringComparison.Ordinal) || name.StartsWith("Evict", StringComparison.Ordinal)
                 || name.StartsWith("Remove", StringComparison.Ordinal) || name.StartsWith("Delete", StringComparison.Ordinal)
                 || name.StartsWith("Clear", StringComparison.Ordinal);
+        }
+
+        /// <summary>
+        /// Could the word <c>word[start..start+length)</c> (ASCII letters, digits, underscores) be a name
+        /// <see cref="IsCandidate"/> accepts? True for every such name (and a few others: hashes collide).
+        /// </summary>
+        public bool MayBeCandidate(char[] word, int start, int length)
+        {
+            var first = word[start];
+            if (!_firstChars[first])
+                return false;
+            if (CreatePaths && length >= 5 && first is 'I' or 'E' or 'R' or 'D' or 'C'
+                && (StartsWith(word, start, length, "Invalidate") || StartsWith(word, start, length, "Evict") || StartsWith(word, start, length, "Remove")
+                    || StartsWith(word, start, length, "Delete") || StartsWith(word, start, length, "Clear")))
+            {
+                return true;
+            }
+            return _hashes.Contains(WordHash(word, start, length));
+
+            static bool StartsWith(char[] word, int start, int length, string prefix)
+            {
+                if (length < prefix.Length)
+                    return false;
+                for (var i = 0; i < prefix.Length; i++)
+                {
+                    if (word[start + i] != prefix[i])
+                        return false;
+                }
+                return true;
+            }
+        }
+
+        private static int WordHash(char[] word, int start, int length)
+        {
+            var hash = -2128831035;
+            for (var i = start; i < start + length; i++)
+                hash = (hash ^ word[i]) * 16777619;
+            return hash;
         }
 
         public static CandidateNames Build(CacheGuardEngine engine)
@@ -412,18 +463,24 @@ internal sealed class CacheGuardEngine
             _ => false,
         };
 
-        /// <summary>The names of the project's methods named like a create path (CG0003 records calls to them): a syntax scan of declarations.</summary>
+        /// <summary>
+        /// The names of the project's methods named like a create path (CG0003 records calls to them): from the
+        /// method declarations the wrapper catalog's walk of declarations lists, each with its tree's verbs.
+        /// </summary>
         private static IEnumerable<string> CreatePathNames(CacheGuardEngine engine)
         {
             var found = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var tree in engine.Compilation.SyntaxTrees)
+            SyntaxTree? tree = null;
+            var verbs = ImmutableArray<string>.Empty;
+            foreach (var (declaredIn, name) in engine.Api.Wrappers.MethodDeclarations)
             {
-                var verbs = engine.TreeRulesFor(tree).CreateVerbs;
-                foreach (var node in tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
+                if (!ReferenceEquals(declaredIn, tree))
                 {
-                    if (node is MethodDeclarationSyntax method && CreatePath.HasCreateVerb(method.Identifier.ValueText, verbs))
-                        found.Add(method.Identifier.ValueText);
+                    tree = declaredIn;
+                    verbs = engine.TreeRulesFor(declaredIn).CreateVerbs;
                 }
+                if (CreatePath.HasCreateVerb(name, verbs))
+                    found.Add(name);
             }
             return found;
         }
@@ -585,6 +642,105 @@ internal sealed class CacheGuardEngine
         if (options.SyntaxTreeOptionsProvider is { } provider && provider.TryGetGlobalDiagnosticValue(id, CancellationToken.None, out var global))
             return global == ReportDiagnostic.Suppress;
         return options.SpecificDiagnosticOptions.TryGetValue(id, out var specific) && specific == ReportDiagnostic.Suppress;
+    }
+
+    /// <summary>
+    /// Where a tree's text holds a word that could be a candidate name (<see cref="CandidateNames"/>): one
+    /// pass over the characters per tree, no syntax walked. A word is a run of ASCII letters, digits and
+    /// underscores (any other character ends it, so <c>@Get</c> yields <c>Get</c>); it is recorded when it
+    /// may be a candidate, when it holds a non-ASCII character, or is too long to check, and so is every
+    /// <c>\u</c> (an escaped identifier). Every identifier token whose value is a candidate therefore starts
+    /// at, or inside a word starting at, a recorded position: a body with no recorded position in its span
+    /// has no candidate token (comments and strings only add positions, which the token scan then rejects).
+    /// </summary>
+    private sealed class CandidateWords
+    {
+        private const int MaxWord = 128;
+        private readonly int[] _starts;
+
+        private CandidateWords(int[] starts) => _starts = starts;
+
+        /// <summary>True when a recorded word starts inside <paramref name="span"/>.</summary>
+        public bool AnyIn(Microsoft.CodeAnalysis.Text.TextSpan span)
+        {
+            // The first recorded start at or after span.Start.
+            int lo = 0, hi = _starts.Length;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >> 1;
+                if (_starts[mid] < span.Start)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            return lo < _starts.Length && _starts[lo] < span.End;
+        }
+
+        public static CandidateWords Scan(Microsoft.CodeAnalysis.Text.SourceText text, CandidateNames names)
+        {
+            var starts = new List<int>();
+            var chunk = new char[Math.Min(Math.Max(text.Length, 1), 4096)];
+            var word = new char[MaxWord];
+            var length = 0;
+            var wordStart = 0;
+            var nonAscii = false;
+            var previous = '\0';
+            for (var offset = 0; offset < text.Length; offset += chunk.Length)
+            {
+                var count = Math.Min(chunk.Length, text.Length - offset);
+                text.CopyTo(offset, chunk, 0, count);
+                for (var i = 0; i < count; i++)
+                {
+                    var c = chunk[i];
+                    if (c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' || c >= 128)
+                    {
+                        if (length == 0)
+                        {
+                            wordStart = offset + i;
+                            nonAscii = false;
+                            if (previous == '\\' && c is 'u' or 'U')
+                                starts.Add(wordStart - 1);
+                        }
+                        if (c >= 128)
+                            nonAscii = true;
+                        else if (length < MaxWord)
+                            word[length] = c;
+                        length++;
+                    }
+                    else if (length > 0)
+                    {
+                        if (CandidateAt(word, length, nonAscii, names) is var at and >= 0)
+                            starts.Add(wordStart + at);
+                        length = 0;
+                    }
+                    previous = c;
+                }
+            }
+            if (length > 0 && CandidateAt(word, length, nonAscii, names) is var last and >= 0)
+                starts.Add(wordStart + last);
+            // Recorded in text order, except a \u (recorded one before its word): sort to be sure.
+            var array = starts.ToArray();
+            Array.Sort(array);
+            return new CandidateWords(array);
+        }
+
+        /// <summary>Where in the word a candidate may start (0 for the whole word), or -1.</summary>
+        private static int CandidateAt(char[] word, int length, bool nonAscii, CandidateNames names)
+        {
+            if (nonAscii || length > MaxWord)
+                return 0;
+            if (word[0] is >= '0' and <= '9')
+            {
+                // A number run into a name ("1Get" lexes as 1 and Get): every suffix that starts with a letter or underscore.
+                for (var i = 1; i < length; i++)
+                {
+                    if (word[i] is not (>= '0' and <= '9') && names.MayBeCandidate(word, i, length - i))
+                        return i;
+                }
+                return -1;
+            }
+            return names.MayBeCandidate(word, 0, length) ? 0 : -1;
+        }
     }
 
     private sealed class TreeRules

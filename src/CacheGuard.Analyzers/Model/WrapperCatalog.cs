@@ -35,15 +35,23 @@ internal sealed class WrapperCatalog
     private readonly Dictionary<IMethodSymbol, WrapperMethod> _methods;
     private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _implementations;
 
-    private WrapperCatalog(Dictionary<IMethodSymbol, WrapperMethod> methods, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations)
+    private WrapperCatalog(Dictionary<IMethodSymbol, WrapperMethod> methods, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations,
+        List<(SyntaxTree Tree, string Name)> methodDeclarations)
     {
         _methods = methods;
         _implementations = implementations;
+        MethodDeclarations = methodDeclarations;
         var names = new HashSet<string>(System.StringComparer.Ordinal);
         foreach (var method in methods.Keys)
             names.Add(method.Name);
         MethodNames = names;
     }
+
+    /// <summary>
+    /// Every method declared in a type or namespace of the compilation (not local functions), with its tree:
+    /// found by the same walk of declarations that finds the wrapper candidates (CG0003 reads the create-named ones).
+    /// </summary>
+    public List<(SyntaxTree Tree, string Name)> MethodDeclarations { get; }
 
     /// <summary>The names of the wrapper methods (a body that names none of them calls none of them).</summary>
     public IEnumerable<string> MethodNames { get; }
@@ -80,7 +88,8 @@ internal sealed class WrapperCatalog
         // Which type declarations can hold a cache or a wrapper, from the type names their fields,
         // properties, constructor parameters and extension receivers are written with: a syntax scan of
         // declarations (no bodies, no symbols), so only those few types are ever bound.
-        var declarations = TypeDeclarations(api.Compilation);
+        var methodDeclarations = new List<(SyntaxTree, string)>();
+        var declarations = TypeDeclarations(api.Compilation, methodDeclarations);
         var names = new HashSet<string>(System.StringComparer.Ordinal)
         {
             "IDatabase", "IDatabaseAsync", "IBatch", "ITransaction", "IConnectionMultiplexer", "ConnectionMultiplexer",
@@ -178,7 +187,7 @@ internal sealed class WrapperCatalog
         }
         foreach (var method in conflicting)
             methods.Remove(method);
-        return new WrapperCatalog(methods, implementations);
+        return new WrapperCatalog(methods, implementations, methodDeclarations);
 
         WrapperMethod? ClassifyOnce(IMethodSymbol method, Dictionary<string, ITypeSymbol?> receivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> kinds)
         {
@@ -225,7 +234,7 @@ internal sealed class WrapperCatalog
     }
 
     /// <summary>Every type declaration of the compilation with the simple type names its members are declared with.</summary>
-    private static List<(TypeDeclarationSyntax Declaration, HashSet<string> Names)> TypeDeclarations(Compilation compilation)
+    private static List<(TypeDeclarationSyntax Declaration, HashSet<string> Names)> TypeDeclarations(Compilation compilation, List<(SyntaxTree, string)> methodDeclarations)
     {
         var found = new List<(TypeDeclarationSyntax, HashSet<string>)>();
         foreach (var tree in compilation.SyntaxTrees)
@@ -233,6 +242,11 @@ internal sealed class WrapperCatalog
             var root = tree.GetRoot();
             foreach (var node in root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
             {
+                if (node is MethodDeclarationSyntax declaredMethod)
+                {
+                    methodDeclarations.Add((tree, declaredMethod.Identifier.ValueText));
+                    continue;
+                }
                 if (node is not (ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax))
                     continue;
                 var declaration = (TypeDeclarationSyntax)node;
