@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace CacheGuard.CodeFixes;
 
@@ -21,6 +22,7 @@ namespace CacheGuard.CodeFixes;
 public sealed class UnguardedPopulateCodeFix : CodeFixProvider
 {
     private const string Title = "Use single-flight GetOrSet (CacheGuard)";
+    private const string KeyLockTitle = "Lock the miss per key and re-read under the lock (CacheGuard KeyLocks)";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.UnguardedPopulate);
 
@@ -39,8 +41,6 @@ public sealed class UnguardedPopulateCodeFix : CodeFixProvider
 
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (diagnostic.Properties.ContainsKey(UnguardedPopulateAnalyzer.HelperProperty))
-                continue; // the populate is in another method: one body can't be rewritten faithfully
             if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } read
                 || read.Span != diagnostic.Location.SourceSpan)
             {
@@ -48,9 +48,15 @@ public sealed class UnguardedPopulateCodeFix : CodeFixProvider
             }
             var seconds = PopulateWithoutExpiryCodeFix.ParseSeconds(
                 diagnostic.Properties.TryGetValue(UnguardedPopulateAnalyzer.DefaultTtlSecondsProperty, out var s) ? s : null);
-            var plan = GetOrSetRewrite.TryPlan(read, semanticModel, seconds, context.CancellationToken);
+            // The populate in another method (a helper): GetOrSet would have to take its body in; the lock doesn't.
+            var plan = diagnostic.Properties.ContainsKey(UnguardedPopulateAnalyzer.HelperProperty)
+                ? null
+                : GetOrSetRewrite.TryPlan(read, semanticModel, seconds, context.CancellationToken);
             if (plan is null)
+            {
+                await RegisterKeyLockAsync(context, root, semanticModel, read, diagnostic).ConfigureAwait(false);
                 continue;
+            }
 
             // Validate before offering: the rewritten method must compile and call the runtime.
             var rewritten = context.Document.WithSyntaxRoot(plan.Apply(root));
@@ -64,6 +70,63 @@ public sealed class UnguardedPopulateCodeFix : CodeFixProvider
                     equivalenceKey: nameof(UnguardedPopulateCodeFix)),
                 diagnostic);
         }
+    }
+
+    /// <summary>
+    /// Where GetOrSet can't take the pattern over (a wrapper, a helper's populate, a hash, a miss path with other
+    /// work): the runtime's per-key lock with a re-read around the miss path; reads and writes stay as they are.
+    /// </summary>
+    private static async Task RegisterKeyLockAsync(CodeFixContext context, SyntaxNode root, SemanticModel semanticModel, InvocationExpressionSyntax read, Diagnostic diagnostic)
+    {
+        if (!RuntimeSyntax.HasRuntimeType(semanticModel.Compilation, "KeyLocks"))
+            return;
+        var plan = KeyLockRewrite.TryPlan(read, diagnostic.AdditionalLocations, semanticModel, context.CancellationToken);
+        if (plan is null)
+            return;
+        var rewritten = context.Document.WithSyntaxRoot(plan.Apply(root));
+        if (!await KeyLockCompilesAndClearsAsync(rewritten, context.CancellationToken).ConfigureAwait(false))
+            return;
+        context.RegisterCodeFix(
+            CodeAction.Create(
+                KeyLockTitle,
+                ct => Task.FromResult(rewritten),
+                equivalenceKey: nameof(UnguardedPopulateCodeFix) + ".KeyLock"),
+            diagnostic);
+    }
+
+    /// <summary>
+    /// The rewrite compiles, calls the runtime's lock, and CG0004 no longer reports the read (which keeps its
+    /// position: everything rewritten comes after it) nor the re-read under the lock.
+    /// </summary>
+    private static async Task<bool> KeyLockCompilesAndClearsAsync(Document document, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || KeyLockRewrite.FindRewritten(root) is not { } statement)
+            return false;
+        var member = statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax) ?? statement;
+        if (model.GetDiagnostics(member.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
+            return false;
+        var rewrittenNodes = root.GetAnnotatedNodes(KeyLockRewrite.RewrittenAnnotation).ToList();
+        var readStatement = root.GetAnnotatedNodes(KeyLockRewrite.ReadAnnotation).FirstOrDefault();
+        if (readStatement is null)
+            return false;
+        var call = rewrittenNodes.SelectMany(n => n.DescendantNodes()).OfType<InvocationExpressionSyntax>()
+            .FirstOrDefault(i => i.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Lock" or "LockAsync" });
+        if (call is null
+            || model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol method
+            || method.ContainingAssembly?.Name != "CacheGuard.Runtime")
+        {
+            return false;
+        }
+
+        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new UnguardedPopulateAnalyzer());
+        var withAnalyzers = model.Compilation.WithAnalyzers(
+            analyzers,
+            new CompilationWithAnalyzersOptions(document.Project.AnalyzerOptions, onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false));
+        var left = await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(model, member.Span, cancellationToken).ConfigureAwait(false);
+        return !left.Any(d => d.Id == RuleIds.UnguardedPopulate
+                              && (readStatement.Span.Contains(d.Location.SourceSpan) || rewrittenNodes.Any(n => n.Span.Contains(d.Location.SourceSpan))));
     }
 
     private static async Task<bool> CompilesAsync(Document document, CancellationToken cancellationToken)

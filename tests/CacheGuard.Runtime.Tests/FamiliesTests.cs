@@ -47,4 +47,39 @@ public sealed class FamiliesTests
         Assert.Equal(5, cache.GetOrCreateSingleFlight("k", _ => 6));
         Assert.Equal(0, MemoryCacheSingleFlight.InFlight(cache));
     }
+
+    /// <summary>
+    /// KeyLocks (CG0004's lock fix): one holder per key at a time, other keys independent, a waiter enters when the
+    /// holder leaves, a cancelled waiter leaves no state, and no key state is left once every holder is gone.
+    /// </summary>
+    [Fact]
+    public async Task KeyLocks_OneHolderPerKey_OtherKeysFree_NoStateLeftBehind()
+    {
+        var key = "keylocks:" + Guid.NewGuid().ToString("N");
+        var before = KeyLocks.Count;
+        var held = await KeyLocks.LockAsync(key);
+        var waiter = KeyLocks.LockAsync(key);
+        Assert.False(waiter.IsCompleted);
+
+        // Another key is not blocked by this one (sync and async).
+        using (KeyLocks.Lock(key + ":other")) { }
+        (await KeyLocks.LockAsync(key + ":other2")).Dispose();
+
+        using (var cancel = new CancellationTokenSource())
+        {
+            var cancelled = KeyLocks.LockAsync(key, cancel.Token);
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        }
+        Assert.False(waiter.IsCompleted);
+
+        held.Dispose();
+        held.Dispose(); // a second Dispose releases nothing more
+        var second = await waiter.WaitAsync(TimeSpan.FromSeconds(30));
+        var third = KeyLocks.LockAsync(key);
+        Assert.False(third.IsCompleted);
+        second.Dispose();
+        (await third.WaitAsync(TimeSpan.FromSeconds(30))).Dispose();
+        Assert.Equal(before, KeyLocks.Count);
+    }
 }

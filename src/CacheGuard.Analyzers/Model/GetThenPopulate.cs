@@ -133,7 +133,14 @@ internal sealed class GetThenPopulateFinder
         if (read.Kind == CacheOperationKind.Exists && !HasValueRead(read, facts, body))
             return null;
 
-        // The populate in the same body.
+        // The populate in the same body. A later read of the same key (a project wrapper's GetAsync is awaited
+        // like a load) is the re-check under a lock, never the factory.
+        HashSet<IInvocationOperation>? rereads = null;
+        foreach (var other in facts.CacheOperations)
+        {
+            if (other.Kind is CacheOperationKind.Read or CacheOperationKind.Exists && other.Syntax.SpanStart >= readEnd && CacheKeys.AreSame(other.Key, read.Key))
+                (rereads ??= new HashSet<IInvocationOperation>()).Add(other.Invocation);
+        }
         var populates = ImmutableArray.CreateBuilder<CacheOperation>();
         ValueFactory? factory = null;
         foreach (var write in facts.CacheOperations)
@@ -148,7 +155,7 @@ internal sealed class GetThenPopulateFinder
             populates.Add(write);
             foreach (var value in ValuesOf(write))
             {
-                var candidate = ValueFactories.Find(value, body, readEnd);
+                var candidate = ValueFactories.Find(value, body, readEnd, notFactories: rereads);
                 if (candidate is not null && (factory is null || candidate.Invocation.Syntax.SpanStart < factory.Invocation.Syntax.SpanStart))
                     factory = candidate;
             }

@@ -8,7 +8,7 @@ namespace CacheGuard.Analyzers.Model;
 /// <c>SemaphoreSlim.WaitAsync()</c>, <c>Monitor.Enter</c>, an async-lock <c>using</c>) lets every waiter
 /// in after the first, so it only guards with a re-check of the key inside it; a try-lock (a Redis lock
 /// via <c>LockTake</c> / <c>When.NotExists</c>, the runtime's lease, <c>TryEnter</c>, <c>WaitAsync(0)</c>)
-/// keeps the losers out of the factory by itself.
+/// keeps the losers out of the factory by itself. The runtime's <c>KeyLocks.Lock(Async)</c> is a blocking lock.
 /// </summary>
 internal static class SingleFlightGuards
 {
@@ -64,7 +64,12 @@ internal static class SingleFlightGuards
         var method = invocation.TargetMethod;
         var name = method.Name;
         if (CacheApi.IsRuntimeSymbol(method))
-            return name.StartsWith("TryAcquireLease", System.StringComparison.Ordinal) ? LockKind.Try : LockKind.None;
+        {
+            if (name.StartsWith("TryAcquireLease", System.StringComparison.Ordinal))
+                return LockKind.Try;
+            // The runtime's per-key in-process lock (CG0004's fix where GetOrSet can't be used): blocking.
+            return method.ContainingType?.Name == "KeyLocks" && name is "Lock" or "LockAsync" ? LockKind.Blocking : LockKind.None;
+        }
         if (CacheOperations.Recognize(invocation, api) is { } cacheOperation)
             return cacheOperation.Kind == CacheOperationKind.LockAcquire ? LockKind.Try : LockKind.None;
 

@@ -56,9 +56,10 @@ internal static class ValueFactories
     /// after <paramref name="after"/> (a source position). Parameters the value comes from are added to
     /// <paramref name="parameters"/> (a helper's caller passes the value in).
     /// </summary>
-    public static ValueFactory? Find(IOperation value, IOperation body, int after, List<IParameterSymbol>? parameters = null)
+    /// <param name="notFactories">Invocations that never count as the factory (a re-read of the key under a lock).</param>
+    public static ValueFactory? Find(IOperation value, IOperation body, int after, List<IParameterSymbol>? parameters = null, ISet<IInvocationOperation>? notFactories = null)
     {
-        var tracer = new Tracer(body, after, parameters);
+        var tracer = new Tracer(body, after, parameters, notFactories);
         tracer.Visit(value, 0);
         return tracer.Best;
     }
@@ -72,11 +73,14 @@ internal static class ValueFactories
         private readonly HashSet<ILocalSymbol> _seenLocals = new(SymbolEqualityComparer.Default);
         private Dictionary<ILocalSymbol, List<IOperation>>? _localSources;
 
-        public Tracer(IOperation body, int after, List<IParameterSymbol>? parameters)
+        private readonly ISet<IInvocationOperation>? _notFactories;
+
+        public Tracer(IOperation body, int after, List<IParameterSymbol>? parameters, ISet<IInvocationOperation>? notFactories)
         {
             _body = body;
             _after = after;
             _parameters = parameters;
+            _notFactories = notFactories;
         }
 
         public ValueFactory? Best { get; private set; }
@@ -114,6 +118,8 @@ internal static class ValueFactories
 
                 case IInvocationOperation invocation:
                 {
+                    if (_notFactories is not null && _notFactories.Contains(invocation))
+                        return;
                     var kind = Classify(invocation);
                     if (kind is { } k)
                     {

@@ -154,6 +154,11 @@ internal sealed class FixedTtlRule : Rule
                 {
                     if (write.Value?.Type?.SpecialType == SpecialType.System_Boolean)
                         return false;
+                    // A compare-and-set update of an entry that exists (a transaction guarded by a condition,
+                    // tran.AddCondition(Condition.HashEqual(key, ...))) does not populate it: a KeyExpire after
+                    // it renews that entry's own expiry when it is updated, like a read's sliding renewal.
+                    if (IsConditionalTransactionWrite(write))
+                        continue;
                     populated = true;
                 }
                 foreach (var _ in facts.OnKey(operation.Key, CacheOperationKind.Increment))
@@ -165,6 +170,40 @@ internal sealed class FixedTtlRule : Rule
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The write is queued on a transaction that the same body guards with <c>AddCondition(...)</c>: it is
+    /// applied only if the condition holds at <c>Execute</c>, so it is not provably an unconditional populate
+    /// (RULES.md: a write whose <c>When</c> is not provably <c>Always</c>).
+    /// </summary>
+    private static bool IsConditionalTransactionWrite(CacheOperation write)
+    {
+        var receiver = write.Invocation.Instance is { } instance ? OperationFacts.Unwrap(instance) : null;
+        ISymbol? transaction = receiver switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IFieldReferenceOperation field => field.Field,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            _ => null,
+        };
+        if (transaction is null || receiver!.Type is not { Name: "ITransaction" })
+            return false;
+        foreach (var node in OperationFacts.Root(write.Invocation).Descendants())
+        {
+            if (node is IInvocationOperation { TargetMethod.Name: "AddCondition", Instance: { } conditioned }
+                && OperationFacts.Unwrap(conditioned) switch
+                {
+                    ILocalReferenceOperation l => SymbolEqualityComparer.Default.Equals(l.Local, transaction),
+                    IFieldReferenceOperation f => SymbolEqualityComparer.Default.Equals(f.Field, transaction),
+                    IParameterReferenceOperation p => SymbolEqualityComparer.Default.Equals(p.Parameter, transaction),
+                    _ => false,
+                })
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>The expiry is set inside a get-or-create factory lambda that only computes in memory.</summary>

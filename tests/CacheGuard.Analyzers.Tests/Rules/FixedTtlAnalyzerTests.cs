@@ -384,6 +384,46 @@ public class FixedTtlAnalyzerTests
             }
             """, editorConfig: "dotnet_diagnostic.CG0001.excluded_symbols = App.Sessions.SessionStore | Skip");
 
+    // Issue 18 (CacheManager RedisCacheHandle): a compare-and-set update (a transaction guarded by
+    // AddCondition) does not populate the key, so a KeyExpire after it renews an existing entry's expiry.
+    [Fact]
+    public Task KeyExpire_AfterAConditionalTransactionUpdate_IsNotFlagged() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class C
+            {
+                IDatabase _db = null!;
+                bool Replace(string key, string expected, string value, TimeSpan timeout)
+                {
+                    var transaction = _db.CreateTransaction();
+                    transaction.AddCondition(Condition.HashEqual(key, "value", expected));
+                    _ = transaction.HashSetAsync(key, "value", value);
+                    if (!transaction.Execute())
+                        return false;
+                    _db.KeyExpire(key, TimeSpan.FromMinutes(10));
+                    return true;
+                }
+            }
+            """);
+
+    // The same transaction without a condition populates the key: its KeyExpire is still a fixed TTL.
+    [Fact]
+    public Task KeyExpire_AfterAnUnconditionalTransactionWrite_IsFlagged() =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class C
+            {
+                IDatabase _db = null!;
+                bool Store(string key, string value)
+                {
+                    var transaction = _db.CreateTransaction();
+                    _ = transaction.HashSetAsync(key, "value", value);
+                    if (!transaction.Execute())
+                        return false;
+                    _db.KeyExpire(key, {|CG0001:TimeSpan.FromMinutes(10)|});
+                    return true;
+                }
+            }
+            """);
+
     [Fact]
     public Task AbsoluteDateTimeExpiry_IsNotFlagged() =>
         Verify.VerifyAnalyzerAsync(Usings + """

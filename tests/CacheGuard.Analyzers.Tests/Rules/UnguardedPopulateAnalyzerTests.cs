@@ -5,6 +5,9 @@ namespace CacheGuard.Analyzers.Tests.Rules;
 
 public class UnguardedPopulateAnalyzerTests
 {
+    /// <summary>The GetOrSet rewrite's equivalence key (the per-key lock fix has its own).</summary>
+    private const string GetOrSetFix = "UnguardedPopulateCodeFix";
+
     private const string Usings = """
         using System;
         using System.Text.Json;
@@ -812,7 +815,7 @@ public class UnguardedPopulateAnalyzerTests
             """ + Domain);
 
     [Fact]
-    public Task PopulateInAPrivateHelper_IsFlagged_WithoutAFix() =>
+    public Task PopulateInAPrivateHelper_IsFlagged_WithoutAGetOrSetFix() => // the per-key lock fix: KeyLockFixTests
         Verify.VerifyCodeFixAsync(Usings + """
             class C
             {
@@ -891,7 +894,7 @@ public class UnguardedPopulateAnalyzerTests
                 }
                 private Task StoreAsync(string key, Post? post) => _db.StringSetAsync(key, JsonSerializer.Serialize(post), TimeSpan.FromMinutes(5));
             }
-            """ + Domain);
+            """ + Domain, equivalenceKey: GetOrSetFix);
 
     [Fact]
     public Task InsideALambda_IsFlagged() =>
@@ -935,14 +938,14 @@ public class UnguardedPopulateAnalyzerTests
             }
             """ + Domain);
 
-    // ---- Flagged, but no faithful rewrite: no fix -----------------------------------------------
+    // ---- Flagged, but no faithful GetOrSet rewrite (the per-key lock fix covers these: KeyLockFixTests) ----
 
     [Theory]
     [InlineData("_audit.Record(id);")]                                                          // a side effect per miss
     [InlineData("await _db.StringSetAsync(\"last-miss\", id);")]                               // another cache write
     [InlineData("if (post is { Slug: \"draft\" }) return post;")]                               // a value returned but not cached
     [InlineData("await _db.KeyExpireAsync(key, TimeSpan.FromMinutes(1));")]                    // something else done to the key
-    public Task MissPathsThatCannotBeMapped_GetNoFix(string extra)
+    public Task MissPathsThatCannotBeMapped_GetNoGetOrSetFix(string extra)
     {
         var source = Usings + $$"""
             interface IAudit { void Record(int id); }
@@ -963,7 +966,7 @@ public class UnguardedPopulateAnalyzerTests
                 }
             }
             """ + Domain;
-        return Verify.VerifyCodeFixAsync(source, source);
+        return Verify.VerifyCodeFixAsync(source, source, equivalenceKey: GetOrSetFix);
     }
 
     [Theory]
@@ -971,7 +974,7 @@ public class UnguardedPopulateAnalyzerTests
     [InlineData("JsonSerializer.Deserialize<Post>(v.ToString())", "JsonSerializer.Serialize(post)", "TimeSpan.FromMinutes(1), When.Always, CommandFlags.DemandMaster")] // flags that change where it goes
     [InlineData("JsonSerializer.Deserialize<Post>(v.ToString())", "JsonSerializer.Serialize(post)", "maybeTtl, When.Always")] // a TimeSpan? TTL
     [InlineData("JsonSerializer.Deserialize<Post>(v.ToString())", "JsonSerializer.Serialize(post.Slug)", "TimeSpan.FromMinutes(1)")] // writes something else than it returns
-    public Task EncodingsAndWritesThatCannotBeMapped_GetNoFix(string decode, string encode, string rest)
+    public Task EncodingsAndWritesThatCannotBeMapped_GetNoGetOrSetFix(string decode, string encode, string rest)
     {
         var source = Usings + $$"""
             class C
@@ -989,11 +992,11 @@ public class UnguardedPopulateAnalyzerTests
                 }
             }
             """ + Domain;
-        return Verify.VerifyCodeFixAsync(source, source);
+        return Verify.VerifyCodeFixAsync(source, source, equivalenceKey: GetOrSetFix);
     }
 
     [Fact]
-    public Task OutParameter_GetsNoFix()
+    public Task OutParameter_GetsNoGetOrSetFix()
     {
         var source = Usings + """
             class C
@@ -1011,13 +1014,13 @@ public class UnguardedPopulateAnalyzerTests
                 }
             }
             """ + Domain;
-        return Verify.VerifyCodeFixAsync(source, source);
+        return Verify.VerifyCodeFixAsync(source, source, equivalenceKey: GetOrSetFix);
     }
 
     // A string the code stores as JSON ("\"abc\"") would be stored raw (abc) by the runtime's serializer:
     // other readers of the key would lose the quotes. No fix.
     [Fact]
-    public Task StringStoredAsJson_GetsNoFix()
+    public Task StringStoredAsJson_GetsNoGetOrSetFix()
     {
         var source = Usings + """
             class C
@@ -1034,7 +1037,7 @@ public class UnguardedPopulateAnalyzerTests
                 }
             }
             """ + Domain;
-        return Verify.VerifyCodeFixAsync(source, source);
+        return Verify.VerifyCodeFixAsync(source, source, equivalenceKey: GetOrSetFix);
     }
 
     // ---- Not flagged ----------------------------------------------------------------------------

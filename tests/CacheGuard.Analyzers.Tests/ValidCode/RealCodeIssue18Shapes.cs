@@ -409,3 +409,46 @@ public sealed class TenantCleanupJob(ITenantProjectRepository projects, ProjectF
             await files.DeleteProjectFilesAsync(projectId, ct);
     }
 }
+
+// CacheManager's Redis handle (issue 18, session 4): an update is a compare-and-set on the entry it
+// has just read (a transaction guarded by AddCondition), and a sliding entry's own timeout is renewed
+// after it, as every read renews it. The update does not populate the entry, so the renewal is no fixed
+// TTL (RULES.md, CG0001: KeyExpire counts on a key the method populated; a real sliding expiration is
+// not fixed; a write whose When is not provably Always is not a cache write).
+public sealed class SlidingItem
+{
+    public string Value { get; init; } = "";
+    public bool Sliding { get; init; }
+    public TimeSpan Timeout { get; init; }
+}
+
+public sealed class SlidingHashHandle(IConnectionMultiplexer connection)
+{
+    private IDatabase Database => connection.GetDatabase();
+
+    public SlidingItem? Find(string key)
+    {
+        var fields = Database.HashGet(key, new RedisValue[] { "value", "sliding", "timeout" });
+        if (fields[0].IsNull)
+            return null;
+        var item = new SlidingItem { Value = fields[0]!, Sliding = (bool)fields[1], Timeout = TimeSpan.FromTicks((long)fields[2]) };
+        if (item.Sliding)
+            Database.KeyExpire(key, item.Timeout, CommandFlags.FireAndForget);
+        return item;
+    }
+
+    public bool Replace(string key, string newValue)
+    {
+        var item = Find(key);
+        if (item is null)
+            return false;
+        var transaction = Database.CreateTransaction();
+        transaction.AddCondition(Condition.HashEqual(key, "value", item.Value));
+        _ = transaction.HashSetAsync(key, "value", newValue);
+        if (!transaction.Execute())
+            return false;
+        if (item.Sliding)
+            Database.KeyExpire(key, item.Timeout, CommandFlags.FireAndForget);
+        return true;
+    }
+}

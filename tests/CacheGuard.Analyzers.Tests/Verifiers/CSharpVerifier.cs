@@ -28,9 +28,10 @@ public static class CSharpVerifier<TAnalyzer, TCodeFix>
     }
 
     /// <summary>Verifies the diagnostics, then that the fix (and Fix All) turns <paramref name="source"/> into <paramref name="fixedSource"/>.</summary>
-    public static Task VerifyCodeFixAsync(string source, string fixedSource, LanguageVersion languageVersion = LanguageVersion.Latest, string? editorConfig = null, int? iterations = null)
+    /// <param name="equivalenceKey">Only the code actions with this equivalence key count (source == fixedSource: none of them is offered).</param>
+    public static Task VerifyCodeFixAsync(string source, string fixedSource, LanguageVersion languageVersion = LanguageVersion.Latest, string? editorConfig = null, int? iterations = null, string? equivalenceKey = null)
     {
-        var test = new Test(languageVersion) { TestCode = source, FixedCode = fixedSource };
+        var test = new Test(languageVersion) { TestCode = source, FixedCode = fixedSource, CodeActionEquivalenceKey = equivalenceKey };
         test.AddEditorConfig(editorConfig);
         if (iterations is { } n)
         {

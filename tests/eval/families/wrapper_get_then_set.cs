@@ -1,4 +1,4 @@
-// CG0004 through the project's wrapper (CacheFamily.Wrapper operations in the shared model); no fix.
+// CG0004 through the project's wrapper (CacheFamily.Wrapper operations in the shared model). Fix (session 4): the runtime's per-key lock around the miss path with a re-read; the wrapper calls stay as they are.
 using StackExchange.Redis;
 namespace Eval.Families.Wrapper;
 
