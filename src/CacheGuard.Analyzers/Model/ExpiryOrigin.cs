@@ -308,19 +308,28 @@ internal readonly struct ExpiryOrigin
             // A field initialized from a random source in source code: trust it (no report).
             if (InitializerMentionsRandom(symbol))
                 return Random;
-            if (field.Instance is { } instance && !(instance is IInstanceReferenceOperation))
-            {
-                var mark = Sources.Count;
-                var receiver = Trace(instance, depth + 1);
-                Sources.RemoveRange(mark, Sources.Count - mark);
-                if (receiver.Kind is ExpiryOriginKind.Random or ExpiryOriginKind.Deadline)
-                    return receiver;
-            }
+            if (RandomOrDeadlineReceiver(field.Instance, depth) is { } fromReceiver)
+                return fromReceiver;
             var kind = symbol.IsConst ? ExpirySourceKind.Constant
                 : symbol.IsStatic ? ExpirySourceKind.StaticField
                 : field.Instance is null or IInstanceReferenceOperation ? (IsConfigurationType(symbol.Type) ? ExpirySourceKind.Configuration : ExpirySourceKind.InstanceField)
                 : ExpirySourceKind.Configuration;
             return OtherFixed($"the TTL '{Short(field)}'", kind, field);
+        }
+
+        /// <summary>
+        /// The origin of a member's receiver other than <c>this</c> when it is random or a deadline (the member then is
+        /// too); otherwise null. The receiver is part of the member's name (<c>options.Value.Ttl</c>): the sources it
+        /// recorded are dropped, so the member itself is the source.
+        /// </summary>
+        private ExpiryOrigin? RandomOrDeadlineReceiver(IOperation? instance, int depth)
+        {
+            if (instance is null or IInstanceReferenceOperation)
+                return null;
+            var mark = Sources.Count;
+            var receiver = Trace(instance, depth + 1);
+            Sources.RemoveRange(mark, Sources.Count - mark);
+            return receiver.Kind is ExpiryOriginKind.Random or ExpiryOriginKind.Deadline ? receiver : null;
         }
 
         private ExpiryOrigin TraceProperty(IPropertyReferenceOperation property, int depth)
@@ -339,15 +348,8 @@ internal readonly struct ExpiryOrigin
             if (BodyMentionsClock(symbol))
                 return Deadline;
 
-            if (property.Instance is { } instance && !(instance is IInstanceReferenceOperation))
-            {
-                var mark = Sources.Count;
-                var receiver = Trace(instance, depth + 1);
-                // The receiver is part of this member's name (options.Value.Ttl): the member is the source.
-                Sources.RemoveRange(mark, Sources.Count - mark);
-                if (receiver.Kind is ExpiryOriginKind.Random or ExpiryOriginKind.Deadline)
-                    return receiver;
-            }
+            if (RandomOrDeadlineReceiver(property.Instance, depth) is { } fromReceiver)
+                return fromReceiver;
             // A member of a parameter (item.ExpirationTimeout, item.AbsoluteExpiration.Value): passed in by the caller.
             if (ParameterBehind(property.Instance) is { } ownerParameter)
             {
