@@ -3,6 +3,9 @@
 //   dotnet run -c Release --project bench/CacheGuard.Benchmarks.RealCode -- \
 //     --analyzers CacheGuard.Analyzers.dll --with Meziantou.Analyzer.dll --refs DIR,DIR [--rounds 4] [--alone] [--top 8]
 //     [--baseline OLD/CacheGuard.Analyzers.dll] SRCDIR...
+//   ... --cg-only [--rounds N] SRCDIR...   CacheGuard alone (no --with needed): the cold run and N warm runs
+//     per code base, each analyzer's time and the floor (an empty operation-block analyzer): for profiling
+//     (e.g. under dotnet-trace), not a ratio.
 //
 // Each SRCDIR becomes the compilation cgeval's `tree` mode builds (every *.cs but bin/obj, the SDK's
 // implicit usings, the same options; --refs as cgeval.sh passes them plus cgeval's tool folder for the
@@ -28,18 +31,47 @@ var dirs = new List<string>();
 var flags = new HashSet<string>();
 for (var i = 0; i < args.Length; i++)
 {
-    if (args[i] is "--alone" or "--diags") flags.Add(args[i]);
+    if (args[i] is "--alone" or "--diags" or "--cg-only") flags.Add(args[i]);
     else if (args[i].StartsWith("--") && i + 1 < args.Length) opts[args[i][2..]] = args[++i];
     else dirs.Add(args[i]);
 }
-if (dirs.Count == 0 || !opts.ContainsKey("analyzers") || !opts.ContainsKey("with"))
+var cgOnly = flags.Contains("--cg-only");
+if (dirs.Count == 0 || !opts.ContainsKey("analyzers") || (!opts.ContainsKey("with") && !cgOnly))
 {
-    Console.Error.WriteLine("usage: --analyzers A.dll --with OTHER.dll --refs DIR,DIR [--rounds N] [--alone] [--top N] SRCDIR...");
+    Console.Error.WriteLine("usage: --analyzers A.dll (--with OTHER.dll | --cg-only) --refs DIR,DIR [--rounds N] [--alone] [--top N] SRCDIR...");
     return 2;
 }
 var rounds = int.Parse(opts.GetValueOrDefault("rounds", "4"));
 var top = int.Parse(opts.GetValueOrDefault("top", "6"));
 var cg = Load(opts["analyzers"].Split(','));
+if (cgOnly)
+{
+    var onlyRefs = References(opts.GetValueOrDefault("refs", "").Split(',', StringSplitOptions.RemoveEmptyEntries));
+    Console.WriteLine($"CacheGuard alone: {cg.Length} analyzers; Roslyn {typeof(Compilation).Assembly.GetName().Version}; load {File.ReadAllText("/proc/loadavg").Trim()}");
+    double coldSum = 0, warmSum = 0;
+    foreach (var dir in dirs)
+    {
+        var comp = Compile(dir, onlyRefs);
+        comp.GetDiagnostics();
+        var cold = await Run(comp, cg);
+        var warm = new List<RunResult>();
+        var floor = new List<RunResult>();
+        for (var r = 0; r < rounds; r++)
+        {
+            floor.Add(await Run(comp, ImmutableArray.Create<DiagnosticAnalyzer>(new EmptyOperationBlockAnalyzer())));
+            warm.Add(await Run(comp, cg));
+        }
+        var med = rounds > 0 ? Median(warm.Select(x => x.Total)) : double.NaN;
+        coldSum += cold.Total; warmSum += med;
+        Console.WriteLine($"{dir}: cold {cold.Total:0} ms, warm median {med:0} ms (runs {string.Join(" ", warm.Select(x => x.Total.ToString("0")))}), "
+            + $"floor {(rounds > 0 ? Median(floor.Select(x => x.Total)) : double.NaN):0.0} ms, alloc {(rounds > 0 ? Median(warm.Select(x => x.AllocMb)) - Median(floor.Select(x => x.AllocMb)) : double.NaN):0.0} MB beyond the floor, diagnostics {cold.CgDiagnostics.Length}");
+        Console.WriteLine("   cold per analyzer: " + string.Join(", ", cold.PerAnalyzer.OrderByDescending(p => p.Value).Select(p => $"{p.Key.GetType().Name} {p.Value:0.0}")));
+        if (flags.Contains("--diags"))
+            foreach (var d in cold.CgDiagnostics) Console.WriteLine("   " + d);
+    }
+    Console.WriteLine($"sum: cold {coldSum:0} ms, warm {warmSum:0} ms");
+    return 0;
+}
 var mez = Load(opts["with"].Split(','));
 // --baseline OLD.dll: another build of CacheGuard's analyzers (its own load context), run in the same warm
 // rounds, interleaved with this one: a before/after ratio that a busy machine disturbs equally.
