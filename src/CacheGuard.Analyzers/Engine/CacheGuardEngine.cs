@@ -601,6 +601,20 @@ internal sealed class CacheGuardEngine
         });
     }
 
+    /// <summary>
+    /// Before binding a callee (<see cref="BodyOf"/>): may the body of <paramref name="method"/> hold a
+    /// recognized cache operation? False when the text of its one declaration holds no candidate word
+    /// (the per-tree scan of <see cref="CandidateWords"/>, which every call to a cache API member or a
+    /// cache wrapper names), so its <see cref="FactsFor"/> would hold no cache operation. True when unsure.
+    /// </summary>
+    public bool MayHoldCacheOperation(IMethodSymbol method)
+    {
+        var references = method.OriginalDefinition.DeclaringSyntaxReferences;
+        if (references.Length != 1 || !Compilation.ContainsSyntaxTree(references[0].SyntaxTree))
+            return true;
+        return WordsOf(references[0].SyntaxTree).AnyIn(references[0].Span);
+    }
+
     /// <summary>True the first time a location is reported by a rule that must report it once (a populate shared by several reads).</summary>
     public bool ReportOnce(Location location) => _reportedOnce.TryAdd(location, 0);
 

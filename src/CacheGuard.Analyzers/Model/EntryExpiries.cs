@@ -200,6 +200,7 @@ internal static class EntryExpiries
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
                 if (candidate is not IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.PropertyGet } method
+                    || !context.Engine.MayHoldCacheOperation(method)
                     || !MentionsName(method, member.Name)
                     || context.Engine.BodyOf(method, context.CancellationToken) is not { } body)
                 {

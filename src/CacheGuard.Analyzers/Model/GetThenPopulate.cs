@@ -77,6 +77,20 @@ internal sealed class GetThenPopulateFinder
         return found;
     }
 
+    /// <summary>
+    /// The checks of <see cref="HelperFor"/> that need no binding: a local function, or an ordinary method of
+    /// the same type whose declaration's text may hold a cache operation (before the miss-path test of every call).
+    /// </summary>
+    private bool MayBeHelper(IMethodSymbol target, MethodCacheFacts caller)
+    {
+        target = target.OriginalDefinition;
+        if (target.MethodKind == MethodKind.LocalFunction)
+            return true;
+        return target.MethodKind == MethodKind.Ordinary
+            && SymbolEqualityComparer.Default.Equals(target.ContainingType?.OriginalDefinition, caller.Owner.ContainingType?.OriginalDefinition)
+            && _engine.MayHoldCacheOperation(target);
+    }
+
     /// <summary>A local function of this body, or a method of the same type with a body that touches the cache.</summary>
     private Helper? HelperFor(IMethodSymbol target, MethodCacheFacts caller)
     {
@@ -97,6 +111,7 @@ internal sealed class GetThenPopulateFinder
         }
         if (target.MethodKind != MethodKind.Ordinary
             || !SymbolEqualityComparer.Default.Equals(target.ContainingType?.OriginalDefinition, caller.Owner.ContainingType?.OriginalDefinition)
+            || !_engine.MayHoldCacheOperation(target)
             || _engine.BodyOf(target, default) is not { } helperRoot)
         {
             return null;
@@ -125,7 +140,7 @@ internal sealed class GetThenPopulateFinder
 
     private GetThenPopulate? Match(CacheOperation read, MethodCacheFacts facts)
     {
-        var result = ReadResult.Of(read.Invocation);
+        var result = ReadResult.Of(read.Invocation, facts);
         var body = result.Body;
         var readEnd = read.Syntax.Span.End;
 
@@ -166,16 +181,17 @@ internal sealed class GetThenPopulateFinder
             return new GetThenPopulate(read, Order(populates, factory), factory, null, guarded);
         }
 
-        // The populate moved into a helper of this type, called from the miss branch.
-        foreach (var operation in body.Descendants())
+        // The populate moved into a helper of this type, called from the miss branch. The body's own calls
+        // (those whose function is the read's) in walk order: the facts' invocations, walked once.
+        foreach (var call in facts.Invocations)
         {
-            if (operation is not IInvocationOperation call || call.Syntax.SpanStart < readEnd
+            if (call.Syntax.SpanStart < readEnd
                 || FunctionBodies.Of(call) != body
                 || SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, facts.Owner.OriginalDefinition))
             {
                 continue;
             }
-            if (!result.IsOnMissPath(call) || HelperFor(call.TargetMethod, facts) is not { } helper)
+            if (!MayBeHelper(call.TargetMethod, facts) || !result.IsOnMissPath(call) || HelperFor(call.TargetMethod, facts) is not { } helper)
                 continue;
 
             var helperPopulates = ImmutableArray.CreateBuilder<CacheOperation>();

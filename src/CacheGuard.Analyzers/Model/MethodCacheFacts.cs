@@ -12,11 +12,13 @@ namespace CacheGuard.Analyzers.Model;
 /// </summary>
 internal sealed class MethodCacheFacts
 {
-    private MethodCacheFacts(ISymbol owner, ImmutableArray<CacheOperation> cacheOperations, ImmutableArray<DatabaseWrite> databaseWrites)
+    private MethodCacheFacts(ISymbol owner, ImmutableArray<CacheOperation> cacheOperations, ImmutableArray<DatabaseWrite> databaseWrites, ImmutableArray<IInvocationOperation> invocations, ImmutableArray<IVariableDeclaratorOperation> declarators)
     {
+        Declarators = declarators;
         Owner = owner;
         CacheOperations = cacheOperations;
         DatabaseWrites = databaseWrites;
+        Invocations = invocations;
     }
 
     /// <summary>The member whose body this is.</summary>
@@ -28,16 +30,29 @@ internal sealed class MethodCacheFacts
     /// <summary>Every recognized database write, in source order.</summary>
     public ImmutableArray<DatabaseWrite> DatabaseWrites { get; }
 
+    /// <summary>Every invocation of the body, in the order of <c>DescendantsAndSelf</c> (the walk is done once, here).</summary>
+    public ImmutableArray<IInvocationOperation> Invocations { get; }
+
+    /// <summary>Every variable declarator of the body with an initializer, in the order of <c>DescendantsAndSelf</c>.</summary>
+    public ImmutableArray<IVariableDeclaratorOperation> Declarators { get; }
+
     public static MethodCacheFacts Build(ISymbol owner, ImmutableArray<IOperation> blocks, CacheApi api, ImmutableArray<string> writeVerbs)
     {
         var cache = ImmutableArray.CreateBuilder<CacheOperation>();
         var writes = ImmutableArray.CreateBuilder<DatabaseWrite>();
+        var invocations = ImmutableArray.CreateBuilder<IInvocationOperation>();
+        var declarators = ImmutableArray.CreateBuilder<IVariableDeclaratorOperation>();
         foreach (var block in blocks)
         {
             foreach (var operation in block.DescendantsAndSelf())
             {
                 if (operation is not IInvocationOperation invocation)
+                {
+                    if (operation is IVariableDeclaratorOperation { Initializer: not null } declarator)
+                        declarators.Add(declarator);
                     continue;
+                }
+                invocations.Add(invocation);
                 if (Model.CacheOperations.Recognize(invocation, api) is { } cacheOperation)
                     cache.Add(cacheOperation);
                 else if (Model.DatabaseWrites.Recognize(invocation, api, writeVerbs) is { } write && !InCacheCallback(invocation))
@@ -46,7 +61,7 @@ internal sealed class MethodCacheFacts
         }
         cache.Sort(BySpan);
         writes.Sort((a, b) => a.Invocation.Syntax.SpanStart.CompareTo(b.Invocation.Syntax.SpanStart));
-        return new MethodCacheFacts(owner, cache.ToImmutable(), writes.ToImmutable());
+        return new MethodCacheFacts(owner, cache.ToImmutable(), writes.ToImmutable(), invocations.ToImmutable(), declarators.ToImmutable());
     }
 
     /// <summary>

@@ -38,10 +38,16 @@ internal sealed class ReadResult
     /// <summary>The function body (method, lambda or local function) the read belongs to.</summary>
     public IOperation Body { get; }
 
-    public static ReadResult Of(IInvocationOperation read)
+    public static ReadResult Of(IInvocationOperation read) => Of(read, null);
+
+    /// <summary>
+    /// <paramref name="facts"/>: the facts of the body the read is in, whose <see cref="MethodCacheFacts.Declarators"/>
+    /// stand for a walk of the body (null: walk it).
+    /// </summary>
+    public static ReadResult Of(IInvocationOperation read, MethodCacheFacts? facts)
     {
         var result = new ReadResult(read, FunctionBodies.Of(read));
-        result.CollectHolders();
+        result.CollectHolders(facts);
         return result;
     }
 
@@ -326,7 +332,7 @@ internal sealed class ReadResult
         return -1;
     }
 
-    private void CollectHolders()
+    private void CollectHolders(MethodCacheFacts? facts)
     {
         // The local the read is stored in: var v = await db.StringGetAsync(k); string? s = db.StringGet(k); v = ...
         IOperation node = Read;
@@ -364,12 +370,28 @@ internal sealed class ReadResult
         // Two passes reach a conversion of a conversion.
         // The second pass reads only the declarators the first one saw (one walk of the body).
         var later = new List<(IVariableDeclaratorOperation Declarator, IOperation Value)>();
-        foreach (var operation in Body.Descendants())
+        if (facts is not null)
         {
-            if (operation is IVariableDeclaratorOperation { Initializer.Value: { } value } d
-                && operation.Syntax.SpanStart > Read.Syntax.SpanStart)
+            // The body's declarators, walked once with its facts (the read's function body: all of them, or those inside it).
+            var whole = Body.Parent is null;
+            foreach (var d in facts.Declarators)
             {
-                later.Add((d, value));
+                if (d.Initializer!.Value is { } value && d.Syntax.SpanStart > Read.Syntax.SpanStart
+                    && (whole || OperationFacts.IsInside(d, Body)) && d != Body)
+                {
+                    later.Add((d, value));
+                }
+            }
+        }
+        else
+        {
+            foreach (var operation in Body.Descendants())
+            {
+                if (operation is IVariableDeclaratorOperation { Initializer.Value: { } value } d
+                    && operation.Syntax.SpanStart > Read.Syntax.SpanStart)
+                {
+                    later.Add((d, value));
+                }
             }
         }
         for (var pass = 0; pass < 2; pass++)
