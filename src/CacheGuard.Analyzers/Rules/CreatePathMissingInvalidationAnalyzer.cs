@@ -94,7 +94,9 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
     {
         private readonly CacheGuardEngine _engine;
         private readonly CacheApi _api;
-        private readonly ConcurrentBag<MethodRecord> _records = new();
+        // The bodies seen, in the order analyzed; their records are built at the end of the compilation and
+        // only when some body writes a negative entry (otherwise nothing can be reported: RULES.md, CG0003).
+        private readonly ConcurrentBag<Pending> _pending = new();
         private readonly ConcurrentDictionary<IMethodSymbol, MethodRecord?> _callees = new(SymbolEqualityComparer.Default);
 
         public CompilationState(CacheGuardEngine engine)
@@ -103,12 +105,67 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
             _api = engine.Api;
         }
 
+        /// <summary>A body to build a record of at the end, if any body writes a negative entry.</summary>
+        private sealed class Pending
+        {
+            public Pending(IMethodSymbol method, MethodContext context)
+            {
+                Method = method;
+                Context = context;
+            }
+
+            public IMethodSymbol Method { get; }
+            public MethodContext Context { get; }
+        }
+
         public void Collect(MethodContext context)
         {
             if (context.OwningSymbol is not IMethodSymbol method)
                 return;
-            if (Build(method, context.Root, context.Facts, context.Settings(RuleIds.CreatePathMissingInvalidation), withCreatePath: true) is { } record)
-                _records.Add(record);
+            _pending.Add(new Pending(method, context));
+        }
+
+        /// <summary>
+        /// The records of the bodies seen, or none when no body writes a negative entry (a record's negatives
+        /// are what <see cref="Report"/> correlates first: without one it reports nothing).
+        /// </summary>
+        private MethodRecord[] Records()
+        {
+            var pending = _pending.ToArray();
+            var anyNegative = false;
+            foreach (var body in pending)
+            {
+                if (HasNegative(body.Method, body.Context.Facts))
+                {
+                    anyNegative = true;
+                    break;
+                }
+            }
+            if (!anyNegative)
+                return Array.Empty<MethodRecord>();
+            var records = new List<MethodRecord>(pending.Length);
+            foreach (var body in pending)
+            {
+                if (Build(body.Method, body.Context.Root, body.Context.Facts, body.Context.Settings(RuleIds.CreatePathMissingInvalidation), withCreatePath: true) is { } record)
+                    records.Add(record);
+            }
+            return records.ToArray();
+        }
+
+        /// <summary>Does the body write a negative entry <see cref="Build"/> would record (a key of known shape)?</summary>
+        private bool HasNegative(IMethodSymbol method, MethodCacheFacts facts)
+        {
+            foreach (var operation in facts.CacheOperations)
+            {
+                if (operation.Kind == CacheOperationKind.Write && NegativeCacheWrites.Recognize(operation, method, _api) is { Key: not null })
+                    return true;
+            }
+            foreach (var invocation in facts.Invocations)
+            {
+                if (NegativeCacheWrites.RecognizeRuntime(invocation, _api) is { Key: not null })
+                    return true;
+            }
+            return false;
         }
 
         /// <summary>
@@ -164,22 +221,18 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
                     record.Clears.Add(overwrite);
             }
 
-            foreach (var block in blocks)
+            // The body's invocations in walk order (the facts walked it once; the root is no invocation).
+            foreach (var invocation in facts.Invocations)
             {
-                foreach (var operation in block.Descendants())
-                {
-                    if (operation is not IInvocationOperation invocation)
-                        continue;
-                    var target = invocation.TargetMethod;
-                    if (NegativeCacheWrites.RecognizeRuntime(invocation, _api) is { Key: not null } runtimeNegative)
-                        record.Negatives.Add(runtimeNegative);
-                    else if (IsOtherInvalidation(invocation, out var key))
-                        record.Clears.Add(key);
-                    else if (IsPublish(invocation))
-                        record.Publishes = true;
-                    if (target.DeclaringSyntaxReferences.Length > 0 && target.MethodKind is MethodKind.Ordinary)
-                        record.Calls.Add(target.OriginalDefinition);
-                }
+                var target = invocation.TargetMethod;
+                if (NegativeCacheWrites.RecognizeRuntime(invocation, _api) is { Key: not null } runtimeNegative)
+                    record.Negatives.Add(runtimeNegative);
+                else if (IsOtherInvalidation(invocation, out var key))
+                    record.Clears.Add(key);
+                else if (IsPublish(invocation))
+                    record.Publishes = true;
+                if (target.DeclaringSyntaxReferences.Length > 0 && target.MethodKind is MethodKind.Ordinary)
+                    record.Calls.Add(target.OriginalDefinition);
             }
 
             if (!record.Excluded && withCreatePath)
@@ -238,7 +291,7 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
 
         public void Report(CompilationAnalysisContext context)
         {
-            var records = _records.ToArray();
+            var records = Records();
             var negatives = new List<(NegativeCacheWrite Write, IMethodSymbol Owner)>();
             // In source order, so messages and fixes don't depend on the order methods were analyzed in.
             var allNegatives = records
