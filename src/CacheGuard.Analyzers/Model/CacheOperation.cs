@@ -131,5 +131,19 @@ internal sealed class CacheOperation
          && !OperationFacts.IsNullOrDefault(e.Value))
         || ExpiryElsewhere;
 
+    /// <summary>
+    /// <see cref="KeyPurpose.Of"/> of this operation, once computed (0: not yet; else the kind + 1). An int,
+    /// so that a write racing another analyzer's is never torn; both write the same value.
+    /// </summary>
+    internal int PurposeMemo;
+
+    /// <summary>
+    /// <see cref="NegativeCacheWrites.Recognize"/> of this operation once computed (CG0003 and CG0005 both ask):
+    /// the <see cref="NegativeCacheWrite"/>, <see cref="NotNegative"/>, or null when not yet asked.
+    /// </summary>
+    internal object? NegativeMemo;
+
+    internal static readonly object NotNegative = new();
+
     public override string ToString() => $"{Kind} {Key?.Syntax}";
 }

@@ -38,6 +38,18 @@ internal static class KeyPurpose
     /// </summary>
     public static KeyPurposeKind Of(CacheOperation write, MethodCacheFacts facts, CacheApi api)
     {
+        // Asked by CG0001, CG0002 and the entry-expiry model for the same writes: computed once per operation
+        // (an operation belongs to one body's facts, so the answer depends on the operation alone).
+        var known = write.PurposeMemo;
+        if (known != 0)
+            return (KeyPurposeKind)(known - 1);
+        var kind = Compute(write, facts, api);
+        write.PurposeMemo = (int)kind + 1;
+        return kind;
+    }
+
+    private static KeyPurposeKind Compute(CacheOperation write, MethodCacheFacts facts, CacheApi api)
+    {
         if (write.Kind == CacheOperationKind.LockAcquire || write.OnlyIfNotExists || !WhenIsAlways(write.Invocation, api))
             return KeyPurposeKind.LockLease;
         // A lock class's own write of the key it was handed (RedisLockProvider.SetAsync(key, token, ttl):

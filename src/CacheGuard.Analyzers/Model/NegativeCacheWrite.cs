@@ -73,6 +73,17 @@ internal static class NegativeCacheWrites
 {
     public static NegativeCacheWrite? Recognize(CacheOperation write, ISymbol owner, CacheApi api)
     {
+        // Once per operation: its owner is always the member of the body whose facts hold it.
+        var known = write.NegativeMemo;
+        if (known is not null)
+            return known as NegativeCacheWrite;
+        var negative = Compute(write, owner, api);
+        write.NegativeMemo = (object?)negative ?? CacheOperation.NotNegative;
+        return negative;
+    }
+
+    private static NegativeCacheWrite? Compute(CacheOperation write, ISymbol owner, CacheApi api)
+    {
         if (write.Kind != CacheOperationKind.Write || write.Key is null || write.Value is null)
             return null;
         // A cooldown, lock, rate-limit or replay key written empty is a marker, not a cached "not found" (RULES.md).
