@@ -76,7 +76,7 @@ internal static class DatabaseWrites
             case "ExecuteUpdateAsync":
             case "ExecuteDelete":
             case "ExecuteDeleteAsync":
-                if (method.ContainingNamespace?.ToDisplayString() == "Microsoft.EntityFrameworkCore")
+                if (OperationFacts.IsNamespace(method.ContainingNamespace, "Microsoft.EntityFrameworkCore"))
                     return new DatabaseWrite(invocation, DatabaseWriteKind.EntityFramework, name);
                 break;
             case "Execute":
@@ -148,7 +148,8 @@ internal static class DatabaseWrites
             return false;
         if (found is "Create" && BuildsInMemory(method))
             return false;
-        var ns = receiver.ContainingNamespace?.ToDisplayString() ?? "";
+        // The display string's prefix, from its first segment (no string built per call).
+        var ns = OperationFacts.OutermostNamespace(receiver.ContainingNamespace);
         if (ns.StartsWith("System", System.StringComparison.Ordinal)
             || ns.StartsWith("Microsoft", System.StringComparison.Ordinal)
             || ns.StartsWith("StackExchange", System.StringComparison.Ordinal))

@@ -107,6 +107,39 @@ internal static class OperationFacts
     }
 
     /// <summary>The root of the body the operation belongs to (method body, lambda body or field initializer).</summary>
+    /// <summary>
+    /// The name of the outermost namespace <paramref name="ns"/> is in (<c>System</c> for <c>System.Collections</c>),
+    /// "" for the global namespace or none: what <c>ns.ToDisplayString()</c> starts with up to its first dot,
+    /// without building the string (a test of its prefix against one word gives the same answer).
+    /// </summary>
+    public static string OutermostNamespace(INamespaceSymbol? ns)
+    {
+        if (ns is null || ns.IsGlobalNamespace)
+            return "";
+        while (ns.ContainingNamespace is { IsGlobalNamespace: false } outer)
+            ns = outer;
+        return ns.Name;
+    }
+
+    /// <summary><c>ns?.ToDisplayString() == dotted</c> without building the string.</summary>
+    public static bool IsNamespace(INamespaceSymbol? ns, string dotted)
+    {
+        var end = dotted.Length;
+        for (var current = ns; current is { IsGlobalNamespace: false }; current = current.ContainingNamespace)
+        {
+            var name = current.Name;
+            var start = end - name.Length;
+            if (start < 0 || string.CompareOrdinal(dotted, start, name, 0, name.Length) != 0)
+                return false;
+            if (current.ContainingNamespace is null or { IsGlobalNamespace: true })
+                return start == 0;
+            if (start == 0 || dotted[start - 1] != '.')
+                return false;
+            end = start - 1;
+        }
+        return false;
+    }
+
     public static IOperation Root(IOperation operation)
     {
         var current = operation;

@@ -65,14 +65,18 @@ internal static class RepositoryShapes
     /// <summary>A source-declared type named like a repository, and not a cache.</summary>
     public static bool IsRepositoryType(INamedTypeSymbol type)
     {
-        if (!IsInSource(type) || type.Name.IndexOf("Cache", System.StringComparison.OrdinalIgnoreCase) >= 0)
-            return false;
+        // The name's suffix first (most receivers are no repository), then the rest.
+        var name = type.Name;
+        var suffixed = false;
         foreach (var suffix in RepositorySuffixes)
         {
-            if (type.Name.EndsWith(suffix, System.StringComparison.Ordinal))
-                return true;
+            if (name.EndsWith(suffix, System.StringComparison.Ordinal))
+            {
+                suffixed = true;
+                break;
+            }
         }
-        return false;
+        return suffixed && name.IndexOf("Cache", System.StringComparison.OrdinalIgnoreCase) < 0 && IsInSource(type);
     }
 
     private static bool ReturnsNothing(IMethodSymbol method)
@@ -80,7 +84,7 @@ internal static class RepositoryShapes
         if (method.ReturnsVoid)
             return true;
         return method.ReturnType is INamedTypeSymbol { IsGenericType: false, Name: "Task" or "ValueTask" } returned
-            && returned.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+            && OperationFacts.IsNamespace(returned.ContainingNamespace, "System.Threading.Tasks");
     }
 
     private static bool IsEntityType(ITypeSymbol? type)
