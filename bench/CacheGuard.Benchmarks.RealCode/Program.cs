@@ -5,7 +5,8 @@
 //     [--baseline OLD/CacheGuard.Analyzers.dll] SRCDIR...
 //   ... --cg-only [--rounds N] SRCDIR...   CacheGuard alone (no --with needed): the cold run and N warm runs
 //     per code base, each analyzer's time and the floor (an empty operation-block analyzer): for profiling
-//     (e.g. under dotnet-trace), not a ratio.
+//     (e.g. under dotnet-trace), not a ratio. With --diags --rounds 0 --no-prebind: every code base's CacheGuard
+//     diagnostics from one process (no cgeval rebuild per code base), to diff two builds over a corpus.
 //
 // Each SRCDIR becomes the compilation cgeval's `tree` mode builds (every *.cs but bin/obj, the SDK's
 // implicit usings, the same options; --refs as cgeval.sh passes them plus cgeval's tool folder for the
@@ -31,7 +32,7 @@ var dirs = new List<string>();
 var flags = new HashSet<string>();
 for (var i = 0; i < args.Length; i++)
 {
-    if (args[i] is "--alone" or "--diags" or "--cg-only") flags.Add(args[i]);
+    if (args[i] is "--alone" or "--diags" or "--cg-only" or "--no-prebind") flags.Add(args[i]);
     else if (args[i].StartsWith("--") && i + 1 < args.Length) opts[args[i][2..]] = args[++i];
     else dirs.Add(args[i]);
 }
@@ -52,7 +53,8 @@ if (cgOnly)
     foreach (var dir in dirs)
     {
         var comp = Compile(dir, onlyRefs);
-        comp.GetDiagnostics();
+        if (!flags.Contains("--no-prebind"))
+            comp.GetDiagnostics();
         var cold = await Run(comp, cg);
         var warm = new List<RunResult>();
         var floor = new List<RunResult>();

@@ -136,6 +136,7 @@ internal sealed class WrapperCatalog
                     continue;
 
                 var classified = new Dictionary<IMethodSymbol, WrapperMethod>(SymbolEqualityComparer.Default);
+                string? signature = null;
                 foreach (var member in type.GetMembers())
                 {
                     // Instance methods of a class holding a cache, and extension methods over a cache type
@@ -145,7 +146,7 @@ internal sealed class WrapperCatalog
                     var isWrapperMethod = method.IsStatic
                         ? method.IsExtensionMethod && method.Parameters.Length > 0 && IsCacheType(method.Parameters[0].Type, api)
                         : receivers.Count > 0;
-                    if (isWrapperMethod && ClassifyOnce(method, receivers, kinds) is { } wrapper)
+                    if (isWrapperMethod && ClassifyOnce(method, receivers, kinds, ref signature) is { } wrapper)
                     {
                         classified[method] = wrapper;
                         methods[method] = wrapper;
@@ -189,11 +190,12 @@ internal sealed class WrapperCatalog
             methods.Remove(method);
         return new WrapperCatalog(methods, implementations, methodDeclarations);
 
-        WrapperMethod? ClassifyOnce(IMethodSymbol method, Dictionary<string, ITypeSymbol?> receivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> kinds)
+        WrapperMethod? ClassifyOnce(IMethodSymbol method, Dictionary<string, ITypeSymbol?> receivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> kinds, ref string? signature)
         {
             if (HoldsWrapper(receivers))
                 return Classify(method, receivers, kinds, api);
-            var signature = string.Join(",", receivers.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
+            // The type's receiver names, the same for each of its methods: joined once per type and layer.
+            signature ??= string.Join(",", receivers.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
             if (settled.TryGetValue(method, out var known) && known.Receivers == signature)
                 return known.Wrapper;
             var found = Classify(method, receivers, kinds, api);
@@ -363,13 +365,29 @@ internal sealed class WrapperCatalog
 
     private static WrapperMethod? Classify(IMethodSymbol method, Dictionary<string, ITypeSymbol?> typeReceivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> wrapperKinds, CacheApi api)
     {
-        var keyOrdinal = KeyParameter(method, api);
-        if (keyOrdinal < 0 || method.DeclaringSyntaxReferences.Length != 1)
+        if (method.DeclaringSyntaxReferences.Length != 1)
             return null;
         if (method.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax declaration)
             return null;
         SyntaxNode? body = (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody;
         if (body is null)
+            return null;
+        // One walk of the body for both lists (each in source order, as two walks would give them).
+        var declarators = new List<VariableDeclaratorSyntax>();
+        var invocations = new List<InvocationExpressionSyntax>();
+        foreach (var node in body.DescendantNodes())
+        {
+            if (node is VariableDeclaratorSyntax declarator)
+                declarators.Add(declarator);
+            else if (node is InvocationExpressionSyntax call)
+                invocations.Add(call);
+        }
+        // Most methods of a type holding a cache make no call a wrapper is made of: told from the syntax
+        // alone, before the method's parameters are bound (the answer would be null anyway).
+        if (!AnyWrapperCall(invocations, typeReceivers))
+            return null;
+        var keyOrdinal = KeyParameter(method, api);
+        if (keyOrdinal < 0)
             return null;
 
         var receivers = new HashSet<string>(System.StringComparer.Ordinal);
@@ -385,16 +403,6 @@ internal sealed class WrapperCatalog
         {
             if (IsCacheType(parameter.Type, api))
                 receivers.Add(parameter.Name);
-        }
-        // One walk of the body for both lists (each in source order, as two walks would give them).
-        var declarators = new List<VariableDeclaratorSyntax>();
-        var invocations = new List<InvocationExpressionSyntax>();
-        foreach (var node in body.DescendantNodes())
-        {
-            if (node is VariableDeclaratorSyntax declarator)
-                declarators.Add(declarator);
-            else if (node is InvocationExpressionSyntax call)
-                invocations.Add(call);
         }
         // Locals taken from the cache members: var db = _redis.GetDatabase();
         foreach (var local in declarators)
@@ -426,23 +434,18 @@ internal sealed class WrapperCatalog
             }
             if (!Mentions(access.Expression, receivers))
                 continue;
-            switch (access.Name.Identifier.ValueText)
+            switch (KindOfCall(access.Name.Identifier.ValueText))
             {
-                case "StringGet": case "StringGetAsync": case "StringGetWithExpiry": case "StringGetWithExpiryAsync":
-                case "HashGet": case "HashGetAsync": case "HashGetAll": case "HashGetAllAsync":
-                case "GetString": case "GetStringAsync": case "Get": case "GetAsync":
-                case "TryGetValue": case "TryGet": case "TryGetAsync":
+                case CallKind.Read:
                     reads = true;
                     break;
-                case "StringSet": case "StringSetAsync": case "HashSet": case "HashSetAsync":
-                case "SetString": case "SetStringAsync": case "Set": case "SetAsync": case "CreateEntry":
+                case CallKind.Write:
                     writes = true;
                     break;
-                case "KeyDelete": case "KeyDeleteAsync": case "Remove": case "RemoveAsync":
+                case CallKind.Delete:
                     deletes = true;
                     break;
-                case "GetOrCreate": case "GetOrCreateAsync": case "StringGetDelete": case "StringGetDeleteAsync":
-                case "StringSetAndGet": case "StringSetAndGetAsync":
+                case CallKind.Other:
                     other = true;
                     break;
             }
@@ -456,6 +459,49 @@ internal sealed class WrapperCatalog
         if (deletes && !reads && !writes)
             return new WrapperMethod(CacheOperationKind.Delete, keyOrdinal);
         return null;
+    }
+
+    private enum CallKind
+    {
+        None,
+        Read,
+        Write,
+        Delete,
+        Other,
+    }
+
+    /// <summary>What a call of this name on a cache API does, for <see cref="Classify"/>.</summary>
+    private static CallKind KindOfCall(string name) => name switch
+    {
+        "StringGet" or "StringGetAsync" or "StringGetWithExpiry" or "StringGetWithExpiryAsync"
+            or "HashGet" or "HashGetAsync" or "HashGetAll" or "HashGetAllAsync"
+            or "GetString" or "GetStringAsync" or "Get" or "GetAsync"
+            or "TryGetValue" or "TryGet" or "TryGetAsync" => CallKind.Read,
+        "StringSet" or "StringSetAsync" or "HashSet" or "HashSetAsync"
+            or "SetString" or "SetStringAsync" or "Set" or "SetAsync" or "CreateEntry" => CallKind.Write,
+        "KeyDelete" or "KeyDeleteAsync" or "Remove" or "RemoveAsync" => CallKind.Delete,
+        "GetOrCreate" or "GetOrCreateAsync" or "StringGetDelete" or "StringGetDeleteAsync"
+            or "StringSetAndGet" or "StringSetAndGetAsync" => CallKind.Other,
+        _ => CallKind.None,
+    };
+
+    /// <summary>
+    /// Could <see cref="Classify"/> find a read, write or delete among these calls? A member call named like a
+    /// cache read, write or delete, or any member call on a wrapper the type holds. False means it finds none.
+    /// </summary>
+    private static bool AnyWrapperCall(List<InvocationExpressionSyntax> invocations, Dictionary<string, ITypeSymbol?> typeReceivers)
+    {
+        foreach (var invocation in invocations)
+        {
+            if (invocation.Expression is not MemberAccessExpressionSyntax access)
+                continue;
+            var kind = KindOfCall(access.Name.Identifier.ValueText);
+            if (kind is CallKind.Read or CallKind.Write or CallKind.Delete)
+                return true;
+            if (ReceiverName(access.Expression) is { } receiverName && typeReceivers.TryGetValue(receiverName, out var wrapperType) && wrapperType is not null)
+                return true;
+        }
+        return false;
     }
 
     /// <summary>
