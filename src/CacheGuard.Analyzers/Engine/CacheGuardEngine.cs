@@ -11,6 +11,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace CacheGuard.Analyzers.Engine;
 
@@ -57,7 +58,6 @@ internal sealed class CacheGuardEngine
     private readonly ConcurrentDictionary<SyntaxNode, BodyState> _bodyStates = new();
     private readonly ConcurrentDictionary<IOperation, MethodCacheFacts> _facts = new();
     private readonly ConcurrentDictionary<SyntaxTree, TreeRules> _treeRules = new();
-    private readonly ConcurrentDictionary<SyntaxTree, CandidateWords> _words = new();
     private readonly ConcurrentDictionary<Location, byte> _reportedOnce = new();
     private readonly ConcurrentDictionary<Rule, object> _state = new();
     private readonly ConcurrentDictionary<IMethodSymbol, IOperation?> _bodies = new(SymbolEqualityComparer.Default);
@@ -228,29 +228,38 @@ internal sealed class CacheGuardEngine
         }
     }
 
-    /// <summary>The body's state, computed once (a token scan, then, only when a name matches, an operation walk).</summary>
+    /// <summary>The body's state, computed once (the tree's candidate words, then only the tokens at them).</summary>
     private BodyState StateOf(IOperation root, ISymbol owner)
     {
         // Most bodies hold no candidate word at all: the tree's words, scanned once, say so without a
         // walk of the body or an entry in the table (asked again by each analyzer, as cheaply).
-        var createPath = IsCreatePathOwner(root.Syntax, owner);
-        if (!createPath && !WordsOf(root.Syntax.SyntaxTree).AnyIn(root.Syntax.FullSpan))
+        var syntax = root.Syntax;
+        var tree = TreeRulesFor(syntax.SyntaxTree);
+        var createPath = IsCreatePathOwner(owner, tree);
+        var words = WordsOf(syntax.SyntaxTree, tree);
+        if (!createPath && !words.AnyIn(syntax.FullSpan))
             return BodyState.Unmarked;
-        if (_bodyStates.TryGetValue(root.Syntax, out var known))
+        if (_bodyStates.TryGetValue(syntax, out var known))
             return known;
-        var reasons = createPath || MayMark(root.Syntax) ? ReasonsOf(root, owner) : MarkReasons.None;
+        // A create path is walked whole (its database writes are found by any call's name); any other
+        // body is judged by the calls and assignments its candidate tokens name.
+#if VERIFY_MARKS
+        var reasons = createPath ? ReasonsOf(root, owner) : VerifiedHitReasons(root, owner, words);
+#else
+        var reasons = createPath ? ReasonsOf(root, owner) : HitReasons(root, owner, words);
+#endif
         var state = reasons == MarkReasons.None ? BodyState.Unmarked : new BodyState(reasons);
-        return _bodyStates.GetOrAdd(root.Syntax, state);
+        return _bodyStates.GetOrAdd(syntax, state);
     }
 
     /// <summary>CG0003: a create path (a method named with a create verb) is walked for its database writes.</summary>
-    private bool IsCreatePathOwner(SyntaxNode body, ISymbol owner) =>
-        CreatePaths && owner is IMethodSymbol { MethodKind: MethodKind.Ordinary } method
-        && CreatePath.HasCreateVerb(method.Name, TreeRulesFor(body.SyntaxTree).CreateVerbs);
+    private bool IsCreatePathOwner(ISymbol owner, TreeRules tree) =>
+        owner is IMethodSymbol { MethodKind: MethodKind.Ordinary } method && CreatePaths
+        && CreatePath.HasCreateVerb(method.Name, tree.CreateVerbs);
 
     /// <summary>The candidate words of a tree's text (<see cref="CandidateWords"/>), scanned once per tree.</summary>
-    private CandidateWords WordsOf(SyntaxTree tree) =>
-        _words.TryGetValue(tree, out var words) ? words : _words.GetOrAdd(tree, t => CandidateWords.Scan(t.GetText(), _names.Value));
+    private CandidateWords WordsOf(SyntaxTree syntaxTree, TreeRules tree) =>
+        tree.Words ??= CandidateWords.Scan(syntaxTree.GetText(), _names.Value);
 
     /// <summary>One rule's diagnostics for a body, computed once (the body's facts are shared by every rule).</summary>
     private ImmutableArray<Diagnostic> ResultsOf(BodyState state, Rule rule, OperationBlockAnalysisContext context, IOperation root)
@@ -267,8 +276,110 @@ internal sealed class CacheGuardEngine
         }
     }
 
+    /// <summary>
+    /// Why a body that is not a create path is worth analyzing, from its candidate tokens alone: each
+    /// recorded word of the body's span is the token there (<see cref="CandidateWords"/>: every identifier
+    /// token whose value is a candidate is one of them); an identifier that names a candidate is followed
+    /// to the call it names (<c>x.Get(...)</c>, <c>x?.Get(...)</c>, <c>Get&lt;T&gt;(...)</c>) or the property an
+    /// assignment or object initializer sets, whose symbol the semantic model already bound, and judged
+    /// as <see cref="ReasonsOf"/> judges that call or assignment. Calls no name token names (a collection
+    /// initializer's <c>Add</c>, <c>foreach</c>, <c>using</c>, <c>await</c>, a constructor initializer, a delegate
+    /// invoked through a variable) and calls of names that are no candidate (<c>ToString</c>, <c>Dispose</c>,
+    /// members of other types of a cache assembly) do not mark a body: no rule reads a fact from them
+    /// (docs: /work/notes/issue-14-s5-mark.md has the argument; the real-code corpus gives the same marks).
+    /// </summary>
+    private MarkReasons HitReasons(IOperation root, ISymbol owner, CandidateWords words)
+    {
+        var body = root.Syntax;
+        var span = body.FullSpan;
+        if (span.IsEmpty)
+            return MarkReasons.None;
+        // A primary constructor's body is its type declaration, top-level statements' their compilation
+        // unit: their spans hold other bodies' tokens too, so they keep the walk of their own operations.
+        if (root.SemanticModel is not { } model || body is TypeDeclarationSyntax or CompilationUnitSyntax)
+            return MayMarkByWalk(body) ? ReasonsOf(root, owner) : MarkReasons.None;
+        var reasons = MarkReasons.None;
+        var starts = words.Starts;
+        for (var k = words.FirstAtOrAfter(span.Start); k < starts.Length && starts[k] < span.End; k++)
+            reasons |= TokenReasons(body.FindToken(starts[k]), model, owner);
+        foreach (var (start, end) in words.Wide)
+        {
+            if (start >= span.End || end <= span.Start)
+                continue;
+            // A word checked token by token: every token that starts inside it.
+            var stop = Math.Min(end, span.End);
+            for (var token = body.FindToken(Math.Max(start, span.Start)); token.RawKind != 0 && token.SpanStart < stop; token = token.GetNextToken(includeZeroWidth: true))
+                reasons |= TokenReasons(token, model, owner);
+        }
+        return reasons;
+    }
+
+    /// <summary>What the call or assignment a candidate identifier token names makes of its body (<see cref="HitReasons"/>).</summary>
+    private MarkReasons TokenReasons(SyntaxToken token, SemanticModel model, ISymbol owner)
+    {
+        if (!token.IsKind(SyntaxKind.IdentifierToken) || token.Parent is not SimpleNameSyntax name || !_names.Value.IsCandidate(token.ValueText))
+            return MarkReasons.None;
+        ExpressionSyntax named = name;
+        ExpressionSyntax? receiver = null;
+        switch (name.Parent)
+        {
+            case MemberAccessExpressionSyntax access when access.Name == name:
+                named = access;
+                receiver = access.Expression;
+                break;
+            case MemberBindingExpressionSyntax binding:
+                named = binding;
+                break;
+        }
+        var outer = named;
+        while (outer.Parent is ParenthesizedExpressionSyntax parenthesized)
+            outer = parenthesized;
+        switch (outer.Parent)
+        {
+            case InvocationExpressionSyntax invocation when invocation.Expression == outer:
+            {
+                if (model.GetSymbolInfo(invocation).Symbol is not IMethodSymbol symbol)
+                    return MarkReasons.None;
+                // What IInvocationOperation.TargetMethod is: a reduced extension method's static form.
+                var method = symbol.MethodKind == MethodKind.ReducedExtension ? symbol.GetConstructedReducedFrom() ?? symbol : symbol;
+                var reasons = CallReasons(method, owner, token.SyntaxTree!, out var askReceiver);
+                if (askReceiver && IsCacheNamed(ReceiverType(named, receiver, owner, model) ?? method.ContainingType))
+                    reasons |= MarkReasons.CreatePath;
+                return reasons;
+            }
+            case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && assignment.Left == outer:
+                return model.GetSymbolInfo(named).Symbol is IPropertySymbol property && IsCacheAssembly(property.ContainingAssembly)
+                    ? MarkReasons.Cache | MarkReasons.EntryExpiry
+                    : MarkReasons.None;
+            default:
+                return MarkReasons.None;
+        }
+    }
+
+    /// <summary>The type of an instance call's receiver (IInvocationOperation.Instance.Type), from syntax.</summary>
+    private static ITypeSymbol? ReceiverType(ExpressionSyntax named, ExpressionSyntax? receiver, ISymbol owner, SemanticModel model)
+    {
+        if (receiver is not null)
+            return model.GetTypeInfo(receiver).Type;
+        if (named is MemberBindingExpressionSyntax binding)
+        {
+            // x?.Remove(): the receiver is the expression of the conditional access this binding continues.
+            for (SyntaxNode? node = binding.Parent; node is not null; node = node.Parent)
+            {
+                if (node is ConditionalAccessExpressionSyntax access && access.WhenNotNull.Span.Contains(binding.Span))
+                {
+                    var type = model.GetTypeInfo(access.Expression).Type;
+                    return type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
+                }
+            }
+            return null;
+        }
+        // A simple name: an instance method called on this.
+        return owner.ContainingType;
+    }
+
     /// <summary>Does the body name anything that could make it worth analyzing? One pass over its identifier tokens.</summary>
-    private bool MayMark(SyntaxNode body)
+    private bool MayMarkByWalk(SyntaxNode body)
     {
         var names = _names.Value;
         // Every identifier token of the body, by an explicit walk (DescendantTokens' iterator layers cost
@@ -287,6 +398,48 @@ internal sealed class CacheGuardEngine
         }
         return false;
     }
+
+#if VERIFY_MARKS
+    /// <summary>
+    /// Verification build only (-p:DefineConstants=VERIFY_MARKS): the marks and recorded create-path calls
+    /// from the candidate tokens are those of the token walk + operation walk; an exception (AD0001) if not.
+    /// </summary>
+    private MarkReasons VerifiedHitReasons(IOperation root, ISymbol owner, CandidateWords words)
+    {
+        var byHits = new List<(IMethodSymbol, IMethodSymbol)>();
+        var byWalk = new List<(IMethodSymbol, IMethodSymbol)>();
+        MarkReasons reasons, old;
+        bool mayMark;
+        try
+        {
+            t_capture = byHits;
+            reasons = HitReasons(root, owner, words);
+            t_capture = byWalk;
+            mayMark = MayMarkByWalk(root.Syntax);
+            old = mayMark ? ReasonsOf(root, owner) : MarkReasons.None;
+        }
+        finally
+        {
+            t_capture = null;
+        }
+        foreach (var call in byHits)
+            _createPathCalls.Add(call);
+        var where = root.Syntax.GetLocation().GetLineSpan();
+        if (old != reasons)
+            throw new InvalidOperationException($"VERIFY_MARKS reasons {where} {owner}: walk {old} (token walk {mayMark}), hits {reasons}");
+        foreach (var (caller, callee) in byWalk)
+        {
+            if (!byHits.Exists(c => SymbolEqualityComparer.Default.Equals(c.Item1, caller) && SymbolEqualityComparer.Default.Equals(c.Item2, callee)))
+                throw new InvalidOperationException($"VERIFY_MARKS call {where} {owner}: walk records {caller} -> {callee}, hits do not");
+        }
+        foreach (var (caller, callee) in byHits)
+        {
+            if (!byWalk.Exists(c => SymbolEqualityComparer.Default.Equals(c.Item1, caller) && SymbolEqualityComparer.Default.Equals(c.Item2, callee)))
+                throw new InvalidOperationException($"VERIFY_MARKS call {where} {owner}: hits record {caller} -> {callee}, the walk does not");
+        }
+        return reasons;
+    }
+#endif
 
     /// <summary>Why the body is worth analyzing: every call and entry-expiry assignment in it, lambdas and local functions included.</summary>
     private MarkReasons ReasonsOf(IOperation root, ISymbol owner)
@@ -332,7 +485,7 @@ internal sealed class CacheGuardEngine
             {
                 if (name.Length > 0 && name[0] < 128)
                     _firstChars[name[0]] = true;
-                _hashes.Add(WordHash(name.ToCharArray(), 0, name.Length));
+                _hashes.Add(WordHash(name, 0, name.Length));
             }
             if (createPaths)
             {
@@ -361,7 +514,7 @@ internal sealed class CacheGuardEngine
         /// Could the word <c>word[start..start+length)</c> (ASCII letters, digits, underscores) be a name
         /// <see cref="IsCandidate"/> accepts? True for every such name (and a few others: hashes collide).
         /// </summary>
-        public bool MayBeCandidate(char[] word, int start, int length)
+        public bool MayBeCandidate(string word, int start, int length)
         {
             var first = word[start];
             if (!_firstChars[first])
@@ -374,7 +527,7 @@ internal sealed class CacheGuardEngine
             }
             return _hashes.Contains(WordHash(word, start, length));
 
-            static bool StartsWith(char[] word, int start, int length, string prefix)
+            static bool StartsWith(string word, int start, int length, string prefix)
             {
                 if (length < prefix.Length)
                     return false;
@@ -387,7 +540,7 @@ internal sealed class CacheGuardEngine
             }
         }
 
-        private static int WordHash(char[] word, int start, int length)
+        private static int WordHash(string word, int start, int length)
         {
             var hash = -2128831035;
             for (var i = start; i < start + length; i++)
@@ -491,6 +644,20 @@ internal sealed class CacheGuardEngine
     private MarkReasons Reasons(IInvocationOperation invocation, ISymbol owner)
     {
         var method = invocation.TargetMethod;
+        var reasons = CallReasons(method, owner, invocation.Syntax.SyntaxTree, out var askReceiver);
+        if (askReceiver && IsCacheNamed(invocation.Instance?.Type ?? method.ContainingType))
+            reasons |= MarkReasons.CreatePath;
+        return reasons;
+    }
+
+    /// <summary>
+    /// <see cref="Reasons(IInvocationOperation, ISymbol)"/> for a call of <paramref name="method"/> (the
+    /// invocation's target method) except what its receiver's type decides: <paramref name="askReceiver"/>
+    /// is true when the call is a clear through another API if its receiver's type is named like a cache.
+    /// </summary>
+    private MarkReasons CallReasons(IMethodSymbol method, ISymbol owner, SyntaxTree tree, out bool askReceiver)
+    {
+        askReceiver = false;
         var assembly = method.ContainingAssembly;
         var inSource = ReferenceEquals(assembly, _sourceAssembly);
         if (inSource)
@@ -513,16 +680,42 @@ internal sealed class CacheGuardEngine
         // CG0003 only: a database write in a method named like a create path, a clear through another
         // API; a call to a create path is recorded (its caller may clear the key), not analyzed now.
         var name = method.Name;
-        if (inSource && owner is IMethodSymbol caller && CreatePath.HasCreateVerb(name, TreeRulesFor(invocation.Syntax.SyntaxTree).CreateVerbs))
-            _createPathCalls.Add((caller.OriginalDefinition, method.OriginalDefinition));
+        if (inSource && owner is IMethodSymbol caller && CreatePath.HasCreateVerb(name, TreeRulesFor(tree).CreateVerbs))
+            RecordCreatePathCall(caller.OriginalDefinition, method.OriginalDefinition);
         if (IsDatabaseWriteLike(method, name)
             && owner is IMethodSymbol { MethodKind: MethodKind.Ordinary } ownerMethod
-            && CreatePath.HasCreateVerb(ownerMethod.Name, TreeRulesFor(invocation.Syntax.SyntaxTree).CreateVerbs))
+            && CreatePath.HasCreateVerb(ownerMethod.Name, TreeRulesFor(tree).CreateVerbs))
         {
             return MarkReasons.CreatePath;
         }
-        return IsInvalidationLike(invocation) ? MarkReasons.CreatePath : MarkReasons.None;
+        switch (InvalidationLikeByName(method))
+        {
+            case true:
+                return MarkReasons.CreatePath;
+            case null:
+                askReceiver = true;
+                return MarkReasons.None;
+            default:
+                return MarkReasons.None;
+        }
     }
+
+    private void RecordCreatePathCall(IMethodSymbol caller, IMethodSymbol callee)
+    {
+#if VERIFY_MARKS
+        if (t_capture is { } capture)
+        {
+            capture.Add((caller, callee));
+            return;
+        }
+#endif
+        _createPathCalls.Add((caller, callee));
+    }
+
+#if VERIFY_MARKS
+    [ThreadStatic]
+    private static List<(IMethodSymbol, IMethodSymbol)>? t_capture;
+#endif
 
     /// <summary>By name and assembly only (the model decides): EF, Dapper, ADO.NET, a unit of work, or a write verb on a non-framework type.</summary>
     private static bool IsDatabaseWriteLike(IMethodSymbol method, string name)
@@ -556,11 +749,12 @@ internal sealed class CacheGuardEngine
 
     /// <summary>
     /// Calls that clear a cache key outside the recognized APIs (another cache library, the project's
-    /// own invalidator): <c>Invalidate*</c>, <c>Evict*</c>, or <c>Remove/Delete/Clear*</c> on something named like a cache.
+    /// own invalidator): <c>Invalidate*</c>, <c>Evict*</c>, or <c>Remove/Delete/Clear*</c> on something named
+    /// like a cache. Null when only the receiver's type can tell (an instance <c>Remove/Delete/Clear*</c>
+    /// whose own name and parameters don't say cache): the invocation's <c>Instance.Type</c> decides.
     /// </summary>
-    private static bool IsInvalidationLike(IInvocationOperation invocation)
+    private static bool? InvalidationLikeByName(IMethodSymbol method)
     {
-        var method = invocation.TargetMethod;
         var name = method.Name;
         if (name.Length < 5 || name[0] is not ('I' or 'E' or 'R' or 'D' or 'C'))
             return false;
@@ -568,10 +762,16 @@ internal sealed class CacheGuardEngine
             return true;
         if (!(name.StartsWith("Remove", StringComparison.Ordinal) || name.StartsWith("Delete", StringComparison.Ordinal) || name.StartsWith("Clear", StringComparison.Ordinal)))
             return false;
-        return name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0
-            || (invocation.Instance?.Type ?? method.ContainingType)?.Name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0
-            || (method.IsExtensionMethod && method.Parameters.Length > 0 && method.Parameters[0].Type.Name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0);
+        if (name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0
+            || (method.IsExtensionMethod && method.Parameters.Length > 0 && IsCacheNamed(method.Parameters[0].Type)))
+        {
+            return true;
+        }
+        // A static method has no instance: its containing type decides.
+        return method.IsStatic ? IsCacheNamed(method.ContainingType) : null;
     }
+
+    private static bool IsCacheNamed(ITypeSymbol? type) => type?.Name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0;
 
     /// <summary>The cache operations and database writes of a body, built once and shared by every rule.</summary>
     public MethodCacheFacts FactsFor(ISymbol owner, IOperation root) =>
@@ -623,7 +823,8 @@ internal sealed class CacheGuardEngine
         (T)_state.GetOrAdd(rule, _ => create());
 
     /// <summary>The rules enabled for a file (a rule whose severity is <c>none</c> there does no work), and the project-wide verbs.</summary>
-    private TreeRules TreeRulesFor(SyntaxTree tree) => _treeRules.GetOrAdd(tree, BuildTreeRules);
+    private TreeRules TreeRulesFor(SyntaxTree tree) =>
+        _treeRules.TryGetValue(tree, out var known) ? known : _treeRules.GetOrAdd(tree, BuildTreeRules);
 
     private TreeRules BuildTreeRules(SyntaxTree tree)
     {
@@ -671,91 +872,138 @@ internal sealed class CacheGuardEngine
     private sealed class CandidateWords
     {
         private const int MaxWord = 128;
+
+        // The scan's buffer of recorded positions, one per thread (a tree is scanned on one thread): grown
+        // once to the largest tree's count instead of a list grown and copied for every tree.
+        [ThreadStatic]
+        private static int[]? t_starts;
+
+        // Positions where a word that may be a candidate starts (the token there holds it), ascending.
         private readonly int[] _starts;
 
-        private CandidateWords(int[] starts) => _starts = starts;
+        // Words checked token by token (start, end): non-ASCII, too long, or a number run into a name.
+        private readonly (int Start, int End)[] _wide;
 
-        /// <summary>True when a recorded word starts inside <paramref name="span"/>.</summary>
-        public bool AnyIn(Microsoft.CodeAnalysis.Text.TextSpan span)
+        private CandidateWords(int[] starts, (int, int)[] wide)
         {
-            // The first recorded start at or after span.Start.
+            _starts = starts;
+            _wide = wide;
+        }
+
+        /// <summary>True when a recorded word lies inside <paramref name="span"/>.</summary>
+        public bool AnyIn(TextSpan span)
+        {
+            var lo = FirstAtOrAfter(span.Start);
+            if (lo < _starts.Length && _starts[lo] < span.End)
+                return true;
+            foreach (var (start, end) in _wide)
+            {
+                if (start < span.End && end > span.Start)
+                    return true;
+            }
+            return false;
+        }
+
+        /// <summary>The index of the first recorded start at or after <paramref name="position"/>.</summary>
+        public int FirstAtOrAfter(int position)
+        {
             int lo = 0, hi = _starts.Length;
             while (lo < hi)
             {
                 var mid = (lo + hi) >> 1;
-                if (_starts[mid] < span.Start)
+                if (_starts[mid] < position)
                     lo = mid + 1;
                 else
                     hi = mid;
             }
-            return lo < _starts.Length && _starts[lo] < span.End;
+            return lo;
         }
 
-        public static CandidateWords Scan(Microsoft.CodeAnalysis.Text.SourceText text, CandidateNames names)
+        public int[] Starts => _starts;
+
+        public (int Start, int End)[] Wide => _wide;
+
+        public static CandidateWords Scan(SourceText text, CandidateNames names)
         {
-            var starts = new List<int>();
-            var chunk = new char[Math.Min(Math.Max(text.Length, 1), 4096)];
-            var word = new char[MaxWord];
-            var length = 0;
-            var wordStart = 0;
-            var nonAscii = false;
-            var previous = '\0';
-            for (var offset = 0; offset < text.Length; offset += chunk.Length)
+            var length = text.Length;
+            // A StringText (what a file read whole becomes) hands back its own string for the full span;
+            // any other text is copied once.
+            string chars;
+            if (text.GetType().Name == "StringText")
             {
-                var count = Math.Min(chunk.Length, text.Length - offset);
-                text.CopyTo(offset, chunk, 0, count);
-                for (var i = 0; i < count; i++)
+                chars = text.ToString();
+            }
+            else
+            {
+                var copy = new char[length];
+                text.CopyTo(0, copy, 0, length);
+                chars = new string(copy);
+            }
+            var starts = t_starts ??= new int[256];
+            var count = 0;
+            List<(int, int)>? wide = null;
+            var i = 0;
+            while (i < length)
+            {
+                var c = chars[i];
+                if (!IsWordChar(c))
                 {
-                    var c = chunk[i];
-                    if (c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' || c >= 128)
+                    i++;
+                    continue;
+                }
+                var start = i;
+                var nonAscii = false;
+                do
+                {
+                    if (c >= 128)
+                        nonAscii = true;
+                    if (++i == length)
+                        break;
+                    c = chars[i];
+                }
+                while (IsWordChar(c));
+                // \u: an escaped identifier (the token holding the backslash holds the escape).
+                if (start > 0 && chars[start - 1] == '\\' && chars[start] is 'u' or 'U')
+                    Add(ref starts, ref count, start - 1);
+                var wordLength = i - start;
+                if (nonAscii || wordLength > MaxWord)
+                {
+                    (wide ??= new List<(int, int)>()).Add((start, i));
+                }
+                else if (chars[start] is >= '0' and <= '9')
+                {
+                    // A number run into a name ("1Get" lexes as 1 and Get): checked token by token when any
+                    // suffix that starts with a letter or underscore may be a candidate.
+                    for (var k = start + 1; k < i; k++)
                     {
-                        if (length == 0)
+                        if (chars[k] is not (>= '0' and <= '9') && names.MayBeCandidate(chars, k, i - k))
                         {
-                            wordStart = offset + i;
-                            nonAscii = false;
-                            if (previous == '\\' && c is 'u' or 'U')
-                                starts.Add(wordStart - 1);
+                            (wide ??= new List<(int, int)>()).Add((start, i));
+                            break;
                         }
-                        if (c >= 128)
-                            nonAscii = true;
-                        else if (length < MaxWord)
-                            word[length] = c;
-                        length++;
                     }
-                    else if (length > 0)
-                    {
-                        if (CandidateAt(word, length, nonAscii, names) is var at and >= 0)
-                            starts.Add(wordStart + at);
-                        length = 0;
-                    }
-                    previous = c;
+                }
+                else if (names.MayBeCandidate(chars, start, wordLength))
+                {
+                    Add(ref starts, ref count, start);
                 }
             }
-            if (length > 0 && CandidateAt(word, length, nonAscii, names) is var last and >= 0)
-                starts.Add(wordStart + last);
-            // Recorded in text order, except a \u (recorded one before its word): sort to be sure.
-            var array = starts.ToArray();
-            Array.Sort(array);
-            return new CandidateWords(array);
+            t_starts = starts;
+            var result = new int[count];
+            Array.Copy(starts, result, count);
+            // Recorded in text order (a \u is recorded before its word, after the previous word's start).
+            return new CandidateWords(result, wide is null ? Array.Empty<(int, int)>() : wide.ToArray());
+
+            static void Add(ref int[] starts, ref int count, int position)
+            {
+                if (count == starts.Length)
+                    Array.Resize(ref starts, starts.Length * 2);
+                starts[count++] = position;
+            }
         }
 
-        /// <summary>Where in the word a candidate may start (0 for the whole word), or -1.</summary>
-        private static int CandidateAt(char[] word, int length, bool nonAscii, CandidateNames names)
-        {
-            if (nonAscii || length > MaxWord)
-                return 0;
-            if (word[0] is >= '0' and <= '9')
-            {
-                // A number run into a name ("1Get" lexes as 1 and Get): every suffix that starts with a letter or underscore.
-                for (var i = 1; i < length; i++)
-                {
-                    if (word[i] is not (>= '0' and <= '9') && names.MayBeCandidate(word, i, length - i))
-                        return i;
-                }
-                return -1;
-            }
-            return names.MayBeCandidate(word, 0, length) ? 0 : -1;
-        }
+        private static bool IsWordChar(char c) =>
+            c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' || c >= 128;
     }
 
     private sealed class TreeRules
@@ -770,5 +1018,8 @@ internal sealed class CacheGuardEngine
         public ImmutableArray<Rule> Rules { get; }
         public ImmutableArray<string> WriteVerbs { get; }
         public ImmutableArray<string> CreateVerbs { get; }
+
+        /// <summary>The tree's candidate words, scanned by the first body of the tree that asks (a race scans twice, to the same result).</summary>
+        public CandidateWords? Words { get; set; }
     }
 }
