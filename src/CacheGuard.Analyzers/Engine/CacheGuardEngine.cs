@@ -812,7 +812,8 @@ internal sealed class CacheGuardEngine
         var references = method.OriginalDefinition.DeclaringSyntaxReferences;
         if (references.Length != 1 || !Compilation.ContainsSyntaxTree(references[0].SyntaxTree))
             return true;
-        return WordsOf(references[0].SyntaxTree).AnyIn(references[0].Span);
+        var syntaxTree = references[0].SyntaxTree;
+        return WordsOf(syntaxTree, TreeRulesFor(syntaxTree)).AnyIn(references[0].Span);
     }
 
     /// <summary>True the first time a location is reported by a rule that must report it once (a populate shared by several reads).</summary>
