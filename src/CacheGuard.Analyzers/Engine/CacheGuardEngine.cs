@@ -504,10 +504,8 @@ internal sealed class CacheGuardEngine
                 return true;
             if (!CreatePaths || name.Length < 5)
                 return false;
-            // CacheGuardEngine.IsInvalidationLike: Invalidate*, Evict*, and Remove/Delete/Clear* (the receiver decides).
-            return name.StartsWith("Invalidate", StringComparison.Ordinal) || name.StartsWith("Evict", StringComparison.Ordinal)
-                || name.StartsWith("Remove", StringComparison.Ordinal) || name.StartsWith("Delete", StringComparison.Ordinal)
-                || name.StartsWith("Clear", StringComparison.Ordinal);
+            // InvalidationLikeByName: Invalidate*, Evict*, and Remove/Delete/Clear* (the receiver decides).
+            return InvalidationPrefixAt(name, 0, name.Length) is not null;
         }
 
         /// <summary>
@@ -520,24 +518,11 @@ internal sealed class CacheGuardEngine
             if (!_firstChars[first])
                 return false;
             if (CreatePaths && length >= 5 && first is 'I' or 'E' or 'R' or 'D' or 'C'
-                && (StartsWith(word, start, length, "Invalidate") || StartsWith(word, start, length, "Evict") || StartsWith(word, start, length, "Remove")
-                    || StartsWith(word, start, length, "Delete") || StartsWith(word, start, length, "Clear")))
+                && InvalidationPrefixAt(word, start, length) is not null)
             {
                 return true;
             }
             return _hashes.Contains(WordHash(word, start, length));
-
-            static bool StartsWith(string word, int start, int length, string prefix)
-            {
-                if (length < prefix.Length)
-                    return false;
-                for (var i = 0; i < prefix.Length; i++)
-                {
-                    if (word[start + i] != prefix[i])
-                        return false;
-                }
-                return true;
-            }
         }
 
         private static int WordHash(string word, int start, int length)
@@ -758,10 +743,13 @@ internal sealed class CacheGuardEngine
         var name = method.Name;
         if (name.Length < 5 || name[0] is not ('I' or 'E' or 'R' or 'D' or 'C'))
             return false;
-        if (name.StartsWith("Invalidate", StringComparison.Ordinal) || name.StartsWith("Evict", StringComparison.Ordinal))
-            return true;
-        if (!(name.StartsWith("Remove", StringComparison.Ordinal) || name.StartsWith("Delete", StringComparison.Ordinal) || name.StartsWith("Clear", StringComparison.Ordinal)))
-            return false;
+        switch (InvalidationPrefixAt(name, 0, name.Length))
+        {
+            case null:
+                return false;
+            case "Invalidate" or "Evict":
+                return true;
+        }
         if (name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0
             || (method.IsExtensionMethod && method.Parameters.Length > 0 && IsCacheNamed(method.Parameters[0].Type)))
         {
@@ -769,6 +757,25 @@ internal sealed class CacheGuardEngine
         }
         // A static method has no instance: its containing type decides.
         return method.IsStatic ? IsCacheNamed(method.ContainingType) : null;
+    }
+
+    /// <summary>The clearing verbs a name may start with (<see cref="InvalidationLikeByName"/>; the candidate names and the text scan accept them too).</summary>
+    private static readonly string[] InvalidationPrefixes = { "Invalidate", "Evict", "Remove", "Delete", "Clear" };
+
+    /// <summary>The prefix of <see cref="InvalidationPrefixes"/> that <c>word[start..start+length)</c> starts with, or null.</summary>
+    private static string? InvalidationPrefixAt(string word, int start, int length)
+    {
+        foreach (var prefix in InvalidationPrefixes)
+        {
+            if (length < prefix.Length)
+                continue;
+            var i = 0;
+            while (i < prefix.Length && word[start + i] == prefix[i])
+                i++;
+            if (i == prefix.Length)
+                return prefix;
+        }
+        return null;
     }
 
     private static bool IsCacheNamed(ITypeSymbol? type) => type?.Name.IndexOf("Cache", StringComparison.OrdinalIgnoreCase) >= 0;
