@@ -52,7 +52,8 @@ internal sealed class CacheGuardEngine
     private ImmutableArray<Rule> _rules = ImmutableArray<Rule>.Empty;
     private readonly IAssemblySymbol[] _cacheAssemblies;
     private readonly IAssemblySymbol _sourceAssembly;
-    private readonly ConcurrentBag<(IMethodSymbol, IMethodSymbol)> _createPathCalls = new();
+    // A list under a lock: a ConcurrentBag's per-thread queues (a ThreadLocal read per Add) cost more than the few adds.
+    private readonly List<(IMethodSymbol, IMethodSymbol)> _createPathCalls = new();
     // Keyed by the body's syntax (one root operation per declaration): every analyzer asks for each body, and
     // a ConditionalWeakTable entry (a dependent handle per body) cost more than the rest of judging most bodies.
     private readonly ConcurrentDictionary<SyntaxNode, BodyState> _bodyStates = new();
@@ -300,8 +301,17 @@ internal sealed class CacheGuardEngine
             return MayMarkByWalk(body) ? ReasonsOf(root, owner) : MarkReasons.None;
         var reasons = MarkReasons.None;
         var starts = words.Starts;
+        var judgedEnd = -1;
         for (var k = words.FirstAtOrAfter(span.Start); k < starts.Length && starts[k] < span.End; k++)
-            reasons |= TokenReasons(body.FindToken(starts[k]), model, owner);
+        {
+            // Words of a comment or string lie in one token (FindToken returns the token whose full span,
+            // trivia included, holds the position): it is judged once, and judging it again changes nothing.
+            if (starts[k] < judgedEnd)
+                continue;
+            var token = body.FindToken(starts[k]);
+            judgedEnd = token.FullSpan.End;
+            reasons |= TokenReasons(token, model, owner, reasons);
+        }
         foreach (var (start, end) in words.Wide)
         {
             if (start >= span.End || end <= span.Start)
@@ -309,15 +319,23 @@ internal sealed class CacheGuardEngine
             // A word checked token by token: every token that starts inside it.
             var stop = Math.Min(end, span.End);
             for (var token = body.FindToken(Math.Max(start, span.Start)); token.RawKind != 0 && token.SpanStart < stop; token = token.GetNextToken(includeZeroWidth: true))
-                reasons |= TokenReasons(token, model, owner);
+                reasons |= TokenReasons(token, model, owner, reasons);
         }
         return reasons;
     }
 
-    /// <summary>What the call or assignment a candidate identifier token names makes of its body (<see cref="HitReasons"/>).</summary>
-    private MarkReasons TokenReasons(SyntaxToken token, SemanticModel model, ISymbol owner)
+    /// <summary>
+    /// What the call or assignment a candidate identifier token names makes of its body (<see cref="HitReasons"/>),
+    /// beyond the <paramref name="known"/> reasons of the body's earlier tokens: a call whose name can add
+    /// none of the missing reasons and records no create-path call is not bound at all.
+    /// </summary>
+    private MarkReasons TokenReasons(SyntaxToken token, SemanticModel model, ISymbol owner, MarkReasons known)
     {
-        if (!token.IsKind(SyntaxKind.IdentifierToken) || token.Parent is not SimpleNameSyntax name || !_names.Value.IsCandidate(token.ValueText))
+        if (!token.IsKind(SyntaxKind.IdentifierToken) || token.Parent is not SimpleNameSyntax name)
+            return MarkReasons.None;
+        var names = _names.Value;
+        var text = token.ValueText;
+        if (!names.IsCandidate(text))
             return MarkReasons.None;
         ExpressionSyntax named = name;
         ExpressionSyntax? receiver = null;
@@ -338,22 +356,48 @@ internal sealed class CacheGuardEngine
         {
             case InvocationExpressionSyntax invocation when invocation.Expression == outer:
             {
+                if ((known & MarkReasons.Cache) != 0 && !MayAddToCacheCall(text, known, token.SyntaxTree!))
+                    return MarkReasons.None;
                 if (model.GetSymbolInfo(invocation).Symbol is not IMethodSymbol symbol)
                     return MarkReasons.None;
-                // What IInvocationOperation.TargetMethod is: a reduced extension method's static form.
-                var method = symbol.MethodKind == MethodKind.ReducedExtension ? symbol.GetConstructedReducedFrom() ?? symbol : symbol;
+                // What IInvocationOperation.TargetMethod is: a reduced extension method's static form (a
+                // call into a cache assembly is judged by its assembly and type, the same for both forms).
+                var method = symbol.MethodKind == MethodKind.ReducedExtension && !IsCacheAssembly(symbol.ContainingAssembly)
+                    ? symbol.GetConstructedReducedFrom() ?? symbol
+                    : symbol;
                 var reasons = CallReasons(method, owner, token.SyntaxTree!, out var askReceiver);
                 if (askReceiver && IsCacheNamed(ReceiverType(named, receiver, owner, model) ?? method.ContainingType))
                     reasons |= MarkReasons.CreatePath;
                 return reasons;
             }
             case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && assignment.Left == outer:
+                // An assignment adds Cache | EntryExpiry or nothing.
+                if ((known & (MarkReasons.Cache | MarkReasons.EntryExpiry)) == (MarkReasons.Cache | MarkReasons.EntryExpiry))
+                    return MarkReasons.None;
                 return model.GetSymbolInfo(named).Symbol is IPropertySymbol property && IsCacheAssembly(property.ContainingAssembly)
                     ? MarkReasons.Cache | MarkReasons.EntryExpiry
                     : MarkReasons.None;
             default:
                 return MarkReasons.None;
         }
+    }
+
+    /// <summary>
+    /// In a body already marked <see cref="MarkReasons.Cache"/>, can a call of a method named
+    /// <paramref name="name"/> add anything (<see cref="CallReasons"/>)? EntryExpiry only through a method
+    /// of the entry extension types, CreatePath only through a clearing verb (the database-write case needs
+    /// a create-path owner, which is walked, not judged by its tokens), and a create-path call is recorded
+    /// only for a create-named method.
+    /// </summary>
+    private bool MayAddToCacheCall(string name, MarkReasons known, SyntaxTree tree)
+    {
+        if ((known & MarkReasons.EntryExpiry) == 0 && _names.Value.IsEntryExtensionName(name))
+            return true;
+        if (!CreatePaths)
+            return false;
+        if ((known & MarkReasons.CreatePath) == 0 && InvalidationPrefixAt(name, 0, name.Length) is not null)
+            return true;
+        return CreatePath.HasCreateVerb(name, TreeRulesFor(tree).CreateVerbs);
     }
 
     /// <summary>The type of an instance call's receiver (IInvocationOperation.Instance.Type), from syntax.</summary>
@@ -422,8 +466,8 @@ internal sealed class CacheGuardEngine
         {
             t_capture = null;
         }
-        foreach (var call in byHits)
-            _createPathCalls.Add(call);
+        foreach (var (caller, callee) in byHits)
+            AddCreatePathCall(caller, callee);
         var where = root.Syntax.GetLocation().GetLineSpan();
         if (old != reasons)
             throw new InvalidOperationException($"VERIFY_MARKS reasons {where} {owner}: walk {old} (token walk {mayMark}), hits {reasons}");
@@ -477,9 +521,13 @@ internal sealed class CacheGuardEngine
         // The hashes (WordHash) of the names, for the text scan: a word whose hash is not here is no candidate.
         private readonly HashSet<int> _hashes = new();
 
-        private CandidateNames(HashSet<string> names, bool createPaths)
+        // The methods of the entry extension types (SetAbsoluteExpiration, ...): the calls that mark EntryExpiry.
+        private readonly HashSet<string> _entryExtensionNames;
+
+        private CandidateNames(HashSet<string> names, HashSet<string> entryExtensionNames, bool createPaths)
         {
             _names = names;
+            _entryExtensionNames = entryExtensionNames;
             CreatePaths = createPaths;
             foreach (var name in names)
             {
@@ -495,6 +543,8 @@ internal sealed class CacheGuardEngine
         }
 
         public bool CreatePaths { get; }
+
+        public bool IsEntryExtensionName(string name) => _entryExtensionNames.Contains(name);
 
         public bool IsCandidate(string name)
         {
@@ -568,6 +618,17 @@ internal sealed class CacheGuardEngine
                     }
                 }
             }
+            var entryExtensionNames = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var type in new[] { engine.Api.DistributedCacheEntryExtensions, engine.Api.MemoryCacheEntryExtensions, engine.Api.MemoryCacheEntryFluentExtensions })
+            {
+                if (type is null)
+                    continue;
+                foreach (var member in type.GetMembers())
+                {
+                    if (member is IMethodSymbol)
+                        entryExtensionNames.Add(member.Name);
+                }
+            }
             foreach (var name in engine.Api.Wrappers.MethodNames)
                 names.Add(name);
             var createPaths = false;
@@ -578,7 +639,7 @@ internal sealed class CacheGuardEngine
                 foreach (var name in CreatePathNames(engine))
                     names.Add(name);
             }
-            return new CandidateNames(names, createPaths);
+            return new CandidateNames(names, entryExtensionNames, createPaths);
 
             static void AddTypes(INamespaceSymbol ns, IAssemblySymbol assembly, List<ITypeSymbol> types)
             {
@@ -694,7 +755,13 @@ internal sealed class CacheGuardEngine
             return;
         }
 #endif
-        _createPathCalls.Add((caller, callee));
+        AddCreatePathCall(caller, callee);
+    }
+
+    private void AddCreatePathCall(IMethodSymbol caller, IMethodSymbol callee)
+    {
+        lock (_createPathCalls)
+            _createPathCalls.Add((caller, callee));
     }
 
 #if VERIFY_MARKS
@@ -718,7 +785,14 @@ internal sealed class CacheGuardEngine
     }
 
     /// <summary>(caller, callee) for every call to a source method named like a create path (CG0003's callers).</summary>
-    public IEnumerable<(IMethodSymbol Caller, IMethodSymbol Callee)> CreatePathCalls => _createPathCalls;
+    public IEnumerable<(IMethodSymbol Caller, IMethodSymbol Callee)> CreatePathCalls
+    {
+        get
+        {
+            lock (_createPathCalls)
+                return _createPathCalls.ToArray();
+        }
+    }
 
     private bool IsCacheAssembly(IAssemblySymbol? assembly)
     {
@@ -881,6 +955,9 @@ internal sealed class CacheGuardEngine
     {
         private const int MaxWord = 128;
 
+        // MethodImplOptions.AggressiveOptimization (.NET Core 3.0+; netstandard2.0 does not name it, the runtime honors it).
+        private const MethodImplOptions AggressiveOptimization = (MethodImplOptions)512;
+
         // The scan's buffer of recorded positions, one per thread (a tree is scanned on one thread): grown
         // once to the largest tree's count instead of a list grown and copied for every tree.
         [ThreadStatic]
@@ -931,6 +1008,8 @@ internal sealed class CacheGuardEngine
 
         public (int Start, int End)[] Wide => _wide;
 
+        // Optimized at once: every tree is scanned once, so the scan would run at tier 0 for most of them.
+        [MethodImpl(AggressiveOptimization)]
         public static CandidateWords Scan(SourceText text, CandidateNames names)
         {
             var length = text.Length;
