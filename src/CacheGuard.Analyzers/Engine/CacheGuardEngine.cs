@@ -229,8 +229,35 @@ internal sealed class CacheGuardEngine
         }
     }
 
+    /// <summary>A body and its state, replaced as one reference (threads that race read one pair or the other).</summary>
+    private sealed class JudgedBody
+    {
+        public JudgedBody(SyntaxNode body, BodyState state)
+        {
+            Body = body;
+            State = state;
+        }
+
+        public SyntaxNode Body { get; }
+        public BodyState State { get; }
+    }
+
+    // The body judged last: the driver runs every analyzer's block actions for a declaration before the
+    // next declaration, so the analyzers after the first find the answer here, without the tables.
+    private JudgedBody? _lastJudged;
+
     /// <summary>The body's state, computed once (the tree's candidate words, then only the tokens at them).</summary>
     private BodyState StateOf(IOperation root, ISymbol owner)
+    {
+        var syntax = root.Syntax;
+        if (Volatile.Read(ref _lastJudged) is { } last && ReferenceEquals(last.Body, syntax))
+            return last.State;
+        var state = ComputeStateOf(root, owner);
+        Volatile.Write(ref _lastJudged, new JudgedBody(syntax, state));
+        return state;
+    }
+
+    private BodyState ComputeStateOf(IOperation root, ISymbol owner)
     {
         // Most bodies hold no candidate word at all: the tree's words, scanned once, say so without a
         // walk of the body or an entry in the table (asked again by each analyzer, as cheaply).
@@ -282,8 +309,8 @@ internal sealed class CacheGuardEngine
     /// recorded word of the body's span is the token there (<see cref="CandidateWords"/>: every identifier
     /// token whose value is a candidate is one of them); an identifier that names a candidate is followed
     /// to the call it names (<c>x.Get(...)</c>, <c>x?.Get(...)</c>, <c>Get&lt;T&gt;(...)</c>) or the property an
-    /// assignment or object initializer sets, whose symbol the semantic model already bound, and judged
-    /// as <see cref="ReasonsOf"/> judges that call or assignment. Calls no name token names (a collection
+    /// assignment or object initializer sets, whose operation (of the body's own operation tree) is judged
+    /// as <see cref="ReasonsOf"/> judges it. Calls no name token names (a collection
     /// initializer's <c>Add</c>, <c>foreach</c>, <c>using</c>, <c>await</c>, a constructor initializer, a delegate
     /// invoked through a variable) and calls of names that are no candidate (<c>ToString</c>, <c>Dispose</c>,
     /// members of other types of a cache assembly) do not mark a body: no rule reads a fact from them
@@ -338,12 +365,10 @@ internal sealed class CacheGuardEngine
         if (!names.IsCandidate(text))
             return MarkReasons.None;
         ExpressionSyntax named = name;
-        ExpressionSyntax? receiver = null;
         switch (name.Parent)
         {
             case MemberAccessExpressionSyntax access when access.Name == name:
                 named = access;
-                receiver = access.Expression;
                 break;
             case MemberBindingExpressionSyntax binding:
                 named = binding;
@@ -358,23 +383,17 @@ internal sealed class CacheGuardEngine
             {
                 if ((known & MarkReasons.Cache) != 0 && !MayAddToCacheCall(text, known, token.SyntaxTree!))
                     return MarkReasons.None;
-                if (model.GetSymbolInfo(invocation).Symbol is not IMethodSymbol symbol)
-                    return MarkReasons.None;
-                // What IInvocationOperation.TargetMethod is: a reduced extension method's static form (a
-                // call into a cache assembly is judged by its assembly and type, the same for both forms).
-                var method = symbol.MethodKind == MethodKind.ReducedExtension && !IsCacheAssembly(symbol.ContainingAssembly)
-                    ? symbol.GetConstructedReducedFrom() ?? symbol
-                    : symbol;
-                var reasons = CallReasons(method, owner, token.SyntaxTree!, out var askReceiver);
-                if (askReceiver && IsCacheNamed(ReceiverType(named, receiver, owner, model) ?? method.ContainingType))
-                    reasons |= MarkReasons.CreatePath;
-                return reasons;
+                // The invocation operation of the body's own tree, judged as the operation walk judges it: the
+                // driver's GetOperation of the body mapped each of its nodes to its operation, so this is one
+                // lookup (binding the call's symbol again, GetSymbolInfo, costs several times more).
+                return model.GetOperation(invocation) is IInvocationOperation operation ? Reasons(operation, owner) : MarkReasons.None;
             }
             case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && assignment.Left == outer:
                 // An assignment adds Cache | EntryExpiry or nothing.
                 if ((known & (MarkReasons.Cache | MarkReasons.EntryExpiry)) == (MarkReasons.Cache | MarkReasons.EntryExpiry))
                     return MarkReasons.None;
-                return model.GetSymbolInfo(named).Symbol is IPropertySymbol property && IsCacheAssembly(property.ContainingAssembly)
+                return model.GetOperation(assignment) is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property }
+                       && IsCacheAssembly(property.Property.ContainingAssembly)
                     ? MarkReasons.Cache | MarkReasons.EntryExpiry
                     : MarkReasons.None;
             default:
@@ -398,28 +417,6 @@ internal sealed class CacheGuardEngine
         if ((known & MarkReasons.CreatePath) == 0 && InvalidationPrefixAt(name, 0, name.Length) is not null)
             return true;
         return CreatePath.HasCreateVerb(name, TreeRulesFor(tree).CreateVerbs);
-    }
-
-    /// <summary>The type of an instance call's receiver (IInvocationOperation.Instance.Type), from syntax.</summary>
-    private static ITypeSymbol? ReceiverType(ExpressionSyntax named, ExpressionSyntax? receiver, ISymbol owner, SemanticModel model)
-    {
-        if (receiver is not null)
-            return model.GetTypeInfo(receiver).Type;
-        if (named is MemberBindingExpressionSyntax binding)
-        {
-            // x?.Remove(): the receiver is the expression of the conditional access this binding continues.
-            for (SyntaxNode? node = binding.Parent; node is not null; node = node.Parent)
-            {
-                if (node is ConditionalAccessExpressionSyntax access && access.WhenNotNull.Span.Contains(binding.Span))
-                {
-                    var type = model.GetTypeInfo(access.Expression).Type;
-                    return type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
-                }
-            }
-            return null;
-        }
-        // A simple name: an instance method called on this.
-        return owner.ContainingType;
     }
 
     /// <summary>Does the body name anything that could make it worth analyzing? One pass over its identifier tokens.</summary>
@@ -609,7 +606,9 @@ internal sealed class CacheGuardEngine
                 {
                     switch (member)
                     {
-                        case IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.ReducedExtension } method when !IsCommonName(method.Name):
+                        // The name first: overloads and inherited members repeat names, and MethodKind is computed per method.
+                        case IMethodSymbol method when !names.Contains(method.Name) && !IsCommonName(method.Name)
+                                                       && method.MethodKind is MethodKind.Ordinary or MethodKind.ReducedExtension:
                             names.Add(method.Name);
                             break;
                         case IPropertySymbol property when property.Name.IndexOf("Expiration", StringComparison.Ordinal) >= 0:
