@@ -101,7 +101,7 @@ internal sealed class WrapperCatalog
         {
             foreach (var (declaration, mentioned) in declarations)
             {
-                if (seenDeclarations.Contains(declaration) || !mentioned.Overlaps(names))
+                if (seenDeclarations.Contains(declaration) || !MentionsAny(mentioned, names))
                     continue;
                 seenDeclarations.Add(declaration);
 #pragma warning disable RS1030 // the driver's semantic models are cached per tree: a declared symbol, no body bound
@@ -221,6 +221,16 @@ internal sealed class WrapperCatalog
             return found;
         }
 
+        static bool MentionsAny(string[] mentioned, HashSet<string> names)
+        {
+            foreach (var name in mentioned)
+            {
+                if (names.Contains(name))
+                    return true;
+            }
+            return false;
+        }
+
         static bool HoldsWrapper(Dictionary<string, ITypeSymbol?> receivers)
         {
             foreach (var value in receivers.Values)
@@ -253,54 +263,80 @@ internal sealed class WrapperCatalog
             SymbolEqualityComparer.Default.GetHashCode(obj.Type) ^ System.StringComparer.Ordinal.GetHashCode(obj.Name);
     }
 
-    /// <summary>Every type declaration of the compilation with the simple type names its members are declared with.</summary>
-    private static List<(TypeDeclarationSyntax Declaration, HashSet<string> Names)> TypeDeclarations(Compilation compilation, List<(SyntaxTree, string)> methodDeclarations)
+    /// <summary>
+    /// Every class, struct and record declaration of the compilation with the simple type names its members are
+    /// declared with (those that declare any), in document order, outer types before the types nested in them.
+    /// </summary>
+    private static List<(TypeDeclarationSyntax Declaration, string[] Names)> TypeDeclarations(Compilation compilation, List<(SyntaxTree, string)> methodDeclarations)
     {
-        var found = new List<(TypeDeclarationSyntax, HashSet<string>)>();
+        var found = new List<(TypeDeclarationSyntax, string[])>();
+        // One set reused for every declaration: most declare members (DTOs, entities), and only their names are kept.
+        var mentioned = new HashSet<string>(System.StringComparer.Ordinal);
         foreach (var tree in compilation.SyntaxTrees)
         {
-            var root = tree.GetRoot();
-            foreach (var node in root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
-            {
-                if (node is MethodDeclarationSyntax declaredMethod)
-                {
-                    methodDeclarations.Add((tree, declaredMethod.Identifier.ValueText));
-                    continue;
-                }
-                if (node is not (ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax))
-                    continue;
-                var declaration = (TypeDeclarationSyntax)node;
-                var mentioned = new HashSet<string>(System.StringComparer.Ordinal);
-                if (declaration.ParameterList is { } primary)
-                {
-                    foreach (var parameter in primary.Parameters)
-                        AddName(parameter.Type, mentioned);
-                }
-                foreach (var member in declaration.Members)
-                {
-                    switch (member)
-                    {
-                        case BaseFieldDeclarationSyntax field:
-                            AddName(field.Declaration.Type, mentioned);
-                            break;
-                        case PropertyDeclarationSyntax property:
-                            AddName(property.Type, mentioned);
-                            break;
-                        case ConstructorDeclarationSyntax constructor:
-                            foreach (var parameter in constructor.ParameterList.Parameters)
-                                AddName(parameter.Type, mentioned);
-                            break;
-                        case MethodDeclarationSyntax method when method.ParameterList.Parameters.Count > 0
-                            && method.ParameterList.Parameters[0].Modifiers.Any(SyntaxKind.ThisKeyword):
-                            AddName(method.ParameterList.Parameters[0].Type, mentioned);
-                            break;
-                    }
-                }
-                if (mentioned.Count > 0)
-                    found.Add((declaration, mentioned));
-            }
+            if (tree.GetRoot() is CompilationUnitSyntax unit)
+                Visit(unit.Members, tree);
         }
         return found;
+
+        // Namespaces and types only: the members' bodies are never entered.
+        void Visit(SyntaxList<MemberDeclarationSyntax> members, SyntaxTree tree)
+        {
+            foreach (var member in members)
+            {
+                switch (member)
+                {
+                    case BaseNamespaceDeclarationSyntax ns:
+                        Visit(ns.Members, tree);
+                        break;
+                    case MethodDeclarationSyntax declaredMethod:
+                        methodDeclarations.Add((tree, declaredMethod.Identifier.ValueText));
+                        break;
+                    case TypeDeclarationSyntax declaration:
+                        if (declaration is ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax)
+                        {
+                            AddMemberTypeNames(declaration, mentioned);
+                            if (mentioned.Count > 0)
+                            {
+                                found.Add((declaration, mentioned.ToArray()));
+                                mentioned.Clear();
+                            }
+                        }
+                        Visit(declaration.Members, tree);
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>The names the types of a declaration's fields, properties, constructor parameters and extension receivers are written with.</summary>
+    private static void AddMemberTypeNames(TypeDeclarationSyntax declaration, HashSet<string> mentioned)
+    {
+        if (declaration.ParameterList is { } primary)
+        {
+            foreach (var parameter in primary.Parameters)
+                AddName(parameter.Type, mentioned);
+        }
+        foreach (var member in declaration.Members)
+        {
+            switch (member)
+            {
+                case BaseFieldDeclarationSyntax field:
+                    AddName(field.Declaration.Type, mentioned);
+                    break;
+                case PropertyDeclarationSyntax property:
+                    AddName(property.Type, mentioned);
+                    break;
+                case ConstructorDeclarationSyntax constructor:
+                    foreach (var parameter in constructor.ParameterList.Parameters)
+                        AddName(parameter.Type, mentioned);
+                    break;
+                case MethodDeclarationSyntax method when method.ParameterList.Parameters.Count > 0
+                    && method.ParameterList.Parameters[0].Modifiers.Any(SyntaxKind.ThisKeyword):
+                    AddName(method.ParameterList.Parameters[0].Type, mentioned);
+                    break;
+            }
+        }
     }
 
     /// <summary>The simple name a type is written with: <c>IDatabase</c> for <c>StackExchange.Redis.IDatabase?</c>, <c>Lazy&lt;IDatabase&gt;</c> adds both.</summary>
