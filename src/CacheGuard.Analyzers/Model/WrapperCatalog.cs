@@ -122,6 +122,8 @@ internal sealed class WrapperCatalog
         // names of those members alone, so a later layer reuses it instead of walking the body again.
         var settled = new Dictionary<IMethodSymbol, (string Receivers, WrapperMethod? Wrapper)>(SymbolEqualityComparer.Default);
         var membersOf = new Dictionary<INamedTypeSymbol, List<(string Name, ITypeSymbol Type, bool IsCache)>>(SymbolEqualityComparer.Default);
+        // A method's syntax, read once: a type holding a wrapper is classified again in every later layer.
+        var syntaxOf = new Dictionary<IMethodSymbol, MethodSyntax>(SymbolEqualityComparer.Default);
         for (var layer = 0; layer < MaxLayers; layer++)
         {
             var kinds = KindsByName(methods);
@@ -156,13 +158,19 @@ internal sealed class WrapperCatalog
                     continue;
                 wrapperTypes.Add(type);
 
+                // An interface method is implemented by a classified one only under its own name (a classified
+                // method is an ordinary method, never an explicit implementation): other names are not looked up.
+                var classifiedNames = new HashSet<string>(System.StringComparer.Ordinal);
+                foreach (var method in classified.Keys)
+                    classifiedNames.Add(method.Name);
                 foreach (var @interface in type.AllInterfaces)
                 {
                     if (!@interface.Locations.Any(l => l.IsInSource))
                         continue;
                     foreach (var member in @interface.GetMembers().OfType<IMethodSymbol>())
                     {
-                        if (type.FindImplementationForInterfaceMember(member) is not IMethodSymbol implementation
+                        if (!classifiedNames.Contains(member.Name)
+                            || type.FindImplementationForInterfaceMember(member) is not IMethodSymbol implementation
                             || !classified.TryGetValue(implementation.OriginalDefinition, out var wrapper))
                         {
                             continue;
@@ -192,13 +200,15 @@ internal sealed class WrapperCatalog
 
         WrapperMethod? ClassifyOnce(IMethodSymbol method, Dictionary<string, ITypeSymbol?> receivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> kinds, ref string? signature)
         {
+            if (!syntaxOf.TryGetValue(method, out var syntax))
+                syntaxOf[method] = syntax = MethodSyntax.Of(method);
             if (HoldsWrapper(receivers))
-                return Classify(method, receivers, kinds, api);
+                return Classify(method, syntax, receivers, kinds, api);
             // The type's receiver names, the same for each of its methods: joined once per type and layer.
             signature ??= string.Join(",", receivers.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
             if (settled.TryGetValue(method, out var known) && known.Receivers == signature)
                 return known.Wrapper;
-            var found = Classify(method, receivers, kinds, api);
+            var found = Classify(method, syntax, receivers, kinds, api);
             settled[method] = (signature, found);
             return found;
         }
@@ -363,30 +373,69 @@ internal sealed class WrapperCatalog
         || OperationFacts.IsOrInherits(type, api.MemoryCache)
         || OperationFacts.IsOrInherits(type, api.HybridCache);
 
-    private static WrapperMethod? Classify(IMethodSymbol method, Dictionary<string, ITypeSymbol?> typeReceivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> wrapperKinds, CacheApi api)
+    /// <summary>
+    /// What <see cref="Classify"/> reads of a method's syntax: its body, the member calls and the initialized
+    /// locals in it (each in source order). Read once per method, whichever layer asks again.
+    /// </summary>
+    private sealed class MethodSyntax
     {
-        if (method.DeclaringSyntaxReferences.Length != 1)
-            return null;
-        if (method.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax declaration)
-            return null;
-        SyntaxNode? body = (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody;
-        if (body is null)
-            return null;
-        // One walk of the body for both lists (each in source order, as two walks would give them).
-        var declarators = new List<VariableDeclaratorSyntax>();
-        var invocations = new List<InvocationExpressionSyntax>();
-        foreach (var node in body.DescendantNodes())
+        public static readonly MethodSyntax None = new(null, new List<VariableDeclaratorSyntax>(), new List<(InvocationExpressionSyntax, MemberAccessExpressionSyntax)>());
+
+        private int _keyOrdinal = int.MinValue;
+
+        private MethodSyntax(SyntaxNode? body, List<VariableDeclaratorSyntax> declarators, List<(InvocationExpressionSyntax Call, MemberAccessExpressionSyntax Access)> calls)
         {
-            if (node is VariableDeclaratorSyntax declarator)
-                declarators.Add(declarator);
-            else if (node is InvocationExpressionSyntax call)
-                invocations.Add(call);
+            Body = body;
+            Declarators = declarators;
+            Calls = calls;
         }
+
+        /// <summary>The block or expression body; null when the method has none or more than one declaration.</summary>
+        public SyntaxNode? Body { get; }
+
+        /// <summary>Locals declared with an initializer.</summary>
+        public List<VariableDeclaratorSyntax> Declarators { get; }
+
+        /// <summary>Calls of a member (<c>x.Get(...)</c>, <c>this._cache.Set(...)</c>), with their member access.</summary>
+        public List<(InvocationExpressionSyntax Call, MemberAccessExpressionSyntax Access)> Calls { get; }
+
+        /// <summary><see cref="KeyParameter"/>, bound once (it reads the parameters' types).</summary>
+        public int KeyOrdinal(IMethodSymbol method, CacheApi api) =>
+            _keyOrdinal == int.MinValue ? _keyOrdinal = KeyParameter(method, api) : _keyOrdinal;
+
+        public static MethodSyntax Of(IMethodSymbol method)
+        {
+            if (method.DeclaringSyntaxReferences.Length != 1
+                || method.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax declaration
+                || ((SyntaxNode?)declaration.Body ?? declaration.ExpressionBody) is not { } body)
+            {
+                return None;
+            }
+            // One walk of the body for both lists.
+            var declarators = new List<VariableDeclaratorSyntax>();
+            var calls = new List<(InvocationExpressionSyntax, MemberAccessExpressionSyntax)>();
+            foreach (var node in body.DescendantNodes())
+            {
+                if (node is VariableDeclaratorSyntax { Initializer: not null } declarator)
+                    declarators.Add(declarator);
+                else if (node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } call)
+                    calls.Add((call, access));
+            }
+            return new MethodSyntax(body, declarators, calls);
+        }
+    }
+
+    private static WrapperMethod? Classify(IMethodSymbol method, MethodSyntax syntax, Dictionary<string, ITypeSymbol?> typeReceivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> wrapperKinds, CacheApi api)
+    {
+        if (syntax.Body is not { } body)
+            return null;
+        var declarators = syntax.Declarators;
+        var invocations = syntax.Calls;
         // Most methods of a type holding a cache make no call a wrapper is made of: told from the syntax
         // alone, before the method's parameters are bound (the answer would be null anyway).
         if (!AnyWrapperCall(invocations, typeReceivers))
             return null;
-        var keyOrdinal = KeyParameter(method, api);
+        var keyOrdinal = syntax.KeyOrdinal(method, api);
         if (keyOrdinal < 0)
             return null;
 
@@ -407,7 +456,7 @@ internal sealed class WrapperCatalog
         // Locals taken from the cache members: var db = _redis.GetDatabase();
         foreach (var local in declarators)
         {
-            var init = local.Initializer?.Value;
+            var init = local.Initializer!.Value;
             if (init is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetDatabase" } } getDatabase
                     && Mentions(getDatabase, receivers)
                 || init is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } && Mentions(init, receivers))
@@ -417,10 +466,8 @@ internal sealed class WrapperCatalog
         }
 
         bool reads = false, writes = false, deletes = false, other = false;
-        foreach (var invocation in invocations)
+        foreach (var (_, access) in invocations)
         {
-            if (invocation.Expression is not MemberAccessExpressionSyntax access)
-                continue;
             // A call on a wrapper this type holds (_cacheService.GetAsync(key)): what that wrapper method does.
             if (wrappers.Count > 0 && ReceiverName(access.Expression) is { } receiverName
                 && wrappers.TryGetValue(receiverName, out var wrapperType))
@@ -489,12 +536,10 @@ internal sealed class WrapperCatalog
     /// Could <see cref="Classify"/> find a read, write or delete among these calls? A member call named like a
     /// cache read, write or delete, or any member call on a wrapper the type holds. False means it finds none.
     /// </summary>
-    private static bool AnyWrapperCall(List<InvocationExpressionSyntax> invocations, Dictionary<string, ITypeSymbol?> typeReceivers)
+    private static bool AnyWrapperCall(List<(InvocationExpressionSyntax Call, MemberAccessExpressionSyntax Access)> invocations, Dictionary<string, ITypeSymbol?> typeReceivers)
     {
-        foreach (var invocation in invocations)
+        foreach (var (_, access) in invocations)
         {
-            if (invocation.Expression is not MemberAccessExpressionSyntax access)
-                continue;
             var kind = KindOfCall(access.Name.Identifier.ValueText);
             if (kind is CallKind.Read or CallKind.Write or CallKind.Delete)
                 return true;
