@@ -52,7 +52,8 @@ internal sealed class CacheGuardEngine
     private ImmutableArray<Rule> _rules = ImmutableArray<Rule>.Empty;
     private readonly IAssemblySymbol[] _cacheAssemblies;
     private readonly IAssemblySymbol _sourceAssembly;
-    private readonly ConcurrentBag<(IMethodSymbol, IMethodSymbol)> _createPathCalls = new();
+    // A list under a lock: a ConcurrentBag's per-thread queues (a ThreadLocal read per Add) cost more than the few adds.
+    private readonly List<(IMethodSymbol, IMethodSymbol)> _createPathCalls = new();
     // Keyed by the body's syntax (one root operation per declaration): every analyzer asks for each body, and
     // a ConditionalWeakTable entry (a dependent handle per body) cost more than the rest of judging most bodies.
     private readonly ConcurrentDictionary<SyntaxNode, BodyState> _bodyStates = new();
@@ -228,8 +229,35 @@ internal sealed class CacheGuardEngine
         }
     }
 
+    /// <summary>A body and its state, replaced as one reference (threads that race read one pair or the other).</summary>
+    private sealed class JudgedBody
+    {
+        public JudgedBody(SyntaxNode body, BodyState state)
+        {
+            Body = body;
+            State = state;
+        }
+
+        public SyntaxNode Body { get; }
+        public BodyState State { get; }
+    }
+
+    // The body judged last: the driver runs every analyzer's block actions for a declaration before the
+    // next declaration, so the analyzers after the first find the answer here, without the tables.
+    private JudgedBody? _lastJudged;
+
     /// <summary>The body's state, computed once (the tree's candidate words, then only the tokens at them).</summary>
     private BodyState StateOf(IOperation root, ISymbol owner)
+    {
+        var syntax = root.Syntax;
+        if (Volatile.Read(ref _lastJudged) is { } last && ReferenceEquals(last.Body, syntax))
+            return last.State;
+        var state = ComputeStateOf(root, owner);
+        Volatile.Write(ref _lastJudged, new JudgedBody(syntax, state));
+        return state;
+    }
+
+    private BodyState ComputeStateOf(IOperation root, ISymbol owner)
     {
         // Most bodies hold no candidate word at all: the tree's words, scanned once, say so without a
         // walk of the body or an entry in the table (asked again by each analyzer, as cheaply).
@@ -281,8 +309,8 @@ internal sealed class CacheGuardEngine
     /// recorded word of the body's span is the token there (<see cref="CandidateWords"/>: every identifier
     /// token whose value is a candidate is one of them); an identifier that names a candidate is followed
     /// to the call it names (<c>x.Get(...)</c>, <c>x?.Get(...)</c>, <c>Get&lt;T&gt;(...)</c>) or the property an
-    /// assignment or object initializer sets, whose symbol the semantic model already bound, and judged
-    /// as <see cref="ReasonsOf"/> judges that call or assignment. Calls no name token names (a collection
+    /// assignment or object initializer sets, whose operation (of the body's own operation tree) is judged
+    /// as <see cref="ReasonsOf"/> judges it. Calls no name token names (a collection
     /// initializer's <c>Add</c>, <c>foreach</c>, <c>using</c>, <c>await</c>, a constructor initializer, a delegate
     /// invoked through a variable) and calls of names that are no candidate (<c>ToString</c>, <c>Dispose</c>,
     /// members of other types of a cache assembly) do not mark a body: no rule reads a fact from them
@@ -300,8 +328,17 @@ internal sealed class CacheGuardEngine
             return MayMarkByWalk(body) ? ReasonsOf(root, owner) : MarkReasons.None;
         var reasons = MarkReasons.None;
         var starts = words.Starts;
+        var judgedEnd = -1;
         for (var k = words.FirstAtOrAfter(span.Start); k < starts.Length && starts[k] < span.End; k++)
-            reasons |= TokenReasons(body.FindToken(starts[k]), model, owner);
+        {
+            // Words of a comment or string lie in one token (FindToken returns the token whose full span,
+            // trivia included, holds the position): it is judged once, and judging it again changes nothing.
+            if (starts[k] < judgedEnd)
+                continue;
+            var token = body.FindToken(starts[k]);
+            judgedEnd = token.FullSpan.End;
+            reasons |= TokenReasons(token, model, owner, reasons);
+        }
         foreach (var (start, end) in words.Wide)
         {
             if (start >= span.End || end <= span.Start)
@@ -309,23 +346,29 @@ internal sealed class CacheGuardEngine
             // A word checked token by token: every token that starts inside it.
             var stop = Math.Min(end, span.End);
             for (var token = body.FindToken(Math.Max(start, span.Start)); token.RawKind != 0 && token.SpanStart < stop; token = token.GetNextToken(includeZeroWidth: true))
-                reasons |= TokenReasons(token, model, owner);
+                reasons |= TokenReasons(token, model, owner, reasons);
         }
         return reasons;
     }
 
-    /// <summary>What the call or assignment a candidate identifier token names makes of its body (<see cref="HitReasons"/>).</summary>
-    private MarkReasons TokenReasons(SyntaxToken token, SemanticModel model, ISymbol owner)
+    /// <summary>
+    /// What the call or assignment a candidate identifier token names makes of its body (<see cref="HitReasons"/>),
+    /// beyond the <paramref name="known"/> reasons of the body's earlier tokens: a call whose name can add
+    /// none of the missing reasons and records no create-path call is not bound at all.
+    /// </summary>
+    private MarkReasons TokenReasons(SyntaxToken token, SemanticModel model, ISymbol owner, MarkReasons known)
     {
-        if (!token.IsKind(SyntaxKind.IdentifierToken) || token.Parent is not SimpleNameSyntax name || !_names.Value.IsCandidate(token.ValueText))
+        if (!token.IsKind(SyntaxKind.IdentifierToken) || token.Parent is not SimpleNameSyntax name)
+            return MarkReasons.None;
+        var names = _names.Value;
+        var text = token.ValueText;
+        if (!names.IsCandidate(text))
             return MarkReasons.None;
         ExpressionSyntax named = name;
-        ExpressionSyntax? receiver = null;
         switch (name.Parent)
         {
             case MemberAccessExpressionSyntax access when access.Name == name:
                 named = access;
-                receiver = access.Expression;
                 break;
             case MemberBindingExpressionSyntax binding:
                 named = binding;
@@ -338,17 +381,19 @@ internal sealed class CacheGuardEngine
         {
             case InvocationExpressionSyntax invocation when invocation.Expression == outer:
             {
-                if (model.GetSymbolInfo(invocation).Symbol is not IMethodSymbol symbol)
+                if ((known & MarkReasons.Cache) != 0 && !MayAddToCacheCall(text, known, token.SyntaxTree!))
                     return MarkReasons.None;
-                // What IInvocationOperation.TargetMethod is: a reduced extension method's static form.
-                var method = symbol.MethodKind == MethodKind.ReducedExtension ? symbol.GetConstructedReducedFrom() ?? symbol : symbol;
-                var reasons = CallReasons(method, owner, token.SyntaxTree!, out var askReceiver);
-                if (askReceiver && IsCacheNamed(ReceiverType(named, receiver, owner, model) ?? method.ContainingType))
-                    reasons |= MarkReasons.CreatePath;
-                return reasons;
+                // The invocation operation of the body's own tree, judged as the operation walk judges it: the
+                // driver's GetOperation of the body mapped each of its nodes to its operation, so this is one
+                // lookup (binding the call's symbol again, GetSymbolInfo, costs several times more).
+                return model.GetOperation(invocation) is IInvocationOperation operation ? Reasons(operation, owner) : MarkReasons.None;
             }
             case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && assignment.Left == outer:
-                return model.GetSymbolInfo(named).Symbol is IPropertySymbol property && IsCacheAssembly(property.ContainingAssembly)
+                // An assignment adds Cache | EntryExpiry or nothing.
+                if ((known & (MarkReasons.Cache | MarkReasons.EntryExpiry)) == (MarkReasons.Cache | MarkReasons.EntryExpiry))
+                    return MarkReasons.None;
+                return model.GetOperation(assignment) is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property }
+                       && IsCacheAssembly(property.Property.ContainingAssembly)
                     ? MarkReasons.Cache | MarkReasons.EntryExpiry
                     : MarkReasons.None;
             default:
@@ -356,26 +401,22 @@ internal sealed class CacheGuardEngine
         }
     }
 
-    /// <summary>The type of an instance call's receiver (IInvocationOperation.Instance.Type), from syntax.</summary>
-    private static ITypeSymbol? ReceiverType(ExpressionSyntax named, ExpressionSyntax? receiver, ISymbol owner, SemanticModel model)
+    /// <summary>
+    /// In a body already marked <see cref="MarkReasons.Cache"/>, can a call of a method named
+    /// <paramref name="name"/> add anything (<see cref="CallReasons"/>)? EntryExpiry only through a method
+    /// of the entry extension types, CreatePath only through a clearing verb (the database-write case needs
+    /// a create-path owner, which is walked, not judged by its tokens), and a create-path call is recorded
+    /// only for a create-named method.
+    /// </summary>
+    private bool MayAddToCacheCall(string name, MarkReasons known, SyntaxTree tree)
     {
-        if (receiver is not null)
-            return model.GetTypeInfo(receiver).Type;
-        if (named is MemberBindingExpressionSyntax binding)
-        {
-            // x?.Remove(): the receiver is the expression of the conditional access this binding continues.
-            for (SyntaxNode? node = binding.Parent; node is not null; node = node.Parent)
-            {
-                if (node is ConditionalAccessExpressionSyntax access && access.WhenNotNull.Span.Contains(binding.Span))
-                {
-                    var type = model.GetTypeInfo(access.Expression).Type;
-                    return type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
-                }
-            }
-            return null;
-        }
-        // A simple name: an instance method called on this.
-        return owner.ContainingType;
+        if ((known & MarkReasons.EntryExpiry) == 0 && _names.Value.IsEntryExtensionName(name))
+            return true;
+        if (!CreatePaths)
+            return false;
+        if ((known & MarkReasons.CreatePath) == 0 && InvalidationPrefixAt(name, 0, name.Length) is not null)
+            return true;
+        return CreatePath.HasCreateVerb(name, TreeRulesFor(tree).CreateVerbs);
     }
 
     /// <summary>Does the body name anything that could make it worth analyzing? One pass over its identifier tokens.</summary>
@@ -422,8 +463,8 @@ internal sealed class CacheGuardEngine
         {
             t_capture = null;
         }
-        foreach (var call in byHits)
-            _createPathCalls.Add(call);
+        foreach (var (caller, callee) in byHits)
+            AddCreatePathCall(caller, callee);
         var where = root.Syntax.GetLocation().GetLineSpan();
         if (old != reasons)
             throw new InvalidOperationException($"VERIFY_MARKS reasons {where} {owner}: walk {old} (token walk {mayMark}), hits {reasons}");
@@ -477,9 +518,13 @@ internal sealed class CacheGuardEngine
         // The hashes (WordHash) of the names, for the text scan: a word whose hash is not here is no candidate.
         private readonly HashSet<int> _hashes = new();
 
-        private CandidateNames(HashSet<string> names, bool createPaths)
+        // The methods of the entry extension types (SetAbsoluteExpiration, ...): the calls that mark EntryExpiry.
+        private readonly HashSet<string> _entryExtensionNames;
+
+        private CandidateNames(HashSet<string> names, HashSet<string> entryExtensionNames, bool createPaths)
         {
             _names = names;
+            _entryExtensionNames = entryExtensionNames;
             CreatePaths = createPaths;
             foreach (var name in names)
             {
@@ -495,6 +540,8 @@ internal sealed class CacheGuardEngine
         }
 
         public bool CreatePaths { get; }
+
+        public bool IsEntryExtensionName(string name) => _entryExtensionNames.Contains(name);
 
         public bool IsCandidate(string name)
         {
@@ -559,13 +606,26 @@ internal sealed class CacheGuardEngine
                 {
                     switch (member)
                     {
-                        case IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.ReducedExtension } method when !IsCommonName(method.Name):
+                        // The name first: overloads and inherited members repeat names, and MethodKind is computed per method.
+                        case IMethodSymbol method when !names.Contains(method.Name) && !IsCommonName(method.Name)
+                                                       && method.MethodKind is MethodKind.Ordinary or MethodKind.ReducedExtension:
                             names.Add(method.Name);
                             break;
                         case IPropertySymbol property when property.Name.IndexOf("Expiration", StringComparison.Ordinal) >= 0:
                             names.Add(property.Name);
                             break;
                     }
+                }
+            }
+            var entryExtensionNames = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var type in new[] { engine.Api.DistributedCacheEntryExtensions, engine.Api.MemoryCacheEntryExtensions, engine.Api.MemoryCacheEntryFluentExtensions })
+            {
+                if (type is null)
+                    continue;
+                foreach (var member in type.GetMembers())
+                {
+                    if (member is IMethodSymbol)
+                        entryExtensionNames.Add(member.Name);
                 }
             }
             foreach (var name in engine.Api.Wrappers.MethodNames)
@@ -578,7 +638,7 @@ internal sealed class CacheGuardEngine
                 foreach (var name in CreatePathNames(engine))
                     names.Add(name);
             }
-            return new CandidateNames(names, createPaths);
+            return new CandidateNames(names, entryExtensionNames, createPaths);
 
             static void AddTypes(INamespaceSymbol ns, IAssemblySymbol assembly, List<ITypeSymbol> types)
             {
@@ -694,7 +754,13 @@ internal sealed class CacheGuardEngine
             return;
         }
 #endif
-        _createPathCalls.Add((caller, callee));
+        AddCreatePathCall(caller, callee);
+    }
+
+    private void AddCreatePathCall(IMethodSymbol caller, IMethodSymbol callee)
+    {
+        lock (_createPathCalls)
+            _createPathCalls.Add((caller, callee));
     }
 
 #if VERIFY_MARKS
@@ -718,7 +784,14 @@ internal sealed class CacheGuardEngine
     }
 
     /// <summary>(caller, callee) for every call to a source method named like a create path (CG0003's callers).</summary>
-    public IEnumerable<(IMethodSymbol Caller, IMethodSymbol Callee)> CreatePathCalls => _createPathCalls;
+    public IEnumerable<(IMethodSymbol Caller, IMethodSymbol Callee)> CreatePathCalls
+    {
+        get
+        {
+            lock (_createPathCalls)
+                return _createPathCalls.ToArray();
+        }
+    }
 
     private bool IsCacheAssembly(IAssemblySymbol? assembly)
     {
@@ -881,6 +954,9 @@ internal sealed class CacheGuardEngine
     {
         private const int MaxWord = 128;
 
+        // MethodImplOptions.AggressiveOptimization (.NET Core 3.0+; netstandard2.0 does not name it, the runtime honors it).
+        private const MethodImplOptions AggressiveOptimization = (MethodImplOptions)512;
+
         // The scan's buffer of recorded positions, one per thread (a tree is scanned on one thread): grown
         // once to the largest tree's count instead of a list grown and copied for every tree.
         [ThreadStatic]
@@ -931,6 +1007,8 @@ internal sealed class CacheGuardEngine
 
         public (int Start, int End)[] Wide => _wide;
 
+        // Optimized at once: every tree is scanned once, so the scan would run at tier 0 for most of them.
+        [MethodImpl(AggressiveOptimization)]
         public static CandidateWords Scan(SourceText text, CandidateNames names)
         {
             var length = text.Length;

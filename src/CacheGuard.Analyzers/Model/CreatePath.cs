@@ -79,6 +79,9 @@ internal sealed class CreatePath
     {
         foreach (var verb in verbs)
         {
+            // The first character rejects most names before a string comparison (called for every body).
+            if (verb.Length > 0 && (name.Length == 0 || name[0] != verb[0]))
+                continue;
             if (name.Length >= verb.Length
                 && name.StartsWith(verb, StringComparison.Ordinal)
                 && (name.Length == verb.Length || char.IsUpper(name[verb.Length]) || name[verb.Length] == '_'))
