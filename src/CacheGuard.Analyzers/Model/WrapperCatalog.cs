@@ -122,6 +122,14 @@ internal sealed class WrapperCatalog
         // names of those members alone, so a later layer reuses it instead of walking the body again.
         var settled = new Dictionary<IMethodSymbol, (string Receivers, WrapperMethod? Wrapper)>(SymbolEqualityComparer.Default);
         var membersOf = new Dictionary<INamedTypeSymbol, List<(string Name, ITypeSymbol Type, bool IsCache)>>(SymbolEqualityComparer.Default);
+        // IsCacheType per type, once: the members of the candidate types share most of their types (string, ILogger<T>, options).
+        var cacheTypes = new Dictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+        System.Func<ITypeSymbol, bool> isCacheType = type =>
+        {
+            if (!cacheTypes.TryGetValue(type, out var isCache))
+                cacheTypes[type] = isCache = IsCacheType(type, api);
+            return isCache;
+        };
         // A method's syntax, read once: a type holding a wrapper is classified again in every later layer.
         var syntaxOf = new Dictionary<IMethodSymbol, MethodSyntax>(SymbolEqualityComparer.Default);
         for (var layer = 0; layer < MaxLayers; layer++)
@@ -132,7 +140,7 @@ internal sealed class WrapperCatalog
             foreach (var type in types)
             {
                 if (!membersOf.TryGetValue(type, out var members))
-                    membersOf[type] = members = MembersOf(type, api);
+                    membersOf[type] = members = MembersOf(type, isCacheType);
                 var receivers = CacheMembers(members, wrapperTypes);
                 if (receivers.Count == 0 && !type.MightContainExtensionMethods)
                     continue;
@@ -146,7 +154,7 @@ internal sealed class WrapperCatalog
                     if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
                         continue;
                     var isWrapperMethod = method.IsStatic
-                        ? method.IsExtensionMethod && method.Parameters.Length > 0 && IsCacheType(method.Parameters[0].Type, api)
+                        ? method.IsExtensionMethod && method.Parameters.Length > 0 && isCacheType(method.Parameters[0].Type)
                         : receivers.Count > 0;
                     if (isWrapperMethod && ClassifyOnce(method, receivers, kinds, ref signature) is { } wrapper)
                     {
@@ -327,22 +335,25 @@ internal sealed class WrapperCatalog
     /// in declaration order) with their types, and whether that type is a cache API: read once per type,
     /// whatever the layer.
     /// </summary>
-    private static List<(string Name, ITypeSymbol Type, bool IsCache)> MembersOf(INamedTypeSymbol type, CacheApi api)
+    private static List<(string Name, ITypeSymbol Type, bool IsCache)> MembersOf(INamedTypeSymbol type, System.Func<ITypeSymbol, bool> isCacheType)
     {
         var members = new List<(string, ITypeSymbol, bool)>();
         foreach (var member in type.GetMembers())
         {
             switch (member)
             {
+                // An auto-property's backing field: no code names it (the property, listed too, is how it is reached).
+                case IFieldSymbol { IsImplicitlyDeclared: true }:
+                    break;
                 case IFieldSymbol field:
-                    members.Add((field.Name, field.Type, IsCacheType(field.Type, api)));
+                    members.Add((field.Name, field.Type, isCacheType(field.Type)));
                     break;
                 case IPropertySymbol property:
-                    members.Add((property.Name, property.Type, IsCacheType(property.Type, api)));
+                    members.Add((property.Name, property.Type, isCacheType(property.Type)));
                     break;
                 case IMethodSymbol { MethodKind: MethodKind.Constructor } constructor:
                     foreach (var parameter in constructor.Parameters)
-                        members.Add((parameter.Name, parameter.Type, IsCacheType(parameter.Type, api))); // primary constructor parameters are captured by name
+                        members.Add((parameter.Name, parameter.Type, isCacheType(parameter.Type))); // primary constructor parameters are captured by name
                     break;
             }
         }
