@@ -226,7 +226,7 @@ internal static class EntryExpiries
             // writes elsewhere in the compilation that pass options.ThatProperty.
             var seen = 0;
             var uses = member.DeclaredAccessibility == Accessibility.Private ? (IReadOnlyList<Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax>)System.Array.Empty<Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax>()
-                : PassedTtls.MemberAccesses(api.Compilation, member.Name);
+                : NameUses.MemberAccesses(api.Compilation, member.Name);
             foreach (var access in uses)
             {
                 context.CancellationToken.ThrowIfCancellationRequested();

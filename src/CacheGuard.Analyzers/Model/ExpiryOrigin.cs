@@ -583,23 +583,8 @@ internal readonly struct ExpiryOrigin
             return found;
         }
 
-        /// <summary>The local is incremented, decremented or compound-assigned, or is a foreach iteration variable.</summary>
-        private static bool VariesPerIteration(IOperation root, ILocalSymbol local)
-        {
-            foreach (var descendant in root.DescendantsAndSelf())
-            {
-                switch (descendant)
-                {
-                    case IIncrementOrDecrementOperation { Target: ILocalReferenceOperation target } when SymbolEqualityComparer.Default.Equals(target.Local, local) && InLoop(descendant):
-                        return true;
-                    case ICompoundAssignmentOperation { Target: ILocalReferenceOperation target } when SymbolEqualityComparer.Default.Equals(target.Local, local) && InLoop(descendant):
-                        return true;
-                    case IForEachLoopOperation loop when loop.Locals.Contains(local, SymbolEqualityComparer.Default):
-                        return true;
-                }
-            }
-            return false;
-        }
+        /// <summary>The local is incremented, decremented or compound-assigned in a loop, or is a foreach iteration variable.</summary>
+        private static bool VariesPerIteration(IOperation root, ILocalSymbol local) => LocalWrites.Of(root).Varies(local);
 
         private static bool InLoop(IOperation operation)
         {
@@ -611,28 +596,69 @@ internal readonly struct ExpiryOrigin
             return false;
         }
 
-        /// <summary>Every value assigned to <paramref name="local"/> (a local or a parameter) in the body: initializer and assignments.</summary>
-        private static System.Collections.Generic.IEnumerable<IOperation> AssignmentsTo(IOperation root, ISymbol local)
+        /// <summary>Every value assigned to <paramref name="local"/> (a local or a parameter) in the body: initializer and assignments, in walk order.</summary>
+        private static System.Collections.Generic.IEnumerable<IOperation> AssignmentsTo(IOperation root, ISymbol local) => LocalWrites.Of(root).To(local);
+
+        /// <summary>
+        /// The values assigned to each local and parameter of one body, and the locals that vary per loop
+        /// iteration: one walk of the body, shared by every expiry traced in it (each local reference
+        /// asked for both, a walk each, before).
+        /// </summary>
+        private sealed class LocalWrites
         {
-            foreach (var descendant in root.DescendantsAndSelf())
+            private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, LocalWrites> PerRoot = new();
+            private static readonly IOperation[] None = System.Array.Empty<IOperation>();
+
+            private readonly System.Collections.Generic.Dictionary<ISymbol, System.Collections.Generic.List<IOperation>> _assigned = new(SymbolEqualityComparer.Default);
+            private readonly System.Collections.Generic.HashSet<ISymbol> _varying = new(SymbolEqualityComparer.Default);
+
+            public static LocalWrites Of(IOperation root) => PerRoot.GetValue(root, r => new LocalWrites(r));
+
+            private LocalWrites(IOperation root)
             {
-                switch (descendant)
+                foreach (var descendant in root.DescendantsAndSelf())
                 {
-                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
-                        if (declarator.Initializer is { } init)
-                            yield return init.Value;
-                        break;
-                    case ISimpleAssignmentOperation assignment when SymbolEqualityComparer.Default.Equals(AssignedSymbol(assignment.Target), local):
-                        yield return assignment.Value;
-                        break;
-                    case ICompoundAssignmentOperation compound when SymbolEqualityComparer.Default.Equals(AssignedSymbol(compound.Target), local):
-                        yield return compound.Value;
-                        break;
-                    case ICoalesceAssignmentOperation coalesce when SymbolEqualityComparer.Default.Equals(AssignedSymbol(coalesce.Target), local):
-                        yield return coalesce.Value;
-                        break;
+                    switch (descendant)
+                    {
+                        case IVariableDeclaratorOperation declarator:
+                            if (declarator.Initializer is { } init)
+                                Add(declarator.Symbol, init.Value);
+                            break;
+                        case ISimpleAssignmentOperation assignment:
+                            Add(AssignedSymbol(assignment.Target), assignment.Value);
+                            break;
+                        case ICompoundAssignmentOperation compound:
+                            Add(AssignedSymbol(compound.Target), compound.Value);
+                            if (compound.Target is ILocalReferenceOperation compounded && InLoop(descendant))
+                                _varying.Add(compounded.Local);
+                            break;
+                        case ICoalesceAssignmentOperation coalesce:
+                            Add(AssignedSymbol(coalesce.Target), coalesce.Value);
+                            break;
+                        case IIncrementOrDecrementOperation { Target: ILocalReferenceOperation target } when InLoop(descendant):
+                            _varying.Add(target.Local);
+                            break;
+                        case IForEachLoopOperation loop:
+                            foreach (var local in loop.Locals)
+                                _varying.Add(local);
+                            break;
+                    }
                 }
             }
+
+            private void Add(ISymbol? symbol, IOperation value)
+            {
+                if (symbol is null)
+                    return;
+                if (!_assigned.TryGetValue(symbol, out var values))
+                    _assigned[symbol] = values = new System.Collections.Generic.List<IOperation>();
+                values.Add(value);
+            }
+
+            public System.Collections.Generic.IReadOnlyList<IOperation> To(ISymbol symbol) =>
+                _assigned.TryGetValue(symbol, out var values) ? values : None;
+
+            public bool Varies(ILocalSymbol local) => _varying.Contains(local);
         }
 
         private static ISymbol? AssignedSymbol(IOperation target) => target switch

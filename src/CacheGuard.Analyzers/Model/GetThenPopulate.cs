@@ -79,16 +79,18 @@ internal sealed class GetThenPopulateFinder
 
     /// <summary>
     /// The checks of <see cref="HelperFor"/> that need no binding: a local function, or an ordinary method of
-    /// the same type whose declaration's text may hold a cache operation (before the miss-path test of every call).
+    /// the same type whose declaration's text may hold a cache write (before the miss-path test of every call).
     /// </summary>
     private bool MayBeHelper(IMethodSymbol target, MethodCacheFacts caller)
     {
         target = target.OriginalDefinition;
         if (target.MethodKind == MethodKind.LocalFunction)
             return true;
+        // A helper populates: a body whose text names no write (CacheOperations.MayWrite) is no helper, and is not bound.
         return target.MethodKind == MethodKind.Ordinary
             && SymbolEqualityComparer.Default.Equals(target.ContainingType?.OriginalDefinition, caller.Owner.ContainingType?.OriginalDefinition)
-            && _engine.MayHoldCacheOperation(target);
+            && _engine.MayHoldCacheOperation(target)
+            && CacheOperations.MayWrite(target, _api);
     }
 
     /// <summary>A local function of this body, or a method of the same type with a body that touches the cache.</summary>
@@ -191,6 +193,18 @@ internal sealed class GetThenPopulateFinder
             {
                 continue;
             }
+#if VERIFY_SKIPS
+            // Verification build only (-p:DefineConstants=VERIFY_SKIPS): a method MayWrite rules out holds no write of its own.
+            if (call.TargetMethod.OriginalDefinition is { MethodKind: MethodKind.Ordinary } verified && !CacheOperations.MayWrite(verified, _api)
+                && _engine.BodyOf(verified, default) is { } verifiedBody)
+            {
+                foreach (var operation in _engine.FactsFor(verified, verifiedBody).CacheOperations)
+                {
+                    if (operation.Kind == CacheOperationKind.Write && FunctionBodies.Of(operation.Invocation) == verifiedBody)
+                        throw new System.InvalidOperationException($"VERIFY_SKIPS MayWrite {verified}: writes at {operation.Syntax.GetLocation().GetLineSpan()}");
+                }
+            }
+#endif
             if (!MayBeHelper(call.TargetMethod, facts) || !result.IsOnMissPath(call) || HelperFor(call.TargetMethod, facts) is not { } helper)
                 continue;
 

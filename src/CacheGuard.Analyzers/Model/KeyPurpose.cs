@@ -56,7 +56,7 @@ internal static class KeyPurpose
         // the lease renewal next to LockTake/LockRelease): a lease, not a cache entry.
         if (IsLockType(facts.Owner.ContainingType) && OperationFacts.Unwrap(write.Key ?? write.Invocation) is IParameterReferenceOperation)
             return KeyPurposeKind.LockLease;
-        if (WritePathFacts.IsFreshKey(write.Key))
+        if (WritePathFacts.IsFreshKey(write.Key, facts))
             return KeyPurposeKind.Temporary;
         if (IsStructureStore(write, facts))
             return KeyPurposeKind.Store;
@@ -64,7 +64,7 @@ internal static class KeyPurpose
             return KeyPurposeKind.Marker;
         // A value minted here (an OTP, a verification code, a token from a random source) is a secret
         // kept for its validity, not data loaded from elsewhere.
-        if (write.Value is { } minted && IsMintedValue(minted, 0))
+        if (write.Value is { } minted && IsMintedValue(minted, 0, facts))
             return KeyPurposeKind.Marker;
         foreach (var _ in facts.OnKey(write.Key, CacheOperationKind.Increment))
             return KeyPurposeKind.CounterWindow;
@@ -131,7 +131,7 @@ internal static class KeyPurpose
     /// The value is drawn from a random source in this body: <c>RandomNumberGenerator.GetInt32(..).ToString("D6")</c>,
     /// <c>Guid.NewGuid().ToString("N")</c>, <c>Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))</c>, through locals.
     /// </summary>
-    public static bool IsMintedValue(IOperation value, int depth)
+    private static bool IsMintedValue(IOperation value, int depth, MethodCacheFacts facts)
     {
         if (depth > 6)
             return false;
@@ -145,20 +145,20 @@ internal static class KeyPurpose
                 if (!IsSystemMethod(invocation.TargetMethod))
                     return false;
                 // Encoding.UTF8.GetBytes(code), code.ToUpperInvariant(): the receiver or an argument carries it.
-                if (invocation.Instance is { } instance && IsMintedValue(instance, depth + 1))
+                if (invocation.Instance is { } instance && IsMintedValue(instance, depth + 1, facts))
                     return true;
                 foreach (var argument in invocation.Arguments)
                 {
-                    if (argument.ArgumentKind == ArgumentKind.Explicit && IsMintedValue(argument.Value, depth + 1))
+                    if (argument.ArgumentKind == ArgumentKind.Explicit && IsMintedValue(argument.Value, depth + 1, facts))
                         return true;
                 }
                 return false;
             case ILocalReferenceOperation local:
-                return Initializer(local) is { } initializer && IsMintedValue(initializer, depth + 1);
+                return Initializer(local, facts) is { } initializer && IsMintedValue(initializer, depth + 1, facts);
             case IInterpolatedStringOperation interpolated:
                 foreach (var part in interpolated.Parts)
                 {
-                    if (part is IInterpolationOperation interpolation && IsMintedValue(interpolation.Expression, depth + 1))
+                    if (part is IInterpolationOperation interpolation && IsMintedValue(interpolation.Expression, depth + 1, facts))
                         return true;
                 }
                 return false;
@@ -250,7 +250,7 @@ internal static class KeyPurpose
                     yield return constant;
                 else if (node is IInterpolatedStringTextOperation { Text.ConstantValue: { HasValue: true, Value: string text } })
                     yield return text;
-                else if (node is ILocalReferenceOperation local && Initializer(local) is { } initializer)
+                else if (node is ILocalReferenceOperation local && Initializer(local, null) is { } initializer)
                     pending.Push(initializer);
                 else if (node is IInvocationOperation { TargetMethod: { } builder } && builder.DeclaringSyntaxReferences.Length > 0)
                     yield return Words(builder.Name); // a key builder named for it: CacheKeys.IdempotencyEntry(tenant, key)
@@ -271,8 +271,18 @@ internal static class KeyPurpose
         return builder.ToString();
     }
 
-    private static IOperation? Initializer(ILocalReferenceOperation reference)
+    /// <summary>The local's first initializer in walk order (the body's declarators, from <paramref name="facts"/> when they hold it).</summary>
+    private static IOperation? Initializer(ILocalReferenceOperation reference, MethodCacheFacts? facts)
     {
+        if (facts is not null && facts.Holds(reference))
+        {
+            foreach (var declarator in facts.Declarators)
+            {
+                if (SymbolEqualityComparer.Default.Equals(declarator.Symbol, reference.Local))
+                    return declarator.Initializer!.Value;
+            }
+            return null;
+        }
         foreach (var node in OperationFacts.Root(reference).DescendantsAndSelf())
         {
             if (node is IVariableDeclaratorOperation declarator

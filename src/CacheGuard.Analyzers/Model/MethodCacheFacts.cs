@@ -12,9 +12,12 @@ namespace CacheGuard.Analyzers.Model;
 /// </summary>
 internal sealed class MethodCacheFacts
 {
-    private MethodCacheFacts(ISymbol owner, ImmutableArray<CacheOperation> cacheOperations, ImmutableArray<DatabaseWrite> databaseWrites, ImmutableArray<IInvocationOperation> invocations, ImmutableArray<IVariableDeclaratorOperation> declarators)
+    private MethodCacheFacts(ISymbol owner, IOperation? root, ImmutableArray<CacheOperation> cacheOperations, ImmutableArray<DatabaseWrite> databaseWrites, ImmutableArray<IInvocationOperation> invocations,
+        ImmutableArray<IVariableDeclaratorOperation> declarators, ImmutableArray<ISimpleAssignmentOperation> memberAssignments)
     {
+        Root = root;
         Declarators = declarators;
+        MemberAssignments = memberAssignments;
         Owner = owner;
         CacheOperations = cacheOperations;
         DatabaseWrites = databaseWrites;
@@ -36,12 +39,25 @@ internal sealed class MethodCacheFacts
     /// <summary>Every variable declarator of the body with an initializer, in the order of <c>DescendantsAndSelf</c>.</summary>
     public ImmutableArray<IVariableDeclaratorOperation> Declarators { get; }
 
+    /// <summary>Every simple assignment of the body to a field or property (<c>model.Token = ...</c>), in the order of <c>DescendantsAndSelf</c>.</summary>
+    public ImmutableArray<ISimpleAssignmentOperation> MemberAssignments { get; }
+
+    /// <summary>
+    /// The root operation the facts were built from (its parent is null), or null when they were built from
+    /// several blocks or a block inside a body. The lists above hold all of its tree when <see cref="Holds"/> says so.
+    /// </summary>
+    public IOperation? Root { get; }
+
+    /// <summary>True when <paramref name="operation"/> belongs to the tree these facts walked whole (<see cref="Root"/>).</summary>
+    public bool Holds(IOperation operation) => Root is { } root && ReferenceEquals(OperationFacts.Root(operation), root);
+
     public static MethodCacheFacts Build(ISymbol owner, ImmutableArray<IOperation> blocks, CacheApi api, ImmutableArray<string> writeVerbs)
     {
         var cache = ImmutableArray.CreateBuilder<CacheOperation>();
         var writes = ImmutableArray.CreateBuilder<DatabaseWrite>();
         var invocations = ImmutableArray.CreateBuilder<IInvocationOperation>();
         var declarators = ImmutableArray.CreateBuilder<IVariableDeclaratorOperation>();
+        var memberAssignments = ImmutableArray.CreateBuilder<ISimpleAssignmentOperation>();
         foreach (var block in blocks)
         {
             foreach (var operation in block.DescendantsAndSelf())
@@ -50,6 +66,8 @@ internal sealed class MethodCacheFacts
                 {
                     if (operation is IVariableDeclaratorOperation { Initializer: not null } declarator)
                         declarators.Add(declarator);
+                    else if (operation is ISimpleAssignmentOperation { Target: IMemberReferenceOperation } assignment)
+                        memberAssignments.Add(assignment);
                     continue;
                 }
                 invocations.Add(invocation);
@@ -61,7 +79,8 @@ internal sealed class MethodCacheFacts
         }
         cache.Sort(BySpan);
         writes.Sort((a, b) => a.Invocation.Syntax.SpanStart.CompareTo(b.Invocation.Syntax.SpanStart));
-        return new MethodCacheFacts(owner, cache.ToImmutable(), writes.ToImmutable(), invocations.ToImmutable(), declarators.ToImmutable());
+        var root = blocks.Length == 1 && blocks[0].Parent is null ? blocks[0] : null;
+        return new MethodCacheFacts(owner, root, cache.ToImmutable(), writes.ToImmutable(), invocations.ToImmutable(), declarators.ToImmutable(), memberAssignments.ToImmutable());
     }
 
     /// <summary>

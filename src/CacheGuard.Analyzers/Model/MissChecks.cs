@@ -88,7 +88,18 @@ internal sealed class ReadResult
     }
 
     /// <summary>Whether <paramref name="condition"/> is true on a hit, on a miss, or says nothing about this read.</summary>
-    public MissPolarity Classify(IOperation? condition) => Classify(condition, depth: 0);
+    public MissPolarity Classify(IOperation? condition)
+    {
+        // Asked again for the same conditions by every call and write after the read (IsOnMissPath): once each.
+        if (condition is null)
+            return MissPolarity.None;
+        _polarities ??= new Dictionary<IOperation, MissPolarity>();
+        if (!_polarities.TryGetValue(condition, out var polarity))
+            _polarities[condition] = polarity = Classify(condition, depth: 0);
+        return polarity;
+    }
+
+    private Dictionary<IOperation, MissPolarity>? _polarities;
 
     private MissPolarity Classify(IOperation? condition, int depth)
     {

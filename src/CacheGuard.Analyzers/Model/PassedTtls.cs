@@ -20,14 +20,12 @@ internal enum PassedTtlKind
 /// Issue 18: a TTL parameter passed straight through is fixed only if what the callers pass is.
 /// A library's wrapper (a raw <c>SET</c> command, a cache handle) often has no caller in the
 /// compilation: the evidence is missing, so CG0001 reports nothing there (RULES.md: "when the
-/// evidence is missing or mixed, report nothing"). Callers are found through a per-compilation index
-/// of invocation names (syntax only, built on first use), then bound in their own tree.
+/// evidence is missing or mixed, report nothing"). Callers are the invocations of the method's name
+/// (<see cref="NameUses"/>, found in the trees' text), bound in their own tree.
 /// </summary>
 internal static class PassedTtls
 {
     private const int MaxLayers = 3;
-
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Dictionary<string, List<InvocationExpressionSyntax>>> Index = new();
 
     /// <summary>What the callers pass for the parameters a fixed expiry was traced to (<see cref="ExpiryOrigin.PassedThrough"/>).</summary>
     public static PassedTtlKind Of(ExpiryOrigin origin, CacheApi api, CancellationToken cancellationToken) =>
@@ -61,10 +59,7 @@ internal static class PassedTtls
             return PassedTtlKind.Fixed; // deep wrappers over wrappers: keep the contract's default
         var targets = Targets(method);
         var compilation = api.Compilation;
-        var index = Index.GetValue(compilation, Build);
-        if (!index.TryGetValue(method.Name, out var calls))
-            return PassedTtlKind.NoEvidence;
-        foreach (var call in calls)
+        foreach (var call in NameUses.Invocations(compilation, method.Name))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!compilation.ContainsSyntaxTree(call.SyntaxTree))
@@ -134,56 +129,5 @@ internal static class PassedTtls
             }
         }
         return targets;
-    }
-
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Dictionary<string, List<MemberAccessExpressionSyntax>>> Accesses = new();
-
-    /// <summary>Every <c>x.Name</c> member access of the compilation with that name (syntax index, built on first use).</summary>
-    public static IReadOnlyList<MemberAccessExpressionSyntax> MemberAccesses(Compilation compilation, string name) =>
-        Accesses.GetValue(compilation, BuildAccesses).TryGetValue(name, out var list) ? list : (IReadOnlyList<MemberAccessExpressionSyntax>)System.Array.Empty<MemberAccessExpressionSyntax>();
-
-    private static Dictionary<string, List<MemberAccessExpressionSyntax>> BuildAccesses(Compilation compilation)
-    {
-        var index = new Dictionary<string, List<MemberAccessExpressionSyntax>>(System.StringComparer.Ordinal);
-        foreach (var tree in compilation.SyntaxTrees)
-        {
-            foreach (var node in tree.GetRoot().DescendantNodes())
-            {
-                if (node is not MemberAccessExpressionSyntax access || access.Parent is InvocationExpressionSyntax call && call.Expression == access)
-                    continue;
-                var name = access.Name.Identifier.ValueText;
-                if (!index.TryGetValue(name, out var list))
-                    index[name] = list = new List<MemberAccessExpressionSyntax>();
-                list.Add(access);
-            }
-        }
-        return index;
-    }
-
-    private static Dictionary<string, List<InvocationExpressionSyntax>> Build(Compilation compilation)
-    {
-        var index = new Dictionary<string, List<InvocationExpressionSyntax>>(System.StringComparer.Ordinal);
-        foreach (var tree in compilation.SyntaxTrees)
-        {
-            foreach (var node in tree.GetRoot().DescendantNodes())
-            {
-                if (node is not InvocationExpressionSyntax invocation)
-                    continue;
-                var name = invocation.Expression switch
-                {
-                    IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-                    GenericNameSyntax generic => generic.Identifier.ValueText,
-                    MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-                    MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-                    _ => null,
-                };
-                if (name is null)
-                    continue;
-                if (!index.TryGetValue(name, out var list))
-                    index[name] = list = new List<InvocationExpressionSyntax>();
-                list.Add(invocation);
-            }
-        }
-        return index;
     }
 }

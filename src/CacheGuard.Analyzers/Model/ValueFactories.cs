@@ -178,53 +178,59 @@ internal static class ValueFactories
         }
 
         /// <summary>Where a local's value comes from: its initializer, assignments, and calls that fill it (<c>list.Add(x)</c>).</summary>
-        private List<IOperation> LocalSources(ILocalSymbol local)
+        private IReadOnlyList<IOperation> LocalSources(ILocalSymbol local)
         {
-            if (_localSources is null)
+            _localSources ??= LocalSourceIndex.GetValue(_body, BuildLocalSources);
+            return _localSources.TryGetValue(local, out var list) ? list : System.Array.Empty<IOperation>();
+        }
+
+        // One index per function body, shared by every search in it (each read's populates, each of their values).
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, Dictionary<ILocalSymbol, List<IOperation>>> LocalSourceIndex = new();
+
+        private static Dictionary<ILocalSymbol, List<IOperation>> BuildLocalSources(IOperation body)
+        {
+            var sources = new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+            foreach (var operation in body.Descendants())
             {
-                _localSources = new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
-                foreach (var operation in _body.Descendants())
+                switch (operation)
                 {
-                    switch (operation)
-                    {
-                        case IVariableDeclaratorOperation { Initializer.Value: { } init } declarator:
-                            Add(declarator.Symbol, init);
-                            break;
-                        case IAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
-                            Add(target.Local, assignment.Value);
-                            break;
-                        case IInvocationOperation { Instance: ILocalReferenceOperation receiver } fill when !fill.TargetMethod.ReturnsVoid || fill.Arguments.Length > 0:
-                            foreach (var argument in fill.Arguments)
-                                Add(receiver.Local, argument.Value);
-                            break;
-                        case IForEachLoopOperation { LoopControlVariable: IVariableDeclaratorOperation loopVariable } loop:
-                            Add(loopVariable.Symbol, loop.Collection);
-                            break;
-                        case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol patternLocal } pattern:
-                            // executed.Result is ObjectResult result: result comes from executed.Result
-                            for (var up = pattern.Parent; up is not null; up = up.Parent)
+                    case IVariableDeclaratorOperation { Initializer.Value: { } init } declarator:
+                        Add(declarator.Symbol, init);
+                        break;
+                    case IAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
+                        Add(target.Local, assignment.Value);
+                        break;
+                    case IInvocationOperation { Instance: ILocalReferenceOperation receiver } fill when !fill.TargetMethod.ReturnsVoid || fill.Arguments.Length > 0:
+                        foreach (var argument in fill.Arguments)
+                            Add(receiver.Local, argument.Value);
+                        break;
+                    case IForEachLoopOperation { LoopControlVariable: IVariableDeclaratorOperation loopVariable } loop:
+                        Add(loopVariable.Symbol, loop.Collection);
+                        break;
+                    case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol patternLocal } pattern:
+                        // executed.Result is ObjectResult result: result comes from executed.Result
+                        for (var up = pattern.Parent; up is not null; up = up.Parent)
+                        {
+                            if (up is IIsPatternOperation isPattern)
                             {
-                                if (up is IIsPatternOperation isPattern)
-                                {
-                                    Add(patternLocal, isPattern.Value);
-                                    break;
-                                }
+                                Add(patternLocal, isPattern.Value);
+                                break;
                             }
-                            break;
-                        case IDeclarationExpressionOperation { Expression: ILocalReferenceOperation outLocal } declaration
-                            when declaration.Parent is IArgumentOperation { Parent: IInvocationOperation filler }:
-                            Add(outLocal.Local, filler);
-                            break;
-                    }
+                        }
+                        break;
+                    case IDeclarationExpressionOperation { Expression: ILocalReferenceOperation outLocal } declaration
+                        when declaration.Parent is IArgumentOperation { Parent: IInvocationOperation filler }:
+                        Add(outLocal.Local, filler);
+                        break;
                 }
             }
-            return _localSources.TryGetValue(local, out var list) ? list : new List<IOperation>();
+            return sources;
 
             void Add(ILocalSymbol symbol, IOperation source)
             {
-                if (!_localSources!.TryGetValue(symbol, out var sources))
-                    _localSources[symbol] = sources = new List<IOperation>();
-                sources.Add(source);
+                if (!sources.TryGetValue(symbol, out var list))
+                    sources[symbol] = list = new List<IOperation>();
+                list.Add(source);
             }
         }
     }

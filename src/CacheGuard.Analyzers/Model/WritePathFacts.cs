@@ -162,8 +162,11 @@ internal sealed class WritePathFacts
     }
 
     /// <summary>True when <paramref name="key"/> is built from a fresh <c>Guid.NewGuid()</c>: a new entry no reader can hold stale.</summary>
-    public static bool IsFreshKey(IOperation? key)
+    public static bool IsFreshKey(IOperation? key, MethodCacheFacts? facts = null)
     {
+        // The body's declarators and member assignments, walked once by its facts, when they hold the key.
+        if (facts is not null && !(key is not null && facts.Holds(key)))
+            facts = null;
         if (key is null)
             return false;
         var pending = new Stack<IOperation>();
@@ -179,12 +182,12 @@ internal sealed class WritePathFacts
                 {
                     return true;
                 }
-                if (node is ILocalReferenceOperation local && LocalInitializer(local.Local, node) is { } initializer)
+                if (node is ILocalReferenceOperation local && LocalInitializer(local.Local, node, facts) is { } initializer)
                     pending.Push(initializer);
                 // model.Token = Guid.NewGuid().ToString(); ... "preview:" + model.Token
                 if (node is IPropertyReferenceOperation or IFieldReferenceOperation)
                 {
-                    foreach (var assigned in MemberAssignments((IMemberReferenceOperation)node))
+                    foreach (var assigned in MemberAssignments((IMemberReferenceOperation)node, facts))
                         pending.Push(assigned);
                 }
             }
@@ -193,11 +196,24 @@ internal sealed class WritePathFacts
     }
 
     /// <summary>Values assigned in the same body to the same member of the same receiver (a local, a parameter or this).</summary>
-    private static IEnumerable<IOperation> MemberAssignments(IMemberReferenceOperation reference)
+    private static IEnumerable<IOperation> MemberAssignments(IMemberReferenceOperation reference, MethodCacheFacts? facts)
     {
         var receiver = ReceiverSymbol(reference.Instance);
         if (reference.Instance is not null && receiver is null)
             yield break;
+        if (facts is not null)
+        {
+            foreach (var assignment in facts.MemberAssignments)
+            {
+                var target = (IMemberReferenceOperation)assignment.Target;
+                if (SymbolEqualityComparer.Default.Equals(target.Member, reference.Member)
+                    && SymbolEqualityComparer.Default.Equals(ReceiverSymbol(target.Instance), receiver))
+                {
+                    yield return assignment.Value;
+                }
+            }
+            yield break;
+        }
         foreach (var node in OperationFacts.Root(reference).DescendantsAndSelf())
         {
             if (node is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment
@@ -217,8 +233,17 @@ internal sealed class WritePathFacts
         _ => null,
     };
 
-    private static IOperation? LocalInitializer(ILocalSymbol local, IOperation from)
+    private static IOperation? LocalInitializer(ILocalSymbol local, IOperation from, MethodCacheFacts? facts)
     {
+        if (facts is not null)
+        {
+            foreach (var declarator in facts.Declarators)
+            {
+                if (SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+                    return declarator.Initializer!.Value;
+            }
+            return null;
+        }
         foreach (var node in OperationFacts.Root(from).DescendantsAndSelf())
         {
             if (node is IVariableDeclaratorOperation declarator

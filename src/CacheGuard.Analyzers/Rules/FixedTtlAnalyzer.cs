@@ -48,12 +48,11 @@ internal sealed class FixedTtlRule : Rule
         var facts = context.Facts;
         foreach (var operation in facts.CacheOperations)
         {
-            if (!IsCacheEntryTtl(operation, facts))
+            // The cheap checks first: most writes pass no expiry argument (options, or none at all).
+            if (operation.Expiry is not { } expiry || !operation.HasExpiry || !IsCacheEntryTtl(operation, facts))
                 continue;
             if (operation.Kind == CacheOperationKind.Write && KeyPurpose.Of(operation, facts, api) != KeyPurposeKind.CacheEntry)
                 continue; // a lock or lease, a marker or cooldown, a counter's window, a temporary store
-            if (operation.Expiry is not { } expiry || !operation.HasExpiry)
-                continue;
 
             var origin = ExpiryOrigin.Of(expiry.Value, api);
             if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(expiry.Value, api))

@@ -45,7 +45,7 @@ internal sealed class SetOnWriteRule : Rule
 
         foreach (var operation in facts.CacheOperations)
         {
-            if (!IsCachedValueWrite(operation, writePath)
+            if (!IsCachedValueWrite(operation, writePath, facts)
                 || (operation.Family != CacheFamily.Wrapper && KeyPurpose.Of(operation, facts, api) != KeyPurposeKind.CacheEntry)
                 || IsOwnMemoryCache(operation))
             {
@@ -124,12 +124,12 @@ internal sealed class SetOnWriteRule : Rule
     /// limit), not a key minted from a fresh Guid (a new entry no reader can hold stale), and not the
     /// populate of a cache-aside read of the same key.
     /// </summary>
-    private static bool IsCachedValueWrite(CacheOperation operation, WritePathFacts writePath) =>
+    private static bool IsCachedValueWrite(CacheOperation operation, WritePathFacts writePath, MethodCacheFacts facts) =>
         operation.Kind == CacheOperationKind.Write
         && !operation.OnlyIfNotExists
         && operation.Key is not null
         && operation.Value?.Type?.SpecialType != SpecialType.System_Boolean
         && !writePath.IsLockCounterOrFlagKey(operation.Key)
-        && !WritePathFacts.IsFreshKey(operation.Key)
+        && !WritePathFacts.IsFreshKey(operation.Key, facts)
         && !writePath.IsPopulateAfterRead(operation);
 }
