@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace CacheGuard.Analyzers.Model;
@@ -90,13 +89,6 @@ internal static class CacheOperations
     private static bool NamesAny(IMethodSymbol method, HashSet<string> names)
     {
         var references = method.DeclaringSyntaxReferences;
-        if (references.Length != 1)
-            return true;
-        foreach (var token in references[0].GetSyntax().DescendantTokens())
-        {
-            if (token.IsKind(SyntaxKind.IdentifierToken) && names.Contains(token.ValueText))
-                return true;
-        }
-        return false;
+        return references.Length != 1 || WrapperCatalog.Mentions(references[0].GetSyntax(), names);
     }
 }

@@ -682,7 +682,8 @@ internal sealed class WrapperCatalog
         _ => null,
     };
 
-    private static bool Mentions(SyntaxNode node, HashSet<string> names)
+    /// <summary>Does <paramref name="node"/> hold an identifier token whose value is one of <paramref name="names"/>?</summary>
+    internal static bool Mentions(SyntaxNode node, HashSet<string> names)
     {
         foreach (var token in node.DescendantTokens())
         {
