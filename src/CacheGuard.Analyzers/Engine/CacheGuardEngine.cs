@@ -172,8 +172,9 @@ internal sealed class CacheGuardEngine
     }
 
     /// <summary>
-    /// Registers what <paramref name="rules"/> (one analyzer's rules) need: one operation-block callback,
-    /// and a compilation-end callback for a rule that correlates across bodies. Nothing runs per
+    /// Registers what <paramref name="rules"/> (one analyzer's rules) need: one operation-block callback for
+    /// the members of each type that may hold a marked body (<see cref="MayHoldMarkedBody"/>), and a
+    /// compilation-end callback for a rule that correlates across bodies. Nothing runs per
     /// invocation: a body is judged once, first by a scan of its identifier tokens for the names of
     /// cache API members, the project's cache wrappers (and, for CG0003, create paths and clears), and
     /// only then by a walk of its operations. Marked bodies are analyzed once for every rule; each
@@ -192,12 +193,75 @@ internal sealed class CacheGuardEngine
             }
             _rules = all.ToImmutable();
         }
-        start.RegisterOperationBlockAction(context => OnBlock(context, rules));
+        // Per type first: a type whose declarations hold no candidate word and no create-named member holds no
+        // body worth analyzing, so its bodies get no callback at all (nine analyzers times every body otherwise).
+        // The driver hands a symbol-start's block actions the bodies of that type's own members (a nested type's
+        // come through its own start), the same blocks as a compilation-wide registration.
+        start.RegisterSymbolStartAction(
+            symbolStart =>
+            {
+                if (MayHoldMarkedBody((INamedTypeSymbol)symbolStart.Symbol))
+                    symbolStart.RegisterOperationBlockAction(context => OnBlock(context, rules));
+            },
+            SymbolKind.NamedType);
         foreach (var rule in rules)
         {
             if (rule.NeedsCompilationEnd)
                 start.RegisterCompilationEndAction(end => rule.CompilationEnd(end, this));
         }
+    }
+
+    /// <summary>A type and whether it may hold a marked body, replaced as one reference (as <see cref="JudgedBody"/>).</summary>
+    private sealed class JudgedType
+    {
+        public JudgedType(INamedTypeSymbol type, bool mayHold)
+        {
+            Type = type;
+            MayHold = mayHold;
+        }
+
+        public INamedTypeSymbol Type { get; }
+        public bool MayHold { get; }
+    }
+
+    // The type judged last: the driver starts a type for every analyzer before the next type.
+    private JudgedType? _lastType;
+
+    /// <summary>
+    /// Can a body owned by a member of <paramref name="type"/> be marked (<see cref="ComputeStateOf"/>)? Only if a
+    /// declaration of the type holds a candidate word (every such body lies inside one: its full span, primary
+    /// constructors and top-level statements included) or, for CG0003, the type has a member named with a create verb
+    /// of a declaring tree (a create-path owner is walked whatever its words). True when the type has no declaration.
+    /// </summary>
+    private bool MayHoldMarkedBody(INamedTypeSymbol type)
+    {
+        if (Volatile.Read(ref _lastType) is { } last && ReferenceEquals(last.Type, type))
+            return last.MayHold;
+        var mayHold = ComputeMayHoldMarkedBody(type);
+        Volatile.Write(ref _lastType, new JudgedType(type, mayHold));
+        return mayHold;
+    }
+
+    private bool ComputeMayHoldMarkedBody(INamedTypeSymbol type)
+    {
+        var references = type.DeclaringSyntaxReferences;
+        if (references.IsEmpty)
+            return true;
+        foreach (var reference in references)
+        {
+            var tree = TreeRulesFor(reference.SyntaxTree);
+            if (WordsOf(reference.SyntaxTree, tree).AnyIn(reference.GetSyntax().FullSpan))
+                return true;
+            if (CreatePaths)
+            {
+                foreach (var name in type.MemberNames)
+                {
+                    if (CreatePath.HasCreateVerb(name, tree.CreateVerbs))
+                        return true;
+                }
+            }
+        }
+        return false;
     }
 
     /// <summary>What the engine knows about one body: why it is analyzed, its context, each rule's diagnostics.</summary>
