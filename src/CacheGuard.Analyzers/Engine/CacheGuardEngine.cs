@@ -229,9 +229,10 @@ internal sealed class CacheGuardEngine
 
     /// <summary>
     /// Can a body owned by a member of <paramref name="type"/> be marked (<see cref="ComputeStateOf"/>)? Only if a
-    /// declaration of the type holds a candidate word (every such body lies inside one: its full span, primary
-    /// constructors and top-level statements included) or, for CG0003, the type has a member named with a create verb
-    /// of a declaring tree (a create-path owner is walked whatever its words). True when the type has no declaration.
+    /// declaration of the type holds a candidate word: every such body lies inside one (its full span, primary
+    /// constructors and top-level statements included), and a create-path owner, walked whatever its body's words,
+    /// is declared there under its own name, which is a candidate when CG0003 runs (<see cref="CandidateNames"/>
+    /// adds every create-named method declaration's name). True when the type has no declaration.
     /// </summary>
     private bool MayHoldMarkedBody(INamedTypeSymbol type)
     {
@@ -252,14 +253,6 @@ internal sealed class CacheGuardEngine
             var tree = TreeRulesFor(reference.SyntaxTree);
             if (WordsOf(reference.SyntaxTree, tree).AnyIn(reference.GetSyntax().FullSpan))
                 return true;
-            if (CreatePaths)
-            {
-                foreach (var name in type.MemberNames)
-                {
-                    if (CreatePath.HasCreateVerb(name, tree.CreateVerbs))
-                        return true;
-                }
-            }
         }
         return false;
     }
