@@ -154,7 +154,7 @@ internal sealed class WrapperCatalog
                     if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
                         continue;
                     var isWrapperMethod = method.IsStatic
-                        ? method.IsExtensionMethod && method.Parameters.Length > 0 && isCacheType(method.Parameters[0].Type)
+                        ? method.IsExtensionMethod && ExtendsCacheType(method)
                         : receivers.Count > 0;
                     if (isWrapperMethod && ClassifyOnce(method, receivers, kinds, ref signature) is { } wrapper)
                     {
@@ -219,6 +219,36 @@ internal sealed class WrapperCatalog
             var found = Classify(method, syntax, receivers, kinds, api);
             settled[method] = (signature, found);
             return found;
+        }
+
+        // The receiver type of an extension method, bound alone from its syntax: Parameters binds the whole
+        // signature, and most extension methods of a candidate class extend something else (FusionCache's 265
+        // GetOrSet overloads over IFusionCache, a wrapper interface, so their class is a candidate from layer 2 on).
+        bool ExtendsCacheType(IMethodSymbol method)
+        {
+            var references = method.DeclaringSyntaxReferences;
+            if (references.Length != 1
+                || references[0].GetSyntax() is not MethodDeclarationSyntax { ParameterList.Parameters: { Count: > 0 } parameters }
+                || parameters[0].Type is not { } receiverSyntax)
+            {
+                return method.Parameters.Length > 0 && isCacheType(method.Parameters[0].Type);
+            }
+            // A keyword type, an array, a tuple or a pointer is no cache API.
+            if (receiverSyntax is PredefinedTypeSyntax or ArrayTypeSyntax or TupleTypeSyntax or PointerTypeSyntax or FunctionPointerTypeSyntax)
+                return Checked(false);
+#pragma warning disable RS1030 // the driver's semantic models are cached per tree: one type of a signature bound, no body
+            var receiverType = api.Compilation.GetSemanticModel(receiverSyntax.SyntaxTree).GetTypeInfo(receiverSyntax).Type;
+#pragma warning restore RS1030
+            return Checked(receiverType is not null && isCacheType(receiverType));
+
+            bool Checked(bool extendsCache)
+            {
+#if VERIFY_CATALOG
+                if (extendsCache != (method.Parameters.Length > 0 && isCacheType(method.Parameters[0].Type)))
+                    throw new System.InvalidOperationException("VERIFY_CATALOG: ExtendsCacheType differs for " + method.ToDisplayString());
+#endif
+                return extendsCache;
+            }
         }
 
         static bool MentionsAny(string[] mentioned, HashSet<string> names)
