@@ -484,7 +484,8 @@ internal sealed class WrapperCatalog
         {
             if (method.DeclaringSyntaxReferences.Length != 1
                 || method.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax declaration
-                || ((SyntaxNode?)declaration.Body ?? declaration.ExpressionBody) is not { } body)
+                || ((SyntaxNode?)declaration.Body ?? declaration.ExpressionBody) is not { } body
+                || !MayTakeKey(declaration.ParameterList))
             {
                 return None;
             }
@@ -500,6 +501,21 @@ internal sealed class WrapperCatalog
             }
             return new MethodSyntax(body, declarators, calls);
         }
+    }
+
+    /// <summary>
+    /// Could <see cref="KeyParameter"/> find a key among these parameters? Not when there are none, or when each
+    /// is written with a keyword type other than <c>string</c> (a key is a string or a RedisKey): such a method is
+    /// no wrapper, so its body is not read.
+    /// </summary>
+    private static bool MayTakeKey(ParameterListSyntax parameters)
+    {
+        foreach (var parameter in parameters.Parameters)
+        {
+            if (parameter.Type is not PredefinedTypeSyntax predefined || predefined.Keyword.IsKind(SyntaxKind.StringKeyword))
+                return true;
+        }
+        return false;
     }
 
     private static WrapperMethod? Classify(IMethodSymbol method, MethodSyntax syntax, Dictionary<string, ITypeSymbol?> typeReceivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> wrapperKinds, CacheApi api)
