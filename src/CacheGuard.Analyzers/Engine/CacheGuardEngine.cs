@@ -71,12 +71,18 @@ internal sealed class CacheGuardEngine
         Options = options;
         _sourceAssembly = compilation.Assembly;
         var assemblies = new List<IAssemblySymbol>();
+        var apiInSource = compilation.AssemblyName == "CacheGuard.Runtime";
         foreach (var type in ApiTypes(api))
         {
-            if (type?.ContainingAssembly is { } assembly && !assemblies.Contains(assembly) && !SymbolEqualityComparer.Default.Equals(assembly, compilation.Assembly))
+            if (type?.ContainingAssembly is not { } assembly)
+                continue;
+            if (SymbolEqualityComparer.Default.Equals(assembly, compilation.Assembly))
+                apiInSource = true;
+            else if (!assemblies.Contains(assembly))
                 assemblies.Add(assembly);
         }
         _cacheAssemblies = assemblies.ToArray();
+        RecognizedCallsMarkCache = !apiInSource;
         _names = new Lazy<CandidateNames>(() => CandidateNames.Build(this));
     }
 
@@ -93,6 +99,14 @@ internal sealed class CacheGuardEngine
     public CacheApi Api { get; }
 
     public AnalyzerOptions Options { get; }
+
+    /// <summary>
+    /// Every call the recognizers classify (a cache API's, CacheGuard.Runtime's, a catalog wrapper's) marks its
+    /// body <see cref="MarkReasons.Cache"/>: true unless the compilation declares a cache API or is the runtime
+    /// itself (their calls are then source calls, which mark nothing). A body not marked Cache then has no cache
+    /// operation and no runtime call.
+    /// </summary>
+    public bool RecognizedCallsMarkCache { get; }
 
     /// <summary>The rules of the analyzers running on this compilation (each registers at compilation start, before any body is analyzed).</summary>
     public ImmutableArray<Rule> Rules => _rules;
@@ -297,7 +311,7 @@ internal sealed class CacheGuardEngine
             state.Results ??= new Dictionary<Rule, ImmutableArray<Diagnostic>>();
             if (state.Results.TryGetValue(rule, out var known))
                 return known;
-            state.Context ??= new MethodContext(this, context.OwningSymbol, root, FactsFor(context.OwningSymbol, root), state.Reasons, context.Options, context.CancellationToken);
+            state.Context ??= new MethodContext(this, context.OwningSymbol, root, state.Reasons, context.Options, context.CancellationToken);
             var found = state.Context.Run(rule, context.CancellationToken);
             state.Results[rule] = found;
             return found;

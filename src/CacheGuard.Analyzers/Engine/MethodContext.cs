@@ -19,14 +19,14 @@ internal sealed class MethodContext
     private List<GetThenPopulate>? _getThenPopulates;
     private WritePathFacts? _writePath;
     private bool _writePathBuilt;
+    private MethodCacheFacts? _facts;
 
-    public MethodContext(CacheGuardEngine engine, ISymbol owner, IOperation root, MethodCacheFacts facts, MarkReasons reasons, AnalyzerOptions options, CancellationToken cancellationToken)
+    public MethodContext(CacheGuardEngine engine, ISymbol owner, IOperation root, MarkReasons reasons, AnalyzerOptions options, CancellationToken cancellationToken)
     {
         Engine = engine;
         OwningSymbol = owner;
         Root = root;
         OperationBlocks = ImmutableArray.Create(root);
-        Facts = facts;
         Reasons = reasons;
         Options = options;
         CancellationToken = cancellationToken;
@@ -45,7 +45,12 @@ internal sealed class MethodContext
     /// <summary>The body as a one-element block list, for model code that takes operation blocks.</summary>
     public ImmutableArray<IOperation> OperationBlocks { get; }
 
-    public MethodCacheFacts Facts { get; }
+    /// <summary>
+    /// The body's facts (<see cref="CacheGuardEngine.FactsFor"/>), built on first read: a body marked only
+    /// for CG0003 is kept for the end of the compilation, which reads its facts only when some body writes
+    /// a negative entry.
+    /// </summary>
+    public MethodCacheFacts Facts => _facts ??= Engine.FactsFor(OwningSymbol, Root);
 
     /// <summary>Why the engine analyzes this body (<see cref="MarkReasons.EntryExpiry"/>: it sets an entry expiry somewhere).</summary>
     internal MarkReasons Reasons { get; }

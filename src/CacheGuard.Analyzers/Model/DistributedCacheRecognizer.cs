@@ -13,6 +13,12 @@ internal static class DistributedCacheRecognizer
     public static CacheOperation? Recognize(IInvocationOperation invocation, CacheApi api)
     {
         var method = invocation.TargetMethod;
+        // The names of the switch below first: the type test walks the interfaces of every called type.
+        if (method.Name is not ("Get" or "GetAsync" or "GetString" or "GetStringAsync" or "TryGet" or "TryGetAsync" or "Set" or "SetAsync"
+            or "SetString" or "SetStringAsync" or "Refresh" or "RefreshAsync" or "Remove" or "RemoveAsync"))
+        {
+            return null;
+        }
         var containing = method.ContainingType?.OriginalDefinition;
         if (containing is null)
             return null;

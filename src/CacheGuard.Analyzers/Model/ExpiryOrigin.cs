@@ -49,10 +49,9 @@ internal enum ExpiryShape
 /// <summary>The origin of an expiry and, when fixed, what makes it the same for every entry (<see cref="Explain"/>).</summary>
 internal readonly struct ExpiryOrigin
 {
-    private ExpiryOrigin(ExpiryOriginKind kind, string description, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters = default)
+    private ExpiryOrigin(ExpiryOriginKind kind, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters = default)
     {
         Kind = kind;
-        Description = description;
         PassedThrough = parameters.IsDefault ? System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty : parameters;
         Text = "";
         Sources = System.Collections.Immutable.ImmutableArray<(ExpirySourceKind, string)>.Empty;
@@ -65,7 +64,6 @@ internal readonly struct ExpiryOrigin
         System.Collections.Immutable.ImmutableArray<(ExpirySourceKind, string)> sources, ExpiryShape shape, string fallback, bool isInstant)
     {
         Kind = origin.Kind;
-        Description = origin.Description;
         PassedThrough = parameters.IsDefault ? System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty : parameters;
         Text = text;
         Sources = sources;
@@ -76,8 +74,6 @@ internal readonly struct ExpiryOrigin
 
     public ExpiryOriginKind Kind { get; }
 
-    /// <summary>A short name for the TTL ("the TTL 'ProfileTtl'").</summary>
-    public string Description { get; }
 
     /// <summary>The expiry expression as written (shortened).</summary>
     public string Text { get; }
@@ -99,10 +95,11 @@ internal readonly struct ExpiryOrigin
     /// </summary>
     public System.Collections.Immutable.ImmutableArray<IParameterSymbol> PassedThrough { get; }
 
-    public static ExpiryOrigin Fixed(string description) => new(ExpiryOriginKind.Fixed, description);
-    public static readonly ExpiryOrigin Random = new(ExpiryOriginKind.Random, "");
-    public static readonly ExpiryOrigin Deadline = new(ExpiryOriginKind.Deadline, "");
-    public static readonly ExpiryOrigin Unknown = new(ExpiryOriginKind.Unknown, "");
+    // No description string per traced node: the message is built from Text and Sources (Explain), once, when reported.
+    public static ExpiryOrigin Fixed() => new(ExpiryOriginKind.Fixed);
+    public static readonly ExpiryOrigin Random = new(ExpiryOriginKind.Random);
+    public static readonly ExpiryOrigin Deadline = new(ExpiryOriginKind.Deadline);
+    public static readonly ExpiryOrigin Unknown = new(ExpiryOriginKind.Unknown);
 
     /// <summary>
     /// Traces an expiry expression back to its sources. Random or clock-derived anywhere wins over
@@ -231,11 +228,11 @@ internal readonly struct ExpiryOrigin
         /// <summary>Every fixed source met, for the message (<see cref="Explain"/>).</summary>
         public System.Collections.Generic.List<(ExpirySourceKind, string)> Sources { get; } = new();
 
-        private ExpiryOrigin OtherFixed(string description, ExpirySourceKind kind, IOperation source)
+        private ExpiryOrigin OtherFixed(ExpirySourceKind kind, IOperation source)
         {
             OtherSource = true;
             Sources.Add((kind, Short(source)));
-            return Fixed(description);
+            return Fixed();
         }
 
         public ExpiryOrigin Trace(IOperation operation, int depth)
@@ -249,7 +246,7 @@ internal readonly struct ExpiryOrigin
                 return Unknown;
 
             if (op is ILiteralOperation || (op.ConstantValue.HasValue && op is not IFieldReferenceOperation && op is not ILocalReferenceOperation))
-                return OtherFixed($"the TTL '{Short(op)}'", ExpirySourceKind.Constant, op);
+                return OtherFixed(ExpirySourceKind.Constant, op);
 
             switch (op)
             {
@@ -269,23 +266,23 @@ internal readonly struct ExpiryOrigin
                     return TraceInvocation(invocation, depth);
 
                 case IObjectCreationOperation creation:
-                    return Combine(creation.Arguments.Select(a => a.Value), depth, $"the TTL '{Short(op)}'");
+                    return Combine(creation.Arguments.Select(a => a.Value), depth);
 
                 case IBinaryOperation binary:
                     if (binary.OperatorKind == BinaryOperatorKind.Subtract && (IsClockType(binary.LeftOperand.Type) || IsClockType(binary.RightOperand.Type)))
                         return Deadline;
-                    return Combine(new[] { binary.LeftOperand, binary.RightOperand }, depth, $"the TTL '{Short(op)}'");
+                    return Combine(new[] { binary.LeftOperand, binary.RightOperand }, depth);
 
                 case ICoalesceOperation coalesce:
-                    return Combine(new[] { coalesce.Value, coalesce.WhenNull }, depth, $"the TTL '{Short(op)}'");
+                    return Combine(new[] { coalesce.Value, coalesce.WhenNull }, depth);
 
                 case IConditionalOperation conditional when conditional.WhenFalse is not null:
-                    return Combine(new[] { conditional.WhenTrue, conditional.WhenFalse }, depth, $"the TTL '{Short(op)}'");
+                    return Combine(new[] { conditional.WhenTrue, conditional.WhenFalse }, depth);
 
                 case ISwitchExpressionOperation switchExpression:
                     // kind switch { Hot => TimeSpan.FromMinutes(1), _ => TimeSpan.FromHours(1) }: one TTL per arm,
                     // the same for every entry of that arm. Throwing arms add nothing.
-                    return Combine(switchExpression.Arms.Select(a => a.Value).Where(v => OperationFacts.Unwrap(v) is not IThrowOperation), depth, $"the TTL '{Short(op)}'");
+                    return Combine(switchExpression.Arms.Select(a => a.Value).Where(v => OperationFacts.Unwrap(v) is not IThrowOperation), depth);
 
                 case IUnaryOperation unary:
                     return Trace(unary.Operand, depth + 1);
@@ -314,7 +311,7 @@ internal readonly struct ExpiryOrigin
                 : symbol.IsStatic ? ExpirySourceKind.StaticField
                 : field.Instance is null or IInstanceReferenceOperation ? (IsConfigurationType(symbol.Type) ? ExpirySourceKind.Configuration : ExpirySourceKind.InstanceField)
                 : ExpirySourceKind.Configuration;
-            return OtherFixed($"the TTL '{Short(field)}'", kind, field);
+            return OtherFixed(kind, field);
         }
 
         /// <summary>
@@ -356,10 +353,10 @@ internal readonly struct ExpiryOrigin
                 if (!Parameters.Contains(ownerParameter, SymbolEqualityComparer.Default))
                     Parameters.Add(ownerParameter);
                 Sources.Add((ExpirySourceKind.Parameter, Short(property)));
-                return Fixed($"the TTL '{Short(property)}'");
+                return Fixed();
             }
             // Options and configuration objects: the same value for every entry.
-            return OtherFixed($"the TTL '{Short(property)}'", symbol.IsStatic ? ExpirySourceKind.StaticProperty : ExpirySourceKind.Configuration, property);
+            return OtherFixed(symbol.IsStatic ? ExpirySourceKind.StaticProperty : ExpirySourceKind.Configuration, property);
         }
 
         /// <summary>
@@ -368,8 +365,7 @@ internal readonly struct ExpiryOrigin
         /// </summary>
         private ExpiryOrigin TraceParameter(IParameterReferenceOperation parameter, int depth)
         {
-            var description = $"the TTL parameter '{parameter.Parameter.Name}', passed straight through,";
-            var result = Fixed(description);
+            var result = Fixed();
             if (!Parameters.Contains(parameter.Parameter, SymbolEqualityComparer.Default))
                 Parameters.Add(parameter.Parameter);
             Sources.Add((ExpirySourceKind.Parameter, parameter.Parameter.Name));
@@ -380,7 +376,7 @@ internal readonly struct ExpiryOrigin
             {
                 foreach (var assigned in AssignmentsTo(OperationFacts.Root(parameter), parameter.Parameter))
                 {
-                    result = Merge(result, Trace(assigned, depth + 1), description);
+                    result = Merge(result, Trace(assigned, depth + 1));
                     if (result.Kind != ExpiryOriginKind.Fixed)
                         return result;
                 }
@@ -403,13 +399,13 @@ internal readonly struct ExpiryOrigin
             foreach (var assigned in AssignmentsTo(root, local.Local))
             {
                 var origin = Trace(assigned, depth + 1);
-                result = result is null ? origin : Merge(result.Value, origin, $"the TTL '{local.Local.Name}'");
+                result = result is null ? origin : Merge(result.Value, origin);
                 if (result.Value.Kind != ExpiryOriginKind.Fixed)
                     return result.Value;
             }
             if (result is null)
                 return Unknown;
-            return Fixed($"the TTL '{local.Local.Name}'");
+            return Fixed();
         }
 
         private ExpiryOrigin TraceInvocation(IInvocationOperation invocation, int depth)
@@ -435,7 +431,7 @@ internal readonly struct ExpiryOrigin
                     return Deadline;
                 // A helper that only ever returns constant TTLs (a switch over a kind, say): fixed.
                 if (method.DeclaringSyntaxReferences.Length == 1 && ReturnsOnlyConstantTtls(method.DeclaringSyntaxReferences[0].GetSyntax()))
-                    return OtherFixed($"the TTL '{Short(invocation)}'", ExpirySourceKind.Constant, invocation);
+                    return OtherFixed(ExpirySourceKind.Constant, invocation);
                 return Unknown;
             }
 
@@ -443,7 +439,7 @@ internal readonly struct ExpiryOrigin
             if (invocation.Instance is { } configuration && IsConfigurationType(configuration.Type)
                 || method.IsExtensionMethod && invocation.Arguments.Length > 0 && IsConfigurationType(invocation.Arguments[0].Value.Type))
             {
-                var read = Combine(invocation.Arguments.Select(a => a.Value).Concat(invocation.Instance is { } i ? new[] { i } : System.Array.Empty<IOperation>()), depth, $"the TTL '{Short(invocation)}'");
+                var read = Combine(invocation.Arguments.Select(a => a.Value).Concat(invocation.Instance is { } i ? new[] { i } : System.Array.Empty<IOperation>()), depth);
                 if (read.Kind == ExpiryOriginKind.Fixed)
                 {
                     OtherSource = true;
@@ -454,7 +450,7 @@ internal readonly struct ExpiryOrigin
             var inputs = invocation.Arguments.Select(a => a.Value).ToList();
             if (invocation.Instance is { } instance)
                 inputs.Add(instance);
-            return Combine(inputs, depth, $"the TTL '{Short(invocation)}'");
+            return Combine(inputs, depth);
         }
 
         /// <summary>
@@ -508,7 +504,7 @@ internal readonly struct ExpiryOrigin
             expression is LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression }
             || expression is PrefixUnaryExpressionSyntax { Operand: LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } };
 
-        private ExpiryOrigin Combine(System.Collections.Generic.IEnumerable<IOperation> inputs, int depth, string description)
+        private ExpiryOrigin Combine(System.Collections.Generic.IEnumerable<IOperation> inputs, int depth)
         {
             var sawFixed = false;
             foreach (var input in inputs)
@@ -528,10 +524,10 @@ internal readonly struct ExpiryOrigin
                         break;
                 }
             }
-            return sawFixed ? Fixed(description) : Unknown;
+            return sawFixed ? Fixed() : Unknown;
         }
 
-        private static ExpiryOrigin Merge(ExpiryOrigin a, ExpiryOrigin b, string description)
+        private static ExpiryOrigin Merge(ExpiryOrigin a, ExpiryOrigin b)
         {
             if (a.Kind == ExpiryOriginKind.Random || b.Kind == ExpiryOriginKind.Random)
                 return Random;
@@ -539,7 +535,7 @@ internal readonly struct ExpiryOrigin
                 return Deadline;
             if (a.Kind == ExpiryOriginKind.Unknown || b.Kind == ExpiryOriginKind.Unknown)
                 return Unknown;
-            return Fixed(description);
+            return Fixed();
         }
 
         /// <summary>The parameter a chain of member accesses starts from (<c>item.Options.Timeout</c> → <c>item</c>).</summary>

@@ -142,8 +142,11 @@ internal sealed class GetThenPopulateFinder
 
     private GetThenPopulate? Match(CacheOperation read, MethodCacheFacts facts)
     {
-        var result = ReadResult.Of(read.Invocation, facts);
-        var body = result.Body;
+        // The read's result (its holders: a walk of the later declarators) is built only once a write or a
+        // helper call could be on its miss path; most reads have neither.
+        var body = FunctionBodies.Of(read.Invocation);
+        ReadResult? readResult = null;
+        ReadResult Result() => readResult ??= ReadResult.Of(read.Invocation, facts);
         var readEnd = read.Syntax.Span.End;
 
         // KeyExists only starts a get-then-populate when the hit path reads the value (KeyExists then StringGet).
@@ -153,11 +156,7 @@ internal sealed class GetThenPopulateFinder
         // The populate in the same body. A later read of the same key (a project wrapper's GetAsync is awaited
         // like a load) is the re-check under a lock, never the factory.
         HashSet<IInvocationOperation>? rereads = null;
-        foreach (var other in facts.CacheOperations)
-        {
-            if (other.Kind is CacheOperationKind.Read or CacheOperationKind.Exists && other.Syntax.SpanStart >= readEnd && CacheKeys.AreSame(other.Key, read.Key))
-                (rereads ??= new HashSet<IInvocationOperation>()).Add(other.Invocation);
-        }
+        var rereadsKnown = false;
         var populates = ImmutableArray.CreateBuilder<CacheOperation>();
         ValueFactory? factory = null;
         foreach (var write in facts.CacheOperations)
@@ -165,11 +164,21 @@ internal sealed class GetThenPopulateFinder
             if (write.Kind != CacheOperationKind.Write || write.Syntax.SpanStart < readEnd
                 || !CacheKeys.AreSame(write.Key, read.Key)
                 || FunctionBodies.Of(write.Invocation) != body
-                || !result.IsOnMissPath(write.Invocation))
+                || !Result().IsOnMissPath(write.Invocation))
             {
                 continue;
             }
             populates.Add(write);
+            if (!rereadsKnown)
+            {
+                // Only the factory search reads them: found once, at the first populate.
+                rereadsKnown = true;
+                foreach (var other in facts.CacheOperations)
+                {
+                    if (other.Kind is CacheOperationKind.Read or CacheOperationKind.Exists && other.Syntax.SpanStart >= readEnd && CacheKeys.AreSame(other.Key, read.Key))
+                        (rereads ??= new HashSet<IInvocationOperation>()).Add(other.Invocation);
+                }
+            }
             foreach (var value in ValuesOf(write))
             {
                 var candidate = ValueFactories.Find(value, body, readEnd, notFactories: rereads);
@@ -205,7 +214,7 @@ internal sealed class GetThenPopulateFinder
                 }
             }
 #endif
-            if (!MayBeHelper(call.TargetMethod, facts) || !result.IsOnMissPath(call) || HelperFor(call.TargetMethod, facts) is not { } helper)
+            if (!MayBeHelper(call.TargetMethod, facts) || !Result().IsOnMissPath(call) || HelperFor(call.TargetMethod, facts) is not { } helper)
                 continue;
 
             var helperPopulates = ImmutableArray.CreateBuilder<CacheOperation>();

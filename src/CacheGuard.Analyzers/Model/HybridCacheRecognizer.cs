@@ -13,6 +13,9 @@ internal static class HybridCacheRecognizer
     public static CacheOperation? Recognize(IInvocationOperation invocation, CacheApi api)
     {
         var method = invocation.TargetMethod;
+        // The names of the switch below first: the type test walks the interfaces of every called type.
+        if (method.Name is not ("GetOrCreateAsync" or "SetAsync" or "RemoveAsync"))
+            return null;
         if (!OperationFacts.IsOrInherits(method.ContainingType, api.HybridCache))
             return null;
 

@@ -13,6 +13,9 @@ internal static class MemoryCacheRecognizer
     public static CacheOperation? Recognize(IInvocationOperation invocation, CacheApi api)
     {
         var method = invocation.TargetMethod;
+        // The names of the switch below first: the type test walks the interfaces of every called type.
+        if (method.Name is not ("TryGetValue" or "Get" or "Set" or "CreateEntry" or "Remove" or "GetOrCreate" or "GetOrCreateAsync"))
+            return null;
         var containing = method.ContainingType?.OriginalDefinition;
         if (containing is null
             || !(SymbolEqualityComparer.Default.Equals(containing, api.MemoryCacheExtensions)

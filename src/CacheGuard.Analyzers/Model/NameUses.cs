@@ -78,7 +78,9 @@ internal static class NameUses
                 }
                 // Text order is the order of the names; a walk meets an enclosing node (a.X(b).X(c)'s outer call,
                 // whose name comes later) before the nodes it holds: start ascending, then the longer first.
-                perTree.Sort((a, b) => a.SpanStart != b.SpanStart ? a.SpanStart.CompareTo(b.SpanStart) : b.Span.Length.CompareTo(a.Span.Length));
+                // Nearly always in that order already (a name inside another call's arguments is rare): sort only then.
+                if (!InWalkOrder(perTree))
+                    perTree.Sort(WalkOrder);
                 for (var i = 0; i < perTree.Count; i++)
                 {
                     if (i == 0 || perTree[i] != perTree[i - 1])
@@ -99,6 +101,19 @@ internal static class NameUses
                 throw new System.InvalidOperationException($"VERIFY_SKIPS {typeof(T).Name} '{name}': the walk finds {walked.Count}, the text {found.Count}");
 #endif
             return found;
+        }
+
+        private static int WalkOrder(SyntaxNode a, SyntaxNode b) =>
+            a.SpanStart != b.SpanStart ? a.SpanStart.CompareTo(b.SpanStart) : b.Span.Length.CompareTo(a.Span.Length);
+
+        private static bool InWalkOrder<T>(List<T> nodes) where T : SyntaxNode
+        {
+            for (var i = 1; i < nodes.Count; i++)
+            {
+                if (WalkOrder(nodes[i - 1], nodes[i]) > 0)
+                    return false;
+            }
+            return true;
         }
 
         /// <summary>The node a name token's simple name belongs to, as the node walk would find it.</summary>

@@ -57,13 +57,16 @@ internal static class PassedTtls
             return PassedTtlKind.NoEvidence;
         if (layer >= MaxLayers)
             return PassedTtlKind.Fixed; // deep wrappers over wrappers: keep the contract's default
-        var targets = Targets(method);
+        HashSet<IMethodSymbol>? targets = null;
         var compilation = api.Compilation;
+        var firstPosition = FirstPosition(method, parameters);
         foreach (var call in NameUses.Invocations(compilation, method.Name))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!compilation.ContainsSyntaxTree(call.SyntaxTree))
+            // Most same-named calls are other methods' (Add, Set): those that cannot pass the parameter are not bound.
+            if (!MayPass(call, firstPosition) || !compilation.ContainsSyntaxTree(call.SyntaxTree))
                 continue;
+            targets ??= Targets(method);
 #pragma warning disable RS1030 // the driver's semantic models are cached per tree; only the few callers of a passthrough are bound
             var model = compilation.GetSemanticModel(call.SyntaxTree);
 #pragma warning restore RS1030
@@ -95,6 +98,36 @@ internal static class PassedTtls
             }
         }
         return PassedTtlKind.NoEvidence;
+    }
+
+    /// <summary>
+    /// The first argument position that can stand for one of <paramref name="parameters"/>: the lowest ordinal, one less
+    /// for an extension method (called on its receiver, the first parameter is not in the argument list).
+    /// </summary>
+    private static int FirstPosition(IMethodSymbol method, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters)
+    {
+        var first = int.MaxValue;
+        foreach (var parameter in parameters)
+            first = System.Math.Min(first, parameter.Ordinal);
+        return method.IsExtensionMethod ? first - 1 : first;
+    }
+
+    /// <summary>
+    /// False when the call certainly passes none of the parameters explicitly: it has no named argument (whose
+    /// name may be any target's parameter) and too few positional ones to reach the first of them. Only an
+    /// explicit argument is evidence (a default or a params array is not).
+    /// </summary>
+    private static bool MayPass(InvocationExpressionSyntax call, int firstPosition)
+    {
+        var arguments = call.ArgumentList.Arguments;
+        if (arguments.Count > firstPosition)
+            return true;
+        foreach (var argument in arguments)
+        {
+            if (argument.NameColon is not null)
+                return true;
+        }
+        return false;
     }
 
     /// <summary>The parameter, matched by ordinal (an interface member's or an override's parameter is another symbol).</summary>

@@ -135,6 +135,10 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
             var anyNegative = false;
             foreach (var body in pending)
             {
+                // A negative entry is written by a cache call (or the runtime's GetOrSet), which marks its body
+                // Cache: a body kept for its create path alone needs no facts unless some body writes one.
+                if ((body.Context.Reasons & MarkReasons.Cache) == 0 && _engine.RecognizedCallsMarkCache)
+                    continue;
                 if (HasNegative(body.Method, body.Context.Facts))
                 {
                     anyNegative = true;
