@@ -121,6 +121,8 @@ internal sealed class WrapperCatalog
         // Classify's answer for a method of a type that holds only cache APIs (no wrapper) depends on the
         // names of those members alone, so a later layer reuses it instead of walking the body again.
         var settled = new Dictionary<IMethodSymbol, (string Receivers, WrapperMethod? Wrapper)>(SymbolEqualityComparer.Default);
+        // Its answer for a method of a type that holds a wrapper, with the receivers and the kinds it was found with.
+        var heldWrapper = new Dictionary<IMethodSymbol, (Dictionary<string, ITypeSymbol?> Receivers, List<((ITypeSymbol, string) Key, CacheOperationKind? Kind)> Lookups, WrapperMethod? Wrapper)>(SymbolEqualityComparer.Default);
         var membersOf = new Dictionary<INamedTypeSymbol, List<(string Name, ITypeSymbol Type, bool IsCache)>>(SymbolEqualityComparer.Default);
         // IsCacheType per type, once: the members of the candidate types share most of their types (string, ILogger<T>, options).
         var cacheTypes = new Dictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
@@ -154,7 +156,7 @@ internal sealed class WrapperCatalog
                     if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
                         continue;
                     var isWrapperMethod = method.IsStatic
-                        ? method.IsExtensionMethod && method.Parameters.Length > 0 && isCacheType(method.Parameters[0].Type)
+                        ? method.IsExtensionMethod && ExtendsCacheType(method)
                         : receivers.Count > 0;
                     if (isWrapperMethod && ClassifyOnce(method, receivers, kinds, ref signature) is { } wrapper)
                     {
@@ -211,14 +213,60 @@ internal sealed class WrapperCatalog
             if (!syntaxOf.TryGetValue(method, out var syntax))
                 syntaxOf[method] = syntax = MethodSyntax.Of(method);
             if (HoldsWrapper(receivers))
-                return Classify(method, syntax, receivers, kinds, api);
+            {
+                // Classified again in each later layer: the answer changes only when the members' wrapper types
+                // change or a kind its calls on them looked up does (the other methods a layer classifies).
+                if (heldWrapper.TryGetValue(method, out var last) && SameReceivers(last.Receivers, receivers) && SameKinds(last.Lookups, kinds))
+                {
+#if VERIFY_CATALOG
+                    var again = Classify(method, syntax, receivers, kinds, api, lookups: null);
+                    if (again?.Kind != last.Wrapper?.Kind || again?.KeyOrdinal != last.Wrapper?.KeyOrdinal)
+                        throw new System.InvalidOperationException("VERIFY_CATALOG: held-wrapper memo differs for " + method.ToDisplayString());
+#endif
+                    return last.Wrapper;
+                }
+                var lookups = new List<((ITypeSymbol, string) Key, CacheOperationKind? Kind)>();
+                var classified = Classify(method, syntax, receivers, kinds, api, lookups);
+                heldWrapper[method] = (receivers, lookups, classified);
+                return classified;
+            }
             // The type's receiver names, the same for each of its methods: joined once per type and layer.
             signature ??= string.Join(",", receivers.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
             if (settled.TryGetValue(method, out var known) && known.Receivers == signature)
                 return known.Wrapper;
-            var found = Classify(method, syntax, receivers, kinds, api);
+            var found = Classify(method, syntax, receivers, kinds, api, lookups: null);
             settled[method] = (signature, found);
             return found;
+        }
+
+        // The receiver type of an extension method, bound alone from its syntax: Parameters binds the whole
+        // signature, and most extension methods of a candidate class extend something else (FusionCache's 265
+        // GetOrSet overloads over IFusionCache, a wrapper interface, so their class is a candidate from layer 2 on).
+        bool ExtendsCacheType(IMethodSymbol method)
+        {
+            var references = method.DeclaringSyntaxReferences;
+            if (references.Length != 1
+                || references[0].GetSyntax() is not MethodDeclarationSyntax { ParameterList.Parameters: { Count: > 0 } parameters }
+                || parameters[0].Type is not { } receiverSyntax)
+            {
+                return method.Parameters.Length > 0 && isCacheType(method.Parameters[0].Type);
+            }
+            // A keyword type, an array, a tuple or a pointer is no cache API.
+            if (receiverSyntax is PredefinedTypeSyntax or ArrayTypeSyntax or TupleTypeSyntax or PointerTypeSyntax or FunctionPointerTypeSyntax)
+                return Checked(false);
+#pragma warning disable RS1030 // the driver's semantic models are cached per tree: one type of a signature bound, no body
+            var receiverType = api.Compilation.GetSemanticModel(receiverSyntax.SyntaxTree).GetTypeInfo(receiverSyntax).Type;
+#pragma warning restore RS1030
+            return Checked(receiverType is not null && isCacheType(receiverType));
+
+            bool Checked(bool extendsCache)
+            {
+#if VERIFY_CATALOG
+                if (extendsCache != (method.Parameters.Length > 0 && isCacheType(method.Parameters[0].Type)))
+                    throw new System.InvalidOperationException("VERIFY_CATALOG: ExtendsCacheType differs for " + method.ToDisplayString());
+#endif
+                return extendsCache;
+            }
         }
 
         static bool MentionsAny(string[] mentioned, HashSet<string> names)
@@ -229,6 +277,28 @@ internal sealed class WrapperCatalog
                     return true;
             }
             return false;
+        }
+
+        static bool SameReceivers(Dictionary<string, ITypeSymbol?> before, Dictionary<string, ITypeSymbol?> now)
+        {
+            if (before.Count != now.Count)
+                return false;
+            foreach (var pair in before)
+            {
+                if (!now.TryGetValue(pair.Key, out var type) || !SymbolEqualityComparer.Default.Equals(type, pair.Value))
+                    return false;
+            }
+            return true;
+        }
+
+        static bool SameKinds(List<((ITypeSymbol, string) Key, CacheOperationKind? Kind)> lookups, Dictionary<(ITypeSymbol, string), CacheOperationKind?> kinds)
+        {
+            foreach (var (key, kind) in lookups)
+            {
+                if ((kinds.TryGetValue(key, out var now) ? now : null) != kind)
+                    return false;
+            }
+            return true;
         }
 
         static bool HoldsWrapper(Dictionary<string, ITypeSymbol?> receivers)
@@ -454,7 +524,8 @@ internal sealed class WrapperCatalog
         {
             if (method.DeclaringSyntaxReferences.Length != 1
                 || method.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax declaration
-                || ((SyntaxNode?)declaration.Body ?? declaration.ExpressionBody) is not { } body)
+                || ((SyntaxNode?)declaration.Body ?? declaration.ExpressionBody) is not { } body
+                || !MayTakeKey(declaration.ParameterList))
             {
                 return None;
             }
@@ -472,7 +543,28 @@ internal sealed class WrapperCatalog
         }
     }
 
-    private static WrapperMethod? Classify(IMethodSymbol method, MethodSyntax syntax, Dictionary<string, ITypeSymbol?> typeReceivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> wrapperKinds, CacheApi api)
+    /// <summary>
+    /// Could <see cref="KeyParameter"/> find a key among these parameters? Not when there are none, or when each
+    /// is written with a keyword type other than <c>string</c> (a key is a string or a RedisKey): such a method is
+    /// no wrapper, so its body is not read.
+    /// </summary>
+    private static bool MayTakeKey(ParameterListSyntax parameters)
+    {
+        foreach (var parameter in parameters.Parameters)
+        {
+            if (parameter.Type is not PredefinedTypeSyntax predefined || predefined.Keyword.IsKind(SyntaxKind.StringKeyword))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// What <paramref name="method"/> does as a wrapper, or null. Each lookup of <paramref name="wrapperKinds"/>
+    /// goes into <paramref name="lookups"/> (when given) with what it found: with the same receivers and the same
+    /// answers to those lookups, the answer is the same.
+    /// </summary>
+    private static WrapperMethod? Classify(IMethodSymbol method, MethodSyntax syntax, Dictionary<string, ITypeSymbol?> typeReceivers, Dictionary<(ITypeSymbol, string), CacheOperationKind?> wrapperKinds, CacheApi api,
+        List<((ITypeSymbol, string) Key, CacheOperationKind? Kind)>? lookups)
     {
         if (syntax.Body is not { } body)
             return null;
@@ -519,7 +611,10 @@ internal sealed class WrapperCatalog
             if (wrappers.Count > 0 && ReceiverName(access.Expression) is { } receiverName
                 && wrappers.TryGetValue(receiverName, out var wrapperType))
             {
-                if (!wrapperKinds.TryGetValue((wrapperType, access.Name.Identifier.ValueText), out var kind) || kind is null)
+                var key = (wrapperType, access.Name.Identifier.ValueText);
+                var kind = wrapperKinds.TryGetValue(key, out var found) ? found : null;
+                lookups?.Add((key, kind));
+                if (kind is null)
                     continue;
                 reads |= kind == CacheOperationKind.Read;
                 writes |= kind == CacheOperationKind.Write;
