@@ -374,7 +374,11 @@ internal readonly struct ExpiryOrigin
                 return result;
             try
             {
-                foreach (var assigned in AssignmentsTo(OperationFacts.Root(parameter), parameter.Parameter))
+                // Most parameters are never assigned: the body's text says so without indexing its writes (LocalWrites).
+                var root = OperationFacts.Root(parameter);
+                if (!NameUses.MayBeAssignedIn(root.Syntax, parameter.Parameter.Name))
+                    return result;
+                foreach (var assigned in AssignmentsTo(root, parameter.Parameter))
                 {
                     result = Merge(result, Trace(assigned, depth + 1));
                     if (result.Kind != ExpiryOriginKind.Fixed)

@@ -26,6 +26,36 @@ internal static class NameUses
     public static IReadOnlyList<MemberAccessExpressionSyntax> MemberAccesses(Compilation compilation, string name) =>
         PerCompilation.GetValue(compilation, c => new Uses(c)).MemberAccesses(name);
 
+    /// <summary>
+    /// False when no assignment in <paramref name="scope"/> can have the simple name <paramref name="name"/> as its target
+    /// (<c>name = ...</c>, <c>name += ...</c>, <c>(name) ??= ...</c>): the name is not written as one anywhere in the scope's
+    /// text. True when unsure (a text that can spell an identifier another way).
+    /// </summary>
+    public static bool MayBeAssignedIn(SyntaxNode scope, string name)
+    {
+        if (name.Length == 0)
+            return true;
+        // Only the scope's own text: an identifier in it is spelled in it.
+        var span = scope.Span;
+        var text = scope.SyntaxTree.GetText().ToString(span);
+        if (Uses.SpellsOtherwise(text))
+            return true;
+        for (var at = text.IndexOf(name, System.StringComparison.Ordinal); at >= 0; at = text.IndexOf(name, at + 1, System.StringComparison.Ordinal))
+        {
+            if (at > 0 && Uses.IsAsciiWordChar(text[at - 1]) || at + name.Length < text.Length && Uses.IsAsciiWordChar(text[at + name.Length]))
+                continue;
+            var token = scope.FindToken(span.Start + at);
+            if (!token.IsKind(SyntaxKind.IdentifierToken) || !token.Span.Contains(span.Start + at) || token.ValueText != name || token.Parent is not IdentifierNameSyntax identifier)
+                continue;
+            SyntaxNode target = identifier;
+            while (target.Parent is ParenthesizedExpressionSyntax parenthesized)
+                target = parenthesized;
+            if (target.Parent is AssignmentExpressionSyntax assignment && assignment.Left == target)
+                return true;
+        }
+        return false;
+    }
+
     private sealed class Uses
     {
         private readonly Compilation _compilation;
@@ -157,7 +187,7 @@ internal static class NameUses
             return tree.GetText().ToString();
         }
 
-        private static bool SpellsOtherwise(string text)
+        internal static bool SpellsOtherwise(string text)
         {
             for (var at = text.IndexOf('\\'); at >= 0 && at + 1 < text.Length; at = text.IndexOf('\\', at + 1))
             {
@@ -178,6 +208,6 @@ internal static class NameUses
             return false;
         }
 
-        private static bool IsAsciiWordChar(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_';
+        internal static bool IsAsciiWordChar(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_';
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -484,16 +485,8 @@ internal static class NotFoundGuard
         }
 
         var fromLookup = false;
-        foreach (var descendant in OperationFacts.Root(tested).Descendants())
+        foreach (var assigned in LocalValues.Of(OperationFacts.Root(tested)).To(local.Local))
         {
-            IOperation? assigned = descendant switch
-            {
-                IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local) => declarator.Initializer?.Value,
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local.Local) => assignment.Value,
-                _ => null,
-            };
-            if (assigned is null)
-                continue;
             var value = OperationFacts.Unwrap(assigned);
             if (value is IAwaitOperation awaited)
                 value = OperationFacts.Unwrap(awaited.Operation);
@@ -514,6 +507,45 @@ internal static class NotFoundGuard
             fromLookup = true;
         }
         return fromLookup;
+    }
+
+    /// <summary>
+    /// The values a body's locals are initialized with or assigned (<c>=</c> only), per local in walk order: one walk
+    /// of the body, shared by every guard tested in it (each test of each enclosing condition walked it before).
+    /// </summary>
+    private sealed class LocalValues
+    {
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, LocalValues> PerRoot = new();
+        private static readonly IOperation[] None = System.Array.Empty<IOperation>();
+
+        private readonly Dictionary<ILocalSymbol, List<IOperation>> _values = new(SymbolEqualityComparer.Default);
+
+        public static LocalValues Of(IOperation root) => PerRoot.GetValue(root, r => new LocalValues(r));
+
+        private LocalValues(IOperation root)
+        {
+            foreach (var descendant in root.Descendants())
+            {
+                switch (descendant)
+                {
+                    case IVariableDeclaratorOperation { Initializer.Value: { } initial } declarator:
+                        Add(declarator.Symbol, initial);
+                        break;
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
+                        Add(target.Local, assignment.Value);
+                        break;
+                }
+            }
+        }
+
+        private void Add(ILocalSymbol local, IOperation value)
+        {
+            if (!_values.TryGetValue(local, out var values))
+                _values[local] = values = new List<IOperation>();
+            values.Add(value);
+        }
+
+        public IReadOnlyList<IOperation> To(ILocalSymbol local) => _values.TryGetValue(local, out var values) ? values : None;
     }
 
     private static bool IsTestable(IOperation tested) => tested is ILocalReferenceOperation;
