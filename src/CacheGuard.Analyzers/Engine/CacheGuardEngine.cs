@@ -211,21 +211,22 @@ internal sealed class CacheGuardEngine
         }
     }
 
-    /// <summary>A type and whether it may hold a marked body, replaced as one reference (as <see cref="JudgedBody"/>).</summary>
-    private sealed class JudgedType
+    /// <summary>What was judged last and its answer, replaced as one reference (threads that race read one pair or the other).</summary>
+    private sealed class Judged<TSubject, TAnswer>
+        where TSubject : class
     {
-        public JudgedType(INamedTypeSymbol type, bool mayHold)
+        public Judged(TSubject subject, TAnswer answer)
         {
-            Type = type;
-            MayHold = mayHold;
+            Subject = subject;
+            Answer = answer;
         }
 
-        public INamedTypeSymbol Type { get; }
-        public bool MayHold { get; }
+        public TSubject Subject { get; }
+        public TAnswer Answer { get; }
     }
 
     // The type judged last: the driver starts a type for every analyzer before the next type.
-    private JudgedType? _lastType;
+    private Judged<INamedTypeSymbol, bool>? _lastType;
 
     /// <summary>
     /// Can a body owned by a member of <paramref name="type"/> be marked (<see cref="ComputeStateOf"/>)? Only if a
@@ -236,10 +237,10 @@ internal sealed class CacheGuardEngine
     /// </summary>
     private bool MayHoldMarkedBody(INamedTypeSymbol type)
     {
-        if (Volatile.Read(ref _lastType) is { } last && ReferenceEquals(last.Type, type))
-            return last.MayHold;
+        if (Volatile.Read(ref _lastType) is { } last && ReferenceEquals(last.Subject, type))
+            return last.Answer;
         var mayHold = ComputeMayHoldMarkedBody(type);
-        Volatile.Write(ref _lastType, new JudgedType(type, mayHold));
+        Volatile.Write(ref _lastType, new Judged<INamedTypeSymbol, bool>(type, mayHold));
         return mayHold;
     }
 
@@ -250,12 +251,15 @@ internal sealed class CacheGuardEngine
             return true;
         foreach (var reference in references)
         {
-            var tree = TreeRulesFor(reference.SyntaxTree);
-            if (WordsOf(reference.SyntaxTree, tree).AnyIn(reference.GetSyntax().FullSpan))
+            if (HoldsCandidateWord(reference.SyntaxTree, reference.GetSyntax().FullSpan))
                 return true;
         }
         return false;
     }
+
+    /// <summary>Does <paramref name="span"/> of the tree hold a recorded candidate word (<see cref="CandidateWords"/>)?</summary>
+    private bool HoldsCandidateWord(SyntaxTree syntaxTree, TextSpan span) =>
+        WordsOf(syntaxTree, TreeRulesFor(syntaxTree)).AnyIn(span);
 
     /// <summary>What the engine knows about one body: why it is analyzed, its context, each rule's diagnostics.</summary>
     private sealed class BodyState
@@ -300,31 +304,18 @@ internal sealed class CacheGuardEngine
         }
     }
 
-    /// <summary>A body and its state, replaced as one reference (threads that race read one pair or the other).</summary>
-    private sealed class JudgedBody
-    {
-        public JudgedBody(SyntaxNode body, BodyState state)
-        {
-            Body = body;
-            State = state;
-        }
-
-        public SyntaxNode Body { get; }
-        public BodyState State { get; }
-    }
-
     // The body judged last: the driver runs every analyzer's block actions for a declaration before the
     // next declaration, so the analyzers after the first find the answer here, without the tables.
-    private JudgedBody? _lastJudged;
+    private Judged<SyntaxNode, BodyState>? _lastJudged;
 
     /// <summary>The body's state, computed once (the tree's candidate words, then only the tokens at them).</summary>
     private BodyState StateOf(IOperation root, ISymbol owner)
     {
         var syntax = root.Syntax;
-        if (Volatile.Read(ref _lastJudged) is { } last && ReferenceEquals(last.Body, syntax))
-            return last.State;
+        if (Volatile.Read(ref _lastJudged) is { } last && ReferenceEquals(last.Subject, syntax))
+            return last.Answer;
         var state = ComputeStateOf(root, owner);
-        Volatile.Write(ref _lastJudged, new JudgedBody(syntax, state));
+        Volatile.Write(ref _lastJudged, new Judged<SyntaxNode, BodyState>(syntax, state));
         return state;
     }
 
@@ -963,8 +954,7 @@ internal sealed class CacheGuardEngine
         var references = method.OriginalDefinition.DeclaringSyntaxReferences;
         if (references.Length != 1 || !Compilation.ContainsSyntaxTree(references[0].SyntaxTree))
             return true;
-        var syntaxTree = references[0].SyntaxTree;
-        return WordsOf(syntaxTree, TreeRulesFor(syntaxTree)).AnyIn(references[0].Span);
+        return HoldsCandidateWord(references[0].SyntaxTree, references[0].Span);
     }
 
     /// <summary>True the first time a location is reported by a rule that must report it once (a populate shared by several reads).</summary>
