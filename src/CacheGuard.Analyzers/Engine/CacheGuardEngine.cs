@@ -251,6 +251,10 @@ internal sealed class CacheGuardEngine
             return true;
         foreach (var reference in references)
         {
+            // The driver hands these analyzers no body of generated code (GeneratedCodeAnalysisFlags.None), so a
+            // declaration there (an EF Core migration's .Designer.cs half) holds no body to judge: its text is not scanned.
+            if (TreeRulesFor(reference.SyntaxTree).IsGeneratedCode(reference.SyntaxTree, Options))
+                continue;
             if (HoldsCandidateWord(reference.SyntaxTree, reference.GetSyntax().FullSpan))
                 return true;
         }
@@ -1168,5 +1172,16 @@ internal sealed class CacheGuardEngine
 
         /// <summary>The tree's candidate words, scanned by the first body of the tree that asks (a race scans twice, to the same result).</summary>
         public CandidateWords? Words { get; set; }
+
+        // 0: not decided yet, 1: generated code, 2: not (a race decides twice, to the same answer).
+        private int _generated;
+
+        /// <summary>Is the tree generated code as the analyzer driver decides it (<see cref="GeneratedCode"/>)?</summary>
+        public bool IsGeneratedCode(SyntaxTree tree, AnalyzerOptions options)
+        {
+            if (_generated == 0)
+                _generated = GeneratedCode.Is(tree, options) ? 1 : 2;
+            return _generated == 1;
+        }
     }
 }
