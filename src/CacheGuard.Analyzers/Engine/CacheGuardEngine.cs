@@ -335,15 +335,91 @@ internal sealed class CacheGuardEngine
             return BodyState.Unmarked;
         if (_bodyStates.TryGetValue(syntax, out var known))
             return known;
-        // A create path is walked whole (its database writes are found by any call's name); any other
-        // body is judged by the calls and assignments its candidate tokens name.
-#if VERIFY_MARKS
-        var reasons = createPath ? ReasonsOf(root, owner) : VerifiedHitReasons(root, owner, words);
-#else
-        var reasons = createPath ? ReasonsOf(root, owner) : HitReasons(root, owner, words);
-#endif
+        var names = _names.Value;
+        // CG0003's part (create paths, clears, calls to create paths) waits for the compilation's end, which
+        // judges it only if some body writes a negative entry (JudgeDeferred): now, the cache calls alone.
+        var deferred = names.DefersCreatePaths && owner is IMethodSymbol && HoldsCompilationEndRule(tree);
+        MarkReasons reasons;
+        if (deferred)
+            reasons = words.AnyIn(syntax.FullSpan) ? JudgedHits(root, owner, words, names.CacheOnly) : MarkReasons.None;
+        else
+            reasons = FullReasons(root, owner, createPath, words, names);
         var state = reasons == MarkReasons.None ? BodyState.Unmarked : new BodyState(reasons);
-        return _bodyStates.GetOrAdd(syntax, state);
+        if (!_bodyStates.TryAdd(syntax, state))
+            return _bodyStates[syntax];
+        if (deferred)
+        {
+            lock (_deferred)
+                _deferred.Add(new DeferredBody(root, (IMethodSymbol)owner, reasons));
+        }
+        return state;
+    }
+
+    /// <summary>
+    /// A body's reasons, judged in full: a create path is walked whole (its database writes are found by any
+    /// call's name); any other body is judged by the calls and assignments its candidate tokens name.
+    /// </summary>
+    private MarkReasons FullReasons(IOperation root, ISymbol owner, bool createPath, CandidateWords words, CandidateNames names) =>
+        createPath ? ReasonsOf(root, owner, names) : JudgedHits(root, owner, words, names);
+
+#if VERIFY_MARKS
+    private MarkReasons JudgedHits(IOperation root, ISymbol owner, CandidateWords words, CandidateNames names) => VerifiedHitReasons(root, owner, words, names);
+#else
+    private MarkReasons JudgedHits(IOperation root, ISymbol owner, CandidateWords words, CandidateNames names) => HitReasons(root, owner, words, names);
+#endif
+
+    /// <summary>Does a rule that correlates at the compilation's end (CG0003) run on the tree?</summary>
+    private static bool HoldsCompilationEndRule(TreeRules tree)
+    {
+        foreach (var rule in tree.Rules)
+        {
+            if (rule.NeedsCompilationEnd)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>A body whose CG0003 part waits for the compilation's end, with the reasons its cache calls gave it.</summary>
+    internal sealed class DeferredBody
+    {
+        public DeferredBody(IOperation root, IMethodSymbol owner, MarkReasons reasons)
+        {
+            Root = root;
+            Owner = owner;
+            Reasons = reasons;
+        }
+
+        public IOperation Root { get; }
+        public IMethodSymbol Owner { get; }
+        public MarkReasons Reasons { get; }
+    }
+
+    private readonly List<DeferredBody> _deferred = new();
+
+    /// <summary>
+    /// CG0003, at the compilation's end and only when some body writes a negative entry: each deferred body
+    /// judged in full now (its create path walked, its clears and calls to create paths recorded), with the
+    /// reasons that judgment gives, as the body would have been judged when the driver handed it over. The
+    /// bodies whose cache calls marked them then were analyzed then.
+    /// </summary>
+    internal IReadOnlyList<(DeferredBody Body, MarkReasons Reasons)> JudgeDeferred()
+    {
+        DeferredBody[] bodies;
+        lock (_deferred)
+            bodies = _deferred.ToArray();
+        var names = _names.Value;
+        var judged = new List<(DeferredBody, MarkReasons)>(bodies.Length);
+        foreach (var body in bodies)
+        {
+            var syntax = body.Root.Syntax;
+            var tree = TreeRulesFor(syntax.SyntaxTree);
+            var createPath = IsCreatePathOwner(body.Owner, tree);
+            var words = WordsOf(syntax.SyntaxTree, tree);
+            if (!createPath && !words.AnyIn(syntax.FullSpan))
+                continue;
+            judged.Add((body, FullReasons(body.Root, body.Owner, createPath, words, names)));
+        }
+        return judged;
     }
 
     /// <summary>CG0003: a create path (a method named with a create verb) is walked for its database writes.</summary>
@@ -382,7 +458,7 @@ internal sealed class CacheGuardEngine
     /// members of other types of a cache assembly) do not mark a body: no rule reads a fact from them
     /// (docs: /work/notes/issue-14-s5-mark.md has the argument; the real-code corpus gives the same marks).
     /// </summary>
-    private MarkReasons HitReasons(IOperation root, ISymbol owner, CandidateWords words)
+    private MarkReasons HitReasons(IOperation root, ISymbol owner, CandidateWords words, CandidateNames names)
     {
         var body = root.Syntax;
         var span = body.FullSpan;
@@ -391,7 +467,7 @@ internal sealed class CacheGuardEngine
         // A primary constructor's body is its type declaration, top-level statements' their compilation
         // unit: their spans hold other bodies' tokens too, so they keep the walk of their own operations.
         if (root.SemanticModel is not { } model || body is TypeDeclarationSyntax or CompilationUnitSyntax)
-            return MayMarkByWalk(body) ? ReasonsOf(root, owner) : MarkReasons.None;
+            return MayMarkByWalk(body, names) ? ReasonsOf(root, owner, names) : MarkReasons.None;
         var reasons = MarkReasons.None;
         var starts = words.Starts;
         var judgedEnd = -1;
@@ -403,7 +479,7 @@ internal sealed class CacheGuardEngine
                 continue;
             var token = body.FindToken(starts[k]);
             judgedEnd = token.FullSpan.End;
-            reasons |= TokenReasons(token, model, owner, reasons);
+            reasons |= TokenReasons(token, model, owner, reasons, names);
         }
         foreach (var (start, end) in words.Wide)
         {
@@ -412,7 +488,7 @@ internal sealed class CacheGuardEngine
             // A word checked token by token: every token that starts inside it.
             var stop = Math.Min(end, span.End);
             for (var token = body.FindToken(Math.Max(start, span.Start)); token.RawKind != 0 && token.SpanStart < stop; token = token.GetNextToken(includeZeroWidth: true))
-                reasons |= TokenReasons(token, model, owner, reasons);
+                reasons |= TokenReasons(token, model, owner, reasons, names);
         }
         return reasons;
     }
@@ -422,11 +498,10 @@ internal sealed class CacheGuardEngine
     /// beyond the <paramref name="known"/> reasons of the body's earlier tokens: a call whose name can add
     /// none of the missing reasons and records no create-path call is not bound at all.
     /// </summary>
-    private MarkReasons TokenReasons(SyntaxToken token, SemanticModel model, ISymbol owner, MarkReasons known)
+    private MarkReasons TokenReasons(SyntaxToken token, SemanticModel model, ISymbol owner, MarkReasons known, CandidateNames names)
     {
         if (!token.IsKind(SyntaxKind.IdentifierToken) || token.Parent is not SimpleNameSyntax name)
             return MarkReasons.None;
-        var names = _names.Value;
         var text = token.ValueText;
         if (!names.IsCandidate(text))
             return MarkReasons.None;
@@ -447,12 +522,12 @@ internal sealed class CacheGuardEngine
         {
             case InvocationExpressionSyntax invocation when invocation.Expression == outer:
             {
-                if ((known & MarkReasons.Cache) != 0 && !MayAddToCacheCall(text, known, token.SyntaxTree!))
+                if ((known & MarkReasons.Cache) != 0 && !MayAddToCacheCall(text, known, token.SyntaxTree!, names))
                     return MarkReasons.None;
                 // The invocation operation of the body's own tree, judged as the operation walk judges it: the
                 // driver's GetOperation of the body mapped each of its nodes to its operation, so this is one
                 // lookup (binding the call's symbol again, GetSymbolInfo, costs several times more).
-                return model.GetOperation(invocation) is IInvocationOperation operation ? Reasons(operation, owner) : MarkReasons.None;
+                return model.GetOperation(invocation) is IInvocationOperation operation ? Reasons(operation, owner, names) : MarkReasons.None;
             }
             case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && assignment.Left == outer:
                 // An assignment adds Cache | EntryExpiry or nothing.
@@ -474,11 +549,11 @@ internal sealed class CacheGuardEngine
     /// a create-path owner, which is walked, not judged by its tokens), and a create-path call is recorded
     /// only for a create-named method.
     /// </summary>
-    private bool MayAddToCacheCall(string name, MarkReasons known, SyntaxTree tree)
+    private bool MayAddToCacheCall(string name, MarkReasons known, SyntaxTree tree, CandidateNames names)
     {
-        if ((known & MarkReasons.EntryExpiry) == 0 && _names.Value.IsEntryExtensionName(name))
+        if ((known & MarkReasons.EntryExpiry) == 0 && names.IsEntryExtensionName(name))
             return true;
-        if (!CreatePaths)
+        if (!names.CreatePaths)
             return false;
         if ((known & MarkReasons.CreatePath) == 0 && InvalidationPrefixAt(name, 0, name.Length) is not null)
             return true;
@@ -486,9 +561,8 @@ internal sealed class CacheGuardEngine
     }
 
     /// <summary>Does the body name anything that could make it worth analyzing? One pass over its identifier tokens.</summary>
-    private bool MayMarkByWalk(SyntaxNode body)
+    private static bool MayMarkByWalk(SyntaxNode body, CandidateNames names)
     {
-        var names = _names.Value;
         // Every identifier token of the body, by an explicit walk (DescendantTokens' iterator layers cost
         // more than the check itself; the order does not matter, any hit decides).
         var pending = new Stack<SyntaxNode>();
@@ -511,7 +585,7 @@ internal sealed class CacheGuardEngine
     /// Verification build only (-p:DefineConstants=VERIFY_MARKS): the marks and recorded create-path calls
     /// from the candidate tokens are those of the token walk + operation walk; an exception (AD0001) if not.
     /// </summary>
-    private MarkReasons VerifiedHitReasons(IOperation root, ISymbol owner, CandidateWords words)
+    private MarkReasons VerifiedHitReasons(IOperation root, ISymbol owner, CandidateWords words, CandidateNames names)
     {
         var byHits = new List<(IMethodSymbol, IMethodSymbol)>();
         var byWalk = new List<(IMethodSymbol, IMethodSymbol)>();
@@ -520,10 +594,10 @@ internal sealed class CacheGuardEngine
         try
         {
             t_capture = byHits;
-            reasons = HitReasons(root, owner, words);
+            reasons = HitReasons(root, owner, words, names);
             t_capture = byWalk;
-            mayMark = MayMarkByWalk(root.Syntax);
-            old = mayMark ? ReasonsOf(root, owner) : MarkReasons.None;
+            mayMark = MayMarkByWalk(root.Syntax, names);
+            old = mayMark ? ReasonsOf(root, owner, names) : MarkReasons.None;
         }
         finally
         {
@@ -549,7 +623,7 @@ internal sealed class CacheGuardEngine
 #endif
 
     /// <summary>Why the body is worth analyzing: every call and entry-expiry assignment in it, lambdas and local functions included.</summary>
-    private MarkReasons ReasonsOf(IOperation root, ISymbol owner)
+    private MarkReasons ReasonsOf(IOperation root, ISymbol owner, CandidateNames names)
     {
         var reasons = MarkReasons.None;
         foreach (var operation in root.DescendantsAndSelf())
@@ -557,7 +631,7 @@ internal sealed class CacheGuardEngine
             switch (operation)
             {
                 case IInvocationOperation invocation:
-                    reasons |= Reasons(invocation, owner);
+                    reasons |= Reasons(invocation, owner, names);
                     break;
                 // options.AbsoluteExpirationRelativeToNow = ..., entry.SlidingExpiration = ...: a cache entry's expiry outside any cache call.
                 case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property }
@@ -587,11 +661,13 @@ internal sealed class CacheGuardEngine
         // The methods of the entry extension types (SetAbsoluteExpiration, ...): the calls that mark EntryExpiry.
         private readonly HashSet<string> _entryExtensionNames;
 
-        private CandidateNames(HashSet<string> names, HashSet<string> entryExtensionNames, bool createPaths)
+        private CandidateNames(HashSet<string> names, HashSet<string> entryExtensionNames, bool createPaths, CandidateNames? cacheOnly, bool defersCreatePaths)
         {
             _names = names;
             _entryExtensionNames = entryExtensionNames;
             CreatePaths = createPaths;
+            CacheOnly = cacheOnly ?? this;
+            DefersCreatePaths = defersCreatePaths;
             foreach (var name in names)
             {
                 if (name.Length > 0 && name[0] < 128)
@@ -606,6 +682,16 @@ internal sealed class CacheGuardEngine
         }
 
         public bool CreatePaths { get; }
+
+        /// <summary>The names without CG0003's (create-named methods, clearing verbs): what a cache call is named; this when there are none.</summary>
+        public CandidateNames CacheOnly { get; }
+
+        /// <summary>
+        /// CG0003's part of a method's body is judged at the compilation's end (<see cref="JudgeDeferred"/>): true
+        /// when there are create paths and every call into a cache API marks its body (so every negative entry
+        /// lies in a body the cache names find); otherwise it is judged when the body is.
+        /// </summary>
+        public bool DefersCreatePaths { get; }
 
         public bool IsEntryExtensionName(string name) => _entryExtensionNames.Contains(name);
 
@@ -699,12 +785,12 @@ internal sealed class CacheGuardEngine
             var createPaths = false;
             foreach (var rule in engine.Rules)
                 createPaths |= rule.NeedsCompilationEnd && !engine.IsSuppressedEverywhere(rule.Id);
-            if (createPaths)
-            {
-                foreach (var name in CreatePathNames(engine))
-                    names.Add(name);
-            }
-            return new CandidateNames(names, entryExtensionNames, createPaths);
+            if (!createPaths)
+                return new CandidateNames(names, entryExtensionNames, createPaths: false, cacheOnly: null, defersCreatePaths: false);
+            var cacheOnly = new CandidateNames(new HashSet<string>(names, StringComparer.Ordinal), entryExtensionNames, createPaths: false, cacheOnly: null, defersCreatePaths: false);
+            foreach (var name in CreatePathNames(engine))
+                names.Add(name);
+            return new CandidateNames(names, entryExtensionNames, createPaths: true, cacheOnly, defersCreatePaths: engine.RecognizedCallsMarkCache);
 
             static void AddTypes(INamespaceSymbol ns, IAssemblySymbol assembly, List<ITypeSymbol> types)
             {
@@ -752,21 +838,21 @@ internal sealed class CacheGuardEngine
     }
 
     /// <summary>Why a call makes its body worth analyzing: one reference comparison for most calls.</summary>
-    private MarkReasons Reasons(IInvocationOperation invocation, ISymbol owner)
+    private MarkReasons Reasons(IInvocationOperation invocation, ISymbol owner, CandidateNames names)
     {
         var method = invocation.TargetMethod;
-        var reasons = CallReasons(method, owner, invocation.Syntax.SyntaxTree, out var askReceiver);
+        var reasons = CallReasons(method, owner, invocation.Syntax.SyntaxTree, names, out var askReceiver);
         if (askReceiver && IsCacheNamed(invocation.Instance?.Type ?? method.ContainingType))
             reasons |= MarkReasons.CreatePath;
         return reasons;
     }
 
     /// <summary>
-    /// <see cref="Reasons(IInvocationOperation, ISymbol)"/> for a call of <paramref name="method"/> (the
+    /// <see cref="Reasons(IInvocationOperation, ISymbol, CandidateNames)"/> for a call of <paramref name="method"/> (the
     /// invocation's target method) except what its receiver's type decides: <paramref name="askReceiver"/>
     /// is true when the call is a clear through another API if its receiver's type is named like a cache.
     /// </summary>
-    private MarkReasons CallReasons(IMethodSymbol method, ISymbol owner, SyntaxTree tree, out bool askReceiver)
+    private MarkReasons CallReasons(IMethodSymbol method, ISymbol owner, SyntaxTree tree, CandidateNames names, out bool askReceiver)
     {
         askReceiver = false;
         var assembly = method.ContainingAssembly;
@@ -785,7 +871,7 @@ internal sealed class CacheGuardEngine
                 ? MarkReasons.Cache | MarkReasons.EntryExpiry
                 : MarkReasons.Cache;
         }
-        if (!CreatePaths)
+        if (!names.CreatePaths)
             return MarkReasons.None;
 
         // CG0003 only: a database write in a method named like a create path, a clear through another

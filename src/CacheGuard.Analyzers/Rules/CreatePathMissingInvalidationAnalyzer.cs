@@ -147,8 +147,16 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
             }
             if (!anyNegative)
                 return Array.Empty<MethodRecord>();
-            var records = new List<MethodRecord>(pending.Length);
-            foreach (var body in pending)
+            // The bodies whose only part was this rule's (a create path, a clear, a call to a create path),
+            // judged in full now that a negative entry exists; the others were collected when analyzed.
+            var all = new List<Pending>(pending);
+            foreach (var (body, reasons) in _engine.JudgeDeferred())
+            {
+                if (body.Reasons == MarkReasons.None && reasons != MarkReasons.None)
+                    all.Add(new Pending(body.Owner, new MethodContext(_engine, body.Owner, body.Root, reasons, _engine.Options, default)));
+            }
+            var records = new List<MethodRecord>(all.Count);
+            foreach (var body in all)
             {
                 if (Build(body.Method, body.Context.Root, body.Context.Facts, body.Context.Settings(RuleIds.CreatePathMissingInvalidation), withCreatePath: true) is { } record)
                     records.Add(record);
