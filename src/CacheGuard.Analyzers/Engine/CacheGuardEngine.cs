@@ -253,7 +253,7 @@ internal sealed class CacheGuardEngine
         {
             // The driver hands these analyzers no body of generated code (GeneratedCodeAnalysisFlags.None), so a
             // declaration there (an EF Core migration's .Designer.cs half) holds no body to judge: its text is not scanned.
-            if (TreeRulesFor(reference.SyntaxTree).IsGeneratedCode(reference.SyntaxTree, Options))
+            if (TreeRulesFor(reference.SyntaxTree).IsGeneratedCode)
                 continue;
             if (HoldsCandidateWord(reference.SyntaxTree, reference.GetSyntax().FullSpan))
                 return true;
@@ -331,7 +331,8 @@ internal sealed class CacheGuardEngine
         var tree = TreeRulesFor(syntax.SyntaxTree);
         var createPath = IsCreatePathOwner(owner, tree);
         var words = WordsOf(syntax.SyntaxTree, tree);
-        if (!createPath && !words.AnyIn(syntax.FullSpan))
+        var holdsWords = words.AnyIn(syntax.FullSpan);
+        if (!createPath && !holdsWords)
             return BodyState.Unmarked;
         if (_bodyStates.TryGetValue(syntax, out var known))
             return known;
@@ -341,7 +342,7 @@ internal sealed class CacheGuardEngine
         var deferred = names.DefersCreatePaths && owner is IMethodSymbol && HoldsCompilationEndRule(tree);
         MarkReasons reasons;
         if (deferred)
-            reasons = words.AnyIn(syntax.FullSpan) ? JudgedHits(root, owner, words, names.CacheOnly) : MarkReasons.None;
+            reasons = holdsWords ? JudgedHits(root, owner, words, names.CacheOnly) : MarkReasons.None;
         else
             reasons = FullReasons(root, owner, createPath, words, names);
         var state = reasons == MarkReasons.None ? BodyState.Unmarked : new BodyState(reasons);
@@ -350,7 +351,7 @@ internal sealed class CacheGuardEngine
         if (deferred)
         {
             lock (_deferred)
-                _deferred.Add(new DeferredBody(root, (IMethodSymbol)owner, reasons));
+                _deferred.Add(new DeferredBody(root, (IMethodSymbol)owner, createPath, reasons));
         }
         return state;
     }
@@ -382,15 +383,20 @@ internal sealed class CacheGuardEngine
     /// <summary>A body whose CG0003 part waits for the compilation's end, with the reasons its cache calls gave it.</summary>
     internal sealed class DeferredBody
     {
-        public DeferredBody(IOperation root, IMethodSymbol owner, MarkReasons reasons)
+        public DeferredBody(IOperation root, IMethodSymbol owner, bool createPath, MarkReasons reasons)
         {
             Root = root;
             Owner = owner;
+            CreatePath = createPath;
             Reasons = reasons;
         }
 
         public IOperation Root { get; }
         public IMethodSymbol Owner { get; }
+
+        /// <summary>The owner is named like a create path (<see cref="IsCreatePathOwner"/>): its body is walked whole.</summary>
+        public bool CreatePath { get; }
+
         public MarkReasons Reasons { get; }
     }
 
@@ -411,13 +417,8 @@ internal sealed class CacheGuardEngine
         var judged = new List<(DeferredBody, MarkReasons)>(bodies.Length);
         foreach (var body in bodies)
         {
-            var syntax = body.Root.Syntax;
-            var tree = TreeRulesFor(syntax.SyntaxTree);
-            var createPath = IsCreatePathOwner(body.Owner, tree);
-            var words = WordsOf(syntax.SyntaxTree, tree);
-            if (!createPath && !words.AnyIn(syntax.FullSpan))
-                continue;
-            judged.Add((body, FullReasons(body.Root, body.Owner, createPath, words, names)));
+            var tree = body.Root.Syntax.SyntaxTree;
+            judged.Add((body, FullReasons(body.Root, body.Owner, body.CreatePath, WordsOf(tree, TreeRulesFor(tree)), names)));
         }
         return judged;
     }
@@ -1066,8 +1067,9 @@ internal sealed class CacheGuardEngine
             if (!IsSuppressed(rule.Id, tree))
                 builder.Add(rule);
         }
-        var settings = CacheGuardSettings.For(Options.AnalyzerConfigOptionsProvider.GetOptions(tree), "");
-        return new TreeRules(builder.ToImmutable(), settings.WriteVerbs, settings.CreateVerbs);
+        var config = Options.AnalyzerConfigOptionsProvider.GetOptions(tree);
+        var settings = CacheGuardSettings.For(config, "");
+        return new TreeRules(builder.ToImmutable(), settings.WriteVerbs, settings.CreateVerbs, GeneratedCode.Is(tree, config));
     }
 
     private bool IsSuppressed(string id, SyntaxTree tree)
@@ -1245,11 +1247,12 @@ internal sealed class CacheGuardEngine
 
     private sealed class TreeRules
     {
-        public TreeRules(ImmutableArray<Rule> rules, ImmutableArray<string> writeVerbs, ImmutableArray<string> createVerbs)
+        public TreeRules(ImmutableArray<Rule> rules, ImmutableArray<string> writeVerbs, ImmutableArray<string> createVerbs, bool isGeneratedCode)
         {
             Rules = rules;
             WriteVerbs = writeVerbs;
             CreateVerbs = createVerbs;
+            IsGeneratedCode = isGeneratedCode;
         }
 
         public ImmutableArray<Rule> Rules { get; }
@@ -1259,15 +1262,7 @@ internal sealed class CacheGuardEngine
         /// <summary>The tree's candidate words, scanned by the first body of the tree that asks (a race scans twice, to the same result).</summary>
         public CandidateWords? Words { get; set; }
 
-        // 0: not decided yet, 1: generated code, 2: not (a race decides twice, to the same answer).
-        private int _generated;
-
         /// <summary>Is the tree generated code as the analyzer driver decides it (<see cref="GeneratedCode"/>)?</summary>
-        public bool IsGeneratedCode(SyntaxTree tree, AnalyzerOptions options)
-        {
-            if (_generated == 0)
-                _generated = GeneratedCode.Is(tree, options) ? 1 : 2;
-            return _generated == 1;
-        }
+        public bool IsGeneratedCode { get; }
     }
 }

@@ -16,9 +16,10 @@ namespace CacheGuard.Analyzers.Engine;
 /// </summary>
 internal static class GeneratedCode
 {
-    public static bool Is(SyntaxTree tree, AnalyzerOptions options)
+    /// <summary>Is <paramref name="tree"/> generated code, <paramref name="options"/> being the tree's own analyzer config options?</summary>
+    public static bool Is(SyntaxTree tree, AnalyzerConfigOptions options)
     {
-        if (options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue("generated_code", out var value)
+        if (options.TryGetValue("generated_code", out var value)
             && bool.TryParse(value, out var generated))
         {
             return generated;

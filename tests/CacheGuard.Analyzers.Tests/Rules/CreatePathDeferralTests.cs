@@ -25,7 +25,8 @@ public class CreatePathDeferralTests
         }
         """;
 
-    private const string Create = """
+    /// <summary>The create path, in a type that calls no cache member; <paramref name="flagged"/>: CG0003 is expected on it.</summary>
+    private static string Create(bool flagged) => $$"""
         using System.Threading.Tasks;
         using StackExchange.Redis;
 
@@ -37,7 +38,7 @@ public class CreatePathDeferralTests
                 private readonly IAuthorStore _store;
                 public AuthorCommands(IDatabase cache, IAuthorStore store) { _cache = cache; _store = store; }
 
-                public async Task {|CG0003:CreateAsync|}(Author author)
+                public async Task {{(flagged ? "{|CG0003:CreateAsync|}" : "CreateAsync")}}(Author author)
                 {
                     await _store.CreateAsync(author);
                 }
@@ -45,27 +46,7 @@ public class CreatePathDeferralTests
         }
         """;
 
-    private const string CreateNotFlagged = """
-        using System.Threading.Tasks;
-        using StackExchange.Redis;
-
-        namespace App.Commands
-        {
-            public class AuthorCommands
-            {
-                private readonly IDatabase _cache;
-                private readonly IAuthorStore _store;
-                public AuthorCommands(IDatabase cache, IAuthorStore store) { _cache = cache; _store = store; }
-
-                public async Task CreateAsync(Author author)
-                {
-                    await _store.CreateAsync(author);
-                }
-            }
-        }
-        """;
-
-    /// <summary>The lookup, with <c>{0}</c> for the statement that caches "not found".</summary>
+    /// <summary>The lookup class around <paramref name="body"/>, a method that caches "not found" for a handle.</summary>
     private static string Lookup(string body) => """
         using System;
         using System.Threading.Tasks;
@@ -124,54 +105,39 @@ public class CreatePathDeferralTests
 
     public static TheoryData<LanguageVersion> Versions => new() { LanguageVersion.Latest, LanguageVersion.CSharp9 };
 
-    private static Verify.Test NewTest(LanguageVersion version) =>
-        new(version) { CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck };
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task NegativeWrite_InAMethod_OfAnotherFile_MakesTheCreatePathFlagged(LanguageVersion version) =>
+        Run(version, flagged: true, "/0/AuthorQueries.cs", NegativeInMethod);
 
     [Theory]
     [MemberData(nameof(Versions))]
-    public async Task NegativeWrite_InAMethod_OfAnotherFile_MakesTheCreatePathFlagged(LanguageVersion version)
-    {
-        var test = NewTest(version);
-        test.TestState.Sources.Add(("/0/Domain.cs", Domain));
-        test.TestState.Sources.Add(("/0/AuthorCommands.cs", Create));
-        test.TestState.Sources.Add(("/0/AuthorQueries.cs", Lookup(NegativeInMethod)));
-        await RunAnalyzerOnly(test);
-    }
+    public Task NegativeWrite_InALocalFunction_MakesTheCreatePathFlagged(LanguageVersion version) =>
+        Run(version, flagged: true, "/0/AuthorQueries.cs", NegativeInLocalFunction);
 
     [Theory]
     [MemberData(nameof(Versions))]
-    public async Task NegativeWrite_InALocalFunction_MakesTheCreatePathFlagged(LanguageVersion version)
-    {
-        var test = NewTest(version);
-        test.TestState.Sources.Add(("/0/Domain.cs", Domain));
-        test.TestState.Sources.Add(("/0/AuthorCommands.cs", Create));
-        test.TestState.Sources.Add(("/0/AuthorQueries.cs", Lookup(NegativeInLocalFunction)));
-        await RunAnalyzerOnly(test);
-    }
+    public Task NegativeWrite_InAFileCG0003IsOffFor_DoesNotMakeTheCreatePathFlagged(LanguageVersion version) =>
+        Run(version, flagged: false, "/0/Queries/AuthorQueries.cs", NegativeInMethod,
+            "root = true\n\n[/0/Queries/*.cs]\ndotnet_diagnostic.CG0003.severity = none\n");
 
     [Theory]
     [MemberData(nameof(Versions))]
-    public async Task NegativeWrite_InAFileCG0003IsOffFor_DoesNotMakeTheCreatePathFlagged(LanguageVersion version)
-    {
-        var test = NewTest(version);
-        test.TestState.Sources.Add(("/0/Domain.cs", Domain));
-        test.TestState.Sources.Add(("/0/AuthorCommands.cs", CreateNotFlagged));
-        test.TestState.Sources.Add(("/0/Queries/AuthorQueries.cs", Lookup(NegativeInMethod)));
-        test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[/0/Queries/*.cs]\ndotnet_diagnostic.CG0003.severity = none\n"));
-        await RunAnalyzerOnly(test);
-    }
+    public Task NegativeWrite_InGeneratedCode_DoesNotMakeTheCreatePathFlagged(LanguageVersion version) =>
+        Run(version, flagged: false, "/0/AuthorQueries.g.cs", NegativeInMethod);
 
-    [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task NegativeWrite_InGeneratedCode_DoesNotMakeTheCreatePathFlagged(LanguageVersion version)
+    /// <summary>
+    /// The domain, the create path and the lookup at <paramref name="lookupPath"/>; the diagnostics only (CG0003's fix has
+    /// its own tests): with no fixed sources the test checks the analyzer alone.
+    /// </summary>
+    private static Task Run(LanguageVersion version, bool flagged, string lookupPath, string lookupBody, string? editorConfig = null)
     {
-        var test = NewTest(version);
+        var test = new Verify.Test(version) { CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck };
         test.TestState.Sources.Add(("/0/Domain.cs", Domain));
-        test.TestState.Sources.Add(("/0/AuthorCommands.cs", CreateNotFlagged));
-        test.TestState.Sources.Add(("/0/AuthorQueries.g.cs", Lookup(NegativeInMethod)));
-        await RunAnalyzerOnly(test);
+        test.TestState.Sources.Add(("/0/AuthorCommands.cs", Create(flagged)));
+        test.TestState.Sources.Add((lookupPath, Lookup(lookupBody)));
+        if (editorConfig is not null)
+            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", editorConfig));
+        return test.RunAsync();
     }
-
-    /// <summary>The diagnostics only (the fix of CG0003 has its own tests): with no fixed sources the test checks the analyzer alone.</summary>
-    private static Task RunAnalyzerOnly(Verify.Test test) => test.RunAsync();
 }
