@@ -3,6 +3,8 @@
 //   dotnet run -c Release --project bench/CacheGuard.Benchmarks.RealCode -- \
 //     --analyzers CacheGuard.Analyzers.dll --with Meziantou.Analyzer.dll --refs DIR,DIR [--rounds 4] [--alone] [--top 8]
 //     [--baseline OLD/CacheGuard.Analyzers.dll] SRCDIR...
+//     [--sequential]   the compilation binds on one thread (concurrentBuild off): less of the driver's binding
+//                      runs beside the callbacks, so their wall time moves less with the machine's load
 //   ... --cg-only [--rounds N] SRCDIR...   CacheGuard alone (no --with needed): the cold run and N warm runs
 //     per code base, each analyzer's time and the floor (an empty operation-block analyzer): for profiling
 //     (e.g. under dotnet-trace), not a ratio. With --diags --rounds 0 --no-prebind: every code base's CacheGuard
@@ -32,7 +34,7 @@ var dirs = new List<string>();
 var flags = new HashSet<string>();
 for (var i = 0; i < args.Length; i++)
 {
-    if (args[i] is "--alone" or "--diags" or "--cg-only" or "--no-prebind") flags.Add(args[i]);
+    if (args[i] is "--alone" or "--diags" or "--cg-only" or "--no-prebind" or "--sequential") flags.Add(args[i]);
     else if (args[i].StartsWith("--") && i + 1 < args.Length) opts[args[i][2..]] = args[++i];
     else dirs.Add(args[i]);
 }
@@ -43,6 +45,9 @@ if (dirs.Count == 0 || !opts.ContainsKey("analyzers") || (!opts.ContainsKey("wit
     return 2;
 }
 var rounds = int.Parse(opts.GetValueOrDefault("rounds", "4"));
+// --sequential: the compilation binds on one thread (concurrentBuild off), so the driver's binding does not run beside
+// the analyzers' callbacks on this 2-core machine and a callback's wall time is close to its CPU time.
+Sequential = flags.Contains("--sequential");
 var top = int.Parse(opts.GetValueOrDefault("top", "6"));
 var cg = Load(opts["analyzers"].Split(','));
 if (cgOnly)
@@ -251,7 +256,7 @@ static Compilation Compile(string dir, ImmutableArray<MetadataReference> refs)
     var trees = files.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, f)).ToList();
     trees.Add(CSharpSyntaxTree.ParseText("global using System;\nglobal using System.Collections.Generic;\nglobal using System.IO;\nglobal using System.Linq;\nglobal using System.Net.Http;\nglobal using System.Threading;\nglobal using System.Threading.Tasks;\n", parse, "/obj/GlobalUsings.g.cs"));
     return CSharpCompilation.Create("tree", trees, refs, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary,
-        nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+        nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true, concurrentBuild: !Sequential));
 }
 
 /// <summary>Total: the analyzers' execution time (telemetry); CpuMs: the process's CPU time for the whole run (driver included).</summary>
@@ -269,4 +274,9 @@ sealed class EmptyOperationBlockAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterOperationBlockAction(_ => { });
     }
+}
+
+partial class Program
+{
+    static bool Sequential;
 }
