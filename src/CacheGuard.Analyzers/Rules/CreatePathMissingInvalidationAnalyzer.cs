@@ -303,7 +303,15 @@ internal sealed class CreatePathMissingInvalidationRule : Rule
 
         public void Report(CompilationAnalysisContext context)
         {
+            // No body writes a negative entry in most compilations: return before the correlation below, whose
+            // code (sorting value tuples, the call graph) the JIT would otherwise compile whole for every compilation.
             var records = Records();
+            if (records.Length != 0)
+                Correlate(context, records);
+        }
+
+        private void Correlate(CompilationAnalysisContext context, MethodRecord[] records)
+        {
             var negatives = new List<(NegativeCacheWrite Write, IMethodSymbol Owner)>();
             // In source order, so messages and fixes don't depend on the order methods were analyzed in.
             var allNegatives = records
