@@ -3,8 +3,8 @@
 //   dotnet run -c Release --project bench/CacheGuard.Benchmarks.RealCode -- \
 //     --analyzers CacheGuard.Analyzers.dll --with Meziantou.Analyzer.dll --refs DIR,DIR [--rounds 4] [--alone] [--top 8]
 //     [--baseline OLD/CacheGuard.Analyzers.dll] SRCDIR...
-//     [--sequential]   the compilation binds on one thread (concurrentBuild off): less of the driver's binding
-//                      runs beside the callbacks, so their wall time moves less with the machine's load
+//     [--sequential]   the compilation is built with concurrentBuild off (the driver still binds on its own task
+//                      beside the callbacks, so this quiets their wall time less than one would hope)
 //   ... --cg-only [--rounds N] SRCDIR...   CacheGuard alone (no --with needed): the cold run and N warm runs
 //     per code base, each analyzer's time and the floor (an empty operation-block analyzer): for profiling
 //     (e.g. under dotnet-trace), not a ratio. With --diags --rounds 0 --no-prebind: every code base's CacheGuard
@@ -45,9 +45,7 @@ if (dirs.Count == 0 || !opts.ContainsKey("analyzers") || (!opts.ContainsKey("wit
     return 2;
 }
 var rounds = int.Parse(opts.GetValueOrDefault("rounds", "4"));
-// --sequential: the compilation binds on one thread (concurrentBuild off), so the driver's binding does not run beside
-// the analyzers' callbacks on this 2-core machine and a callback's wall time is close to its CPU time.
-Sequential = flags.Contains("--sequential");
+var sequential = flags.Contains("--sequential");
 var top = int.Parse(opts.GetValueOrDefault("top", "6"));
 var cg = Load(opts["analyzers"].Split(','));
 if (cgOnly)
@@ -57,7 +55,7 @@ if (cgOnly)
     double coldSum = 0, warmSum = 0;
     foreach (var dir in dirs)
     {
-        var comp = Compile(dir, onlyRefs);
+        var comp = Compile(dir, onlyRefs, sequential);
         if (!flags.Contains("--no-prebind"))
             comp.GetDiagnostics();
         var cold = await Run(comp, cg);
@@ -91,7 +89,7 @@ var totals = new List<(string Name, double CgCold, double MezCold, double CgWarm
 foreach (var dir in dirs)
 {
     var name = Path.GetFileName(Path.GetDirectoryName(dir.TrimEnd('/')) is { Length: > 0 } p && Path.GetFileName(dir.TrimEnd('/')) is "src" or "." or "API" or "backend" or "core" ? p : dir.TrimEnd('/'));
-    var comp = Compile(dir, refs);
+    var comp = Compile(dir, refs, sequential);
     var sw = Stopwatch.StartNew();
     var errors = comp.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
     Console.WriteLine();
@@ -249,14 +247,14 @@ static ImmutableArray<MetadataReference> References(IEnumerable<string> dirs)
     return byName.Values.ToImmutableArray();
 }
 
-static Compilation Compile(string dir, ImmutableArray<MetadataReference> refs)
+static Compilation Compile(string dir, ImmutableArray<MetadataReference> refs, bool sequential)
 {
     var parse = new CSharpParseOptions(LanguageVersion.Latest);
     var files = Directory.GetFiles(dir, "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains("/obj/") && !f.Contains("/bin/")).OrderBy(f => f).ToList();
     var trees = files.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, f)).ToList();
     trees.Add(CSharpSyntaxTree.ParseText("global using System;\nglobal using System.Collections.Generic;\nglobal using System.IO;\nglobal using System.Linq;\nglobal using System.Net.Http;\nglobal using System.Threading;\nglobal using System.Threading.Tasks;\n", parse, "/obj/GlobalUsings.g.cs"));
     return CSharpCompilation.Create("tree", trees, refs, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary,
-        nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true, concurrentBuild: !Sequential));
+        nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true, concurrentBuild: !sequential));
 }
 
 /// <summary>Total: the analyzers' execution time (telemetry); CpuMs: the process's CPU time for the whole run (driver included).</summary>
@@ -274,9 +272,4 @@ sealed class EmptyOperationBlockAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterOperationBlockAction(_ => { });
     }
-}
-
-partial class Program
-{
-    static bool Sequential;
 }

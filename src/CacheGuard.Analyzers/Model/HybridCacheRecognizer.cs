@@ -22,8 +22,8 @@ internal static class HybridCacheRecognizer
         return RecognizeCall(invocation, api, method);
     }
 
-    // Past the name and type tests: apart, so that a call of another type's Get or Set (most of those that reach
-    // the tests) has the JIT compile only them.
+    // Past the name and type tests: apart, so that a call of another type's SetAsync or RemoveAsync (most of those that
+    // reach the tests) has the JIT compile only them.
     private static CacheOperation? RecognizeCall(IInvocationOperation invocation, CacheApi api, IMethodSymbol method)
     {
         var keyArgument = OperationFacts.ArgumentNamed(invocation, "key");
