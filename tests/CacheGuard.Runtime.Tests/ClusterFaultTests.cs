@@ -117,7 +117,23 @@ public class ClusterFaultTests(ITestOutputHelper output)
         var db = mux.GetDatabase();
         var prefix = Guid.NewGuid().ToString("N");
         RedisKey[] keys = Enumerable.Range(0, 30).Select(i => (RedisKey)$"{prefix}:{i}").ToArray();
-        var owner = keys.ToDictionary(k => (string)k!, k => ((System.Net.IPEndPoint)mux.GetDatabase().IdentifyEndpoint(k)!).Port);
+        // Which master owns each key. Right after the cluster is created the client's slot map can still be loading
+        // (no endpoint yet, a throw, or a timeout on a busy machine), so ask until it knows every key.
+        var owner = new Dictionary<string, int>();
+        await Bounded.UntilAsync(() =>
+        {
+            try
+            {
+                foreach (var k in keys)
+                    if (!owner.ContainsKey(k!) && mux.GetDatabase().IdentifyEndpoint(k) is System.Net.IPEndPoint endpoint)
+                        owner[k!] = endpoint.Port;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or RedisException or TimeoutException)
+            {
+                // Not known yet: ask again.
+            }
+            return Task.FromResult(owner.Count == keys.Length);
+        }, "the client knows which master owns every key");
         var victim = cluster.Nodes.First(n => owner.ContainsValue(n.Port));
         var expectedFailed = owner.Where(o => o.Value == victim.Port).Select(o => o.Key).ToHashSet();
         Assert.NotEmpty(expectedFailed);

@@ -334,7 +334,10 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F10_FailSafeLife_IsNotExtendedByHits()
     {
-        await using var own = await FaultNode.StartAsync();
+        // A generous command timeout: the hits below must be answered by Redis. With the fault tests' 1 s, a machine
+        // stalled past it (CI on 2 cores) turned a hit into a fallback, and after the 1 s life the fallback runs the
+        // factory. The kill still fails at once: the connection fails fast (BacklogPolicy.FailFast).
+        await using var own = await FaultNode.StartAsync(timeoutMs: 10_000);
         var (server, mux, db) = own;
         var life = TimeSpan.FromSeconds(1);
         var options = new CacheEntryOptions { Ttl = life, StaleWindow = TimeSpan.Zero };
@@ -364,7 +367,7 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F10b_NegativeFailSafe_KeepsItsOwnShortBound()
     {
-        await using var own = await FaultNode.StartAsync();
+        await using var own = await FaultNode.StartAsync(timeoutMs: 10_000); // as in F10
         var (server, mux, db) = own;
         var options = new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(10), NegativeTtl = TimeSpan.FromSeconds(1) };
         string key;

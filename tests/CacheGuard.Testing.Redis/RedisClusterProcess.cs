@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 
 namespace CacheGuard.Testing.Redis;
 
@@ -67,33 +68,41 @@ public sealed class RedisClusterProcess : IAsyncDisposable
         string last = "";
         while (DateTime.UtcNow < deadline)
         {
-            var ok = true;
-            foreach (var n in Nodes)
+            bool ok;
+            try
             {
-                last = await RedisServerProcess.RawCommandAsync(n.Port, new[] { "CLUSTER", "INFO" }, cancellationToken).ConfigureAwait(false);
-                if (!last.Contains("cluster_state:ok", StringComparison.Ordinal) || !last.Contains("cluster_slots_assigned:16384", StringComparison.Ordinal))
-                {
-                    ok = false;
-                    break;
-                }
+                ok = await IsOkAsync(cancellationToken).ConfigureAwait(false);
             }
-            if (ok)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or SocketException)
             {
-                // Every replica must have finished its first sync, or it could not take over a killed master.
-                foreach (var n in Nodes)
-                {
-                    last = await RedisServerProcess.RawCommandAsync(n.Port, new[] { "INFO", "replication" }, cancellationToken).ConfigureAwait(false);
-                    if (last.Contains("role:slave", StringComparison.Ordinal) && !last.Contains("master_link_status:up", StringComparison.Ordinal))
-                    {
-                        ok = false;
-                        break;
-                    }
-                }
+                // One node did not answer within RawCommandAsync's 5 s (a stalled 2-core machine while six
+                // nodes start and replicas take their first sync): not ok yet, ask again until the deadline.
+                last = ex.GetType().Name + ": " + ex.Message;
+                ok = false;
             }
             if (ok) return;
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
-        throw new TimeoutException("The local Redis Cluster did not reach cluster_state:ok: " + last);
+        var alive = string.Join(", ", Nodes.Select(n => n.Port + (n.IsRunning ? " running" : " exited")));
+        throw new TimeoutException($"The local Redis Cluster did not reach cluster_state:ok within {timeout.TotalSeconds:F0} s ({alive}): {last}");
+
+        async Task<bool> IsOkAsync(CancellationToken ct)
+        {
+            foreach (var n in Nodes)
+            {
+                last = await RedisServerProcess.RawCommandAsync(n.Port, new[] { "CLUSTER", "INFO" }, ct).ConfigureAwait(false);
+                if (!last.Contains("cluster_state:ok", StringComparison.Ordinal) || !last.Contains("cluster_slots_assigned:16384", StringComparison.Ordinal))
+                    return false;
+            }
+            // Every replica must have finished its first sync, or it could not take over a killed master.
+            foreach (var n in Nodes)
+            {
+                last = await RedisServerProcess.RawCommandAsync(n.Port, new[] { "INFO", "replication" }, ct).ConfigureAwait(false);
+                if (last.Contains("role:slave", StringComparison.Ordinal) && !last.Contains("master_link_status:up", StringComparison.Ordinal))
+                    return false;
+            }
+            return true;
+        }
     }
 
     /// <summary>Kills every node and deletes their directories.</summary>
