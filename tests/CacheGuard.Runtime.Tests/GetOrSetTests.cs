@@ -117,7 +117,9 @@ public abstract class GetOrSetTests(IRedisTarget target, ITestOutputHelper outpu
     {
         var nodes = await Nodes.StartAsync(target, 2, o =>
         {
-            o.LeaseTtl = TimeSpan.FromSeconds(1);
+            // Short, so the takeover comes soon; but the live holder must keep it until its node dies (the check below),
+            // and at 1 s one renewal later than 2/3 s (a busy machine) let it lapse first. 3 s leaves 2 s.
+            o.LeaseTtl = TimeSpan.FromSeconds(3);
             o.WaitDeadline = TimeSpan.FromSeconds(60); // the takeover must come from the lease expiring, not the deadline
             o.OnWaitDeadline = WaitDeadlineBehavior.Throw;
         });
@@ -138,7 +140,7 @@ public abstract class GetOrSetTests(IRedisTarget target, ITestOutputHelper outpu
         await nodes[0].Multiplexer.CloseAsync(allowCommandsToComplete: false); // the holder's node dies
 
         Assert.Equal("taker", (await waiter.Within()).Title);
-        output.WriteLine($"holder's connection closed; the waiter took over after {died.Elapsed.TotalSeconds:F2} s (lease TTL 1 s), 0 errors");
+        output.WriteLine($"holder's connection closed; the waiter took over after {died.Elapsed.TotalSeconds:F2} s (lease TTL 3 s), 0 errors");
         Assert.Equal("taker", (await nodes[1].TryGetAsync<Post>(key)).Value!.Title);
         never.Open();
         await Task.WhenAny(holder, Task.Delay(Bounded.Timeout)); // the dead node's caller ends however it ends

@@ -16,16 +16,20 @@ public sealed class InvalidationReplicaTests(ITestOutputHelper output)
     {
         await using var primary = await RedisServerProcess.StartAsync();
         await using var replica = await RedisReplication.StartReplicaAsync(primary);
-        await using var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(primary.Endpoint, timeoutMs: 5000));
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(TestConnections.Options(primary.Endpoint));
         var db = mux.GetDatabase();
-        CacheGuardOptions Options(int replicas) => new()
+        // WAIT's timeout: short where the acknowledgement must fail (a frozen replica, more replicas than exist); generous
+        // where the replica is up and must acknowledge (a busy machine can keep it from answering for 500 ms, twice).
+        var mustFail = TimeSpan.FromMilliseconds(500);
+        var mustAck = TimeSpan.FromSeconds(5); // below the connection's 10 s command timeout
+        CacheGuardOptions Options(int replicas, TimeSpan replicaTimeout) => new()
         {
             InvalidationReplicas = replicas,
-            InvalidationReplicaTimeout = TimeSpan.FromMilliseconds(500),
+            InvalidationReplicaTimeout = replicaTimeout,
             InvalidationAttempts = 2,
             InvalidationRetryDelay = TimeSpan.FromMilliseconds(10),
         };
-        CacheGuardDatabaseExtensions.Configure(mux, Options(1));
+        CacheGuardDatabaseExtensions.Configure(mux, Options(1, mustAck));
         var key = Nodes.Key("wait-replica");
         var keys = new EntryKeys(key);
         Assert.Equal("v1", await db.GetOrSetAsync(key, ct => Task.FromResult("v1"), TimeSpan.FromMinutes(5)));
@@ -44,6 +48,7 @@ public sealed class InvalidationReplicaTests(ITestOutputHelper output)
         replica.Pause();
         try
         {
+            CacheGuardDatabaseExtensions.Configure(mux, Options(1, mustFail));
             var failed = await db.InvalidateAsync(key).Within();
             Assert.False(failed.Succeeded);
             var k = Assert.Single(failed.FailedKeys);
@@ -53,7 +58,7 @@ public sealed class InvalidationReplicaTests(ITestOutputHelper output)
             Assert.NotEqual(fence, (string?)await db.StringGetAsync(keys.Fence)); // the primary took the new fence
 
             // The same invalidation without WAIT succeeds: it is the replica acknowledgement that failed.
-            CacheGuardDatabaseExtensions.Configure(mux, Options(0));
+            CacheGuardDatabaseExtensions.Configure(mux, Options(0, mustFail));
             Assert.True((await db.InvalidateAsync(key).Within()).Succeeded);
         }
         finally
@@ -62,9 +67,9 @@ public sealed class InvalidationReplicaTests(ITestOutputHelper output)
         }
 
         // 3. Asking for more replicas than exist fails; asking for the one that exists succeeds again once it is back.
-        CacheGuardDatabaseExtensions.Configure(mux, Options(2));
+        CacheGuardDatabaseExtensions.Configure(mux, Options(2, mustFail));
         Assert.False((await db.InvalidateAsync(key).Within()).Succeeded);
-        CacheGuardDatabaseExtensions.Configure(mux, Options(1));
+        CacheGuardDatabaseExtensions.Configure(mux, Options(1, mustAck));
         var again = await db.InvalidateAsync(key).Within();
         Assert.True(again.Succeeded, again.FailedKeys.FirstOrDefault()?.Error?.ToString());
         Assert.Contains((string?)await db.StringGetAsync(keys.Fence) ?? "<no fence>", await replica.CommandAsync("GET", keys.Fence.ToString()));

@@ -19,7 +19,10 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
     [Fact]
     public async Task F01_TimedOutFactoryAfterAnInvalidation_DoesNotServeOrCacheTheOldValue()
     {
-        var nodes = await Nodes.StartAsync(target, 2, o => o.FactoryTimeout = TimeSpan.FromMilliseconds(300));
+        // The 300 ms factory timeout is set on the call that must time out only: on the whole node it also held B's first
+        // call, whose factory (started on the thread pool) a starved pool on a busy machine can start later than 300 ms.
+        var nodes = await Nodes.StartAsync(target, 2);
+        var timesOut = new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(5), FactoryTimeout = TimeSpan.FromMilliseconds(300) };
         var key = Nodes.Key("f01");
         Assert.Equal("V1", (await nodes[1].GetOrSetAsync(key, ct => Task.FromResult("V1"), TimeSpan.FromMinutes(5))).ToString()); // B served V1
         Assert.True((await nodes[0].InvalidateAsync(key)).Succeeded); // A committed V2 and invalidated
@@ -28,7 +31,7 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
         {
             await Task.Delay(Timeout.Infinite, ct);
             return "never";
-        }, TimeSpan.FromMinutes(5))).Within();
+        }, timesOut)).Within();
         Assert.True((await nodes[0].TryGetAsync<string>(key)).IsMiss, "the old value came back after the invalidation");
     }
 
@@ -36,7 +39,8 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
     [Fact]
     public async Task F01b_TimedOutFactoryAfterACreate_DoesNotBringTheNegativeEntryBack()
     {
-        var nodes = await Nodes.StartAsync(target, 2, o => o.FactoryTimeout = TimeSpan.FromMilliseconds(300));
+        var nodes = await Nodes.StartAsync(target, 2); // as in F01: the 300 ms factory timeout only where it must fire
+        var timesOut = new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(5), FactoryTimeout = TimeSpan.FromMilliseconds(300) };
         var key = Nodes.Key("f01b");
         Assert.Null(await nodes[1].GetOrSetAsync(key, ct => Task.FromResult<Post?>(null), TimeSpan.FromMinutes(5)));
         Assert.True((await nodes[0].InvalidateAsync(key)).Succeeded); // the row was created
@@ -45,7 +49,7 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
         {
             await Task.Delay(Timeout.Infinite, ct);
             return new Post(1, "never");
-        }, TimeSpan.FromMinutes(5))).Within();
+        }, timesOut)).Within();
         Assert.Equal(CacheLookupStatus.Miss, (await nodes[0].TryGetAsync<Post>(key)).Status);
     }
 
@@ -62,7 +66,7 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
         var a = tenantA.GetOrSetAsync("user:1", async ct => { started.TrySetResult(); await gate.WaitAsync(ct); return "A"; }, TimeSpan.FromMinutes(5));
         await started.Task.Within();
         var bRuns = 0;
-        var b = await tenantB.GetOrSetAsync("user:1", ct => { Interlocked.Increment(ref bRuns); return Task.FromResult("B"); }, TimeSpan.FromMinutes(5)).WaitAsync(TimeSpan.FromSeconds(10));
+        var b = await tenantB.GetOrSetAsync("user:1", ct => { Interlocked.Increment(ref bRuns); return Task.FromResult("B"); }, TimeSpan.FromMinutes(5)).Within();
         Assert.Equal("B", b);
         Assert.Equal(1, bRuns);
         gate.Open();
@@ -103,7 +107,10 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
     [Fact]
     public async Task F04_HolderWhoseLeaseLapsed_CannotPopulateOverTheNewLeader()
     {
-        var nodes = await Nodes.StartAsync(target, 2, o => o.LeaseTtl = TimeSpan.FromSeconds(1));
+        // The default lease TTL: the lapse is simulated below (the lease is deleted), so the TTL need not be short. A 1 s
+        // lease, renewed every third of it, lapsed on its own when one renewal took longer than 2/3 s (a busy machine):
+        // the holder's before the delete below, or the new leader's before its populate, which Redis then refused.
+        var nodes = await Nodes.StartAsync(target, 2);
         var key = Nodes.Key("f04");
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var gate = new Gate();
@@ -155,9 +162,11 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
         try
         {
             var sync = Task.Run(() => nodes[0].GetOrSet(Nodes.Key("f09-sync"), ct => { release.Wait(); return 1; }, TimeSpan.FromMinutes(1)));
-            await Assert.ThrowsAsync<CacheFactoryTimeoutException>(() => sync.WaitAsync(TimeSpan.FromSeconds(10)));
+            // Failure bounds only (Bounded.Timeout): each blocked factory holds a pool thread, so on a busy 2-core machine the
+            // timeout's continuation may wait for the pool to grow.
+            await Assert.ThrowsAsync<CacheFactoryTimeoutException>(() => sync.Within());
             var blocking = nodes[0].GetOrSetAsync(Nodes.Key("f09-async"), ct => { release.Wait(); return Task.FromResult(2); }, TimeSpan.FromMinutes(1));
-            await Assert.ThrowsAsync<CacheFactoryTimeoutException>(() => blocking.WaitAsync(TimeSpan.FromSeconds(10)));
+            await Assert.ThrowsAsync<CacheFactoryTimeoutException>(() => blocking.Within());
         }
         finally
         {
@@ -255,7 +264,10 @@ public abstract class Issue15RegressionTests(IRedisTarget target, ITestOutputHel
     internal static OutboxOptions FastOutbox(string name) => new()
     {
         ConsumerGroup = "g-" + name + "-" + Guid.NewGuid().ToString("N"),
-        ClaimIdle = TimeSpan.FromMilliseconds(300),
+        // The TTL of a pass's lease on a stream, renewed every third of it; no test here takes a stream over from a dead
+        // replayer, and every pass releases its lease. 300 ms lapsed on a stall past 200 ms (a busy machine): the
+        // renewal then found the lease gone and the pass stopped before applying, failing the one-pass counts (F06, F11b).
+        ClaimIdle = TimeSpan.FromSeconds(5),
         PollInterval = TimeSpan.FromMilliseconds(20),
     };
 
@@ -316,7 +328,9 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F07_RedisRestartedEmptyBeforeThePopulate_TheOldValueIsNotCached()
     {
-        await using var own = await FaultNode.StartAsync();
+        // As in F10: the invalidation must succeed and the final TryGet (which throws on a Redis failure) must be answered,
+        // so a generous command timeout; the kill still fails at once (BacklogPolicy.FailFast).
+        await using var own = await FaultNode.StartAsync(timeoutMs: 10_000);
         var (server, mux, db) = own;
         var key = Nodes.Key("f07");
         var loaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -449,7 +463,7 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F06_RegistryLost_LaterWriteBehindsAreStillReplayed()
     {
-        await using var own = await FaultNode.StartAsync();
+        await using var own = await FaultNode.StartAsync(timeoutMs: 10_000); // its own server, nothing killed: no short timeout
         var (server, mux, db) = own;
         var applied = new ConcurrentQueue<string>();
         var writer = new DelegateWriter(e => applied.Enqueue(e.Key));
@@ -474,7 +488,7 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F11b_OneBrokenStream_DoesNotStopTheOthers()
     {
-        await using var own = await FaultNode.StartAsync();
+        await using var own = await FaultNode.StartAsync(timeoutMs: 10_000); // its own server, nothing killed: no short timeout
         var (server, mux, db) = own;
         await db.StringSetAsync("{bogus}:cg:outbox", "not a stream");
         await db.SetAddAsync("cg:outbox:streams", "{bogus}:cg:outbox");
@@ -492,7 +506,7 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task F11c_PoisonEntry_MovesToDeadLetterAfterMaxAttempts_WithAMetric()
     {
-        await using var own = await FaultNode.StartAsync();
+        await using var own = await FaultNode.StartAsync(timeoutMs: 10_000); // its own server, nothing killed: no short timeout
         var (server, mux, db) = own;
         long deadLettered = 0;
         using var listener = new MeterListener();
@@ -528,7 +542,7 @@ public sealed class Issue15OwnServerTests(ITestOutputHelper output)
     [Fact]
     public async Task FreshHit_IsOnePlainGet_NoScript()
     {
-        await using var own = await FaultNode.StartAsync();
+        await using var own = await FaultNode.StartAsync(timeoutMs: 10_000); // its own server, nothing killed: no short timeout
         var (server, mux, db) = own;
         var key = Nodes.Key("hit");
         await db.GetOrSetAsync(key, ct => Task.FromResult(new Post(1, "x")), TimeSpan.FromMinutes(5));

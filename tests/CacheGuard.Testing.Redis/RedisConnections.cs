@@ -8,12 +8,16 @@ public static class RedisConnections
     /// <param name="endpoints">The servers.</param>
     /// <param name="timeoutMs">Command timeout: generous by default (a timeout makes CacheGuard fall back and
     /// run the factory, which would break exact run counts on a busy machine); short in fault tests.</param>
+    /// <remarks>The connect timeout is generous too: with <c>AbortOnConnectFail = false</c>, ConnectAsync returns once it
+    /// has passed even if a server's handshake has not finished, and with <c>BacklogPolicy.FailFast</c> the first commands
+    /// to that server then fail at once (a fallback that runs the factory, or a throw). A dead server is refused at once
+    /// whatever the timeout, so the fault tests do not wait for it.</remarks>
     public static ConfigurationOptions Options(string endpoints, int timeoutMs = 10_000)
     {
         var o = ConfigurationOptions.Parse(endpoints);
         o.AbortOnConnectFail = false;
         o.AllowAdmin = true;
-        o.ConnectTimeout = 2000;
+        o.ConnectTimeout = 10_000;
         o.AsyncTimeout = timeoutMs;
         o.SyncTimeout = timeoutMs;
         o.ConnectRetry = 1;

@@ -11,7 +11,7 @@ public static class RedisReplication
         try
         {
             var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-            while (!(await replica.CommandAsync("INFO", "replication").ConfigureAwait(false)).Contains("master_link_status:up", StringComparison.Ordinal))
+            while (!await SyncedAsync(replica).ConfigureAwait(false))
             {
                 if (DateTime.UtcNow > deadline)
                     throw new TimeoutException($"The replica on port {replica.Port} did not sync with the primary on {primary.Port}: {replica.Log}");
@@ -23,6 +23,20 @@ public static class RedisReplication
         {
             await replica.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private static async Task<bool> SyncedAsync(RedisServerProcess replica)
+    {
+        try
+        {
+            return (await replica.CommandAsync("INFO", "replication").ConfigureAwait(false)).Contains("master_link_status:up", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or System.Net.Sockets.SocketException)
+        {
+            // INFO did not answer within RawCommandAsync's 5 s (a stalled machine while the replica takes its first
+            // sync): not synced yet, ask again until the deadline, as the cluster's wait for cluster_state:ok does.
+            return false;
         }
     }
 }
