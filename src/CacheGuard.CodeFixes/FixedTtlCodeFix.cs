@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Globalization;
@@ -10,6 +11,8 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Simplification;
+using CacheGuard.Analyzers.Model;
 
 namespace CacheGuard.CodeFixes;
 
@@ -50,7 +53,22 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
                 expiry = argument.Expression;
             else if (node.FirstAncestorOrSelf<AssignmentExpressionSyntax>() is { } assignment && assignment.Span == diagnostic.Location.SourceSpan)
                 expiry = assignment.Right;
-            if (expiry is null || Target(expiry, semanticModel, runtime, context.CancellationToken) is not { } target)
+            if (expiry is null)
+                continue;
+            // A relative TTL written as an instant: now + ttl and now.Add(ttl) have their TimeSpan jittered where it is;
+            // now.AddMinutes(5) becomes now.Add(<jittered TimeSpan.FromMinutes(5)>) (the same instant before the jitter).
+            ExpressionSyntax? target;
+            Func<ExpressionSyntax, ExpressionSyntax>? rebuild = null;
+            if (FromNowOffset(expiry, semanticModel, context.CancellationToken) is { } fromNow)
+            {
+                target = fromNow.Target;
+                rebuild = fromNow.Rebuild;
+            }
+            else
+            {
+                target = Target(expiry, semanticModel, runtime, context.CancellationToken);
+            }
+            if (target is null)
                 continue;
 
             // An expiry inside a stored options object (a static readonly HybridCacheEntryOptions, ...):
@@ -62,15 +80,19 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
             var member = placement.Member;
 
             var fraction = ParseFraction(diagnostic.Properties.TryGetValue(FixedTtlAnalyzer.FractionProperty, out var f) ? f : null);
+            // The jittered TimeSpan, and what replaces the target with it (the target itself, or a rebuilt from-now call).
+            var timeSpan = rebuild is null ? target : FromNowTimeSpan((InvocationExpressionSyntax)target);
+            ExpressionSyntax Replacement(ExpressionSyntax jitteredTimeSpan) => rebuild is null ? jitteredTimeSpan : rebuild(jitteredTimeSpan);
             if (runtime)
             {
                 context.RegisterCodeFix(
-                    CodeAction.Create(member is null ? Title : PerUseTitle, ct => ReplaceAsync(context.Document, root, target, RuntimeJitter(target, fraction), member, ct), equivalenceKey: nameof(FixedTtlCodeFix)),
+                    CodeAction.Create(member is null ? Title : PerUseTitle, ct => ReplaceAsync(context.Document, root, target, Replacement(RuntimeJitter(timeSpan, fraction)), member, ct), equivalenceKey: nameof(FixedTtlCodeFix)),
                     diagnostic);
             }
             // Same equivalence key as the runtime variant: a solution-wide Fix All reaches both kinds of project.
-            else if (RuntimeFreeSyntax.JitteredTimeSpan(target, fraction, semanticModel.Compilation) is { } jittered)
+            else if (RuntimeFreeSyntax.JitteredTimeSpan(timeSpan, fraction, semanticModel.Compilation) is { } jitteredSpan)
             {
+                var jittered = Replacement(jitteredSpan);
                 var title = fraction == 0.10 ? RuntimeFreeTitle : RuntimeFreeTitle.Replace("10%", (fraction * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%");
                 if (member is not null)
                     title = PerUsePrefix + title;
@@ -123,6 +145,55 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
             };
         return RuntimeSyntax.Call("CacheTtl", "Jitter", arguments).WithTriviaFrom(expression);
     }
+
+    /// <summary>
+    /// The offset of a from-now expiry (<see cref="ClockOffsetSyntax"/>), checked with the semantic model: the TimeSpan of
+    /// <c>now + ttl</c> or <c>now.Add(ttl)</c> (jittered in place), or the call <c>now.AddMinutes(n)</c> with the rebuild that
+    /// turns a jittered <c>TimeSpan.FromMinutes(n)</c> into <c>now.Add(...)</c>. Null for any other expiry.
+    /// </summary>
+    private static (ExpressionSyntax Target, Func<ExpressionSyntax, ExpressionSyntax>? Rebuild)? FromNowOffset(ExpressionSyntax expiry, SemanticModel semanticModel, CancellationToken cancellationToken)
+    {
+        if (!IsInstant(semanticModel.GetTypeInfo(expiry, cancellationToken).Type) || ClockOffsetSyntax.Find(expiry) is not { } offset)
+            return null;
+        bool Is(ExpressionSyntax e, Func<ITypeSymbol?, bool> test) => test(semanticModel.GetTypeInfo(e, cancellationToken).Type);
+        if (offset.Node is BinaryExpressionSyntax)
+        {
+            if (Is(offset.Offset, IsTimeSpan) && Is(offset.Clock, IsInstant))
+                return (offset.Offset, null);
+            if (Is(offset.Clock, IsTimeSpan) && Is(offset.Offset, IsInstant))
+                return (offset.Clock, null);
+            return null;
+        }
+        if (!Is(offset.Clock, IsInstant))
+            return null;
+        if (offset.Unit is null)
+            return Is(offset.Offset, IsTimeSpan) ? (offset.Offset, null) : null;
+        var call = (InvocationExpressionSyntax)offset.Node;
+        var access = (MemberAccessExpressionSyntax)call.Expression;
+        return (call, jittered => call
+            .WithExpression(access.WithName(SyntaxFactory.IdentifierName("Add").WithTriviaFrom(access.Name)))
+            .WithArgumentList(call.ArgumentList.WithArguments(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(jittered.WithoutTrivia()))))
+            .WithTriviaFrom(call));
+    }
+
+    /// <summary><c>now.AddMinutes(n)</c>'s offset as a TimeSpan: <c>TimeSpan.FromMinutes(n)</c> (every number AddX takes, FromX takes).</summary>
+    private static ExpressionSyntax FromNowTimeSpan(InvocationExpressionSyntax call)
+    {
+        var unit = ClockOffsetSyntax.Find(call)!.Unit!;
+        var timeSpan = SyntaxFactory.ParseExpression("global::System.TimeSpan").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+        return SyntaxFactory.InvocationExpression(
+            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, (ExpressionSyntax)timeSpan, SyntaxFactory.IdentifierName(unit)),
+            SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(call.ArgumentList.Arguments[0].Expression.WithoutTrivia()))));
+    }
+
+    private static bool IsInstant(ITypeSymbol? type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            type = nullable.TypeArguments[0];
+        return type?.SpecialType == SpecialType.System_DateTime || type?.ToDisplayString() == "System.DateTimeOffset";
+    }
+
+    private static bool IsTimeSpan(ITypeSymbol? type) => type?.ToDisplayString() == "System.TimeSpan";
 
     /// <summary>Replaces the expiry; inside a stored options member, also turns the member into a per-use property.</summary>
     private static async Task<Document> ReplaceAsync(Document document, SyntaxNode root, ExpressionSyntax target, ExpressionSyntax jittered, MemberDeclarationSyntax? member, CancellationToken cancellationToken)

@@ -11,17 +11,32 @@ internal static class AbsoluteExpiry
     /// each entry expires with its own data, which is not synchronized expiry. A static cut-off
     /// (<c>EndOfSale</c>) or a literal date is not.
     /// </summary>
-    public static bool IsDataDeadline(IOperation expiry, CacheApi api)
+    /// <remarks>
+    /// For an expiry that moves a clock reading by a fixed offset (<see cref="ExpiryOrigin.IsClockBased"/>:
+    /// <c>DateTime.UtcNow.Date.AddDays(1)</c>, <c>DateTimeOffset.UtcNow.AddMinutes(_options.Value.Minutes)</c>), members of
+    /// a time value and of configuration are the clock's and the offset's, not the data's: only other members count.
+    /// </remarks>
+    public static bool IsDataDeadline(IOperation expiry, CacheApi api, bool clockBased = false)
     {
         var value = OperationFacts.UnwrapImplicit(expiry);
         var type = value.Type is null ? null : OperationFacts.StripNullable(value.Type);
-        if (!SymbolEqualityComparer.Default.Equals(type, api.DateTimeOffset) && !SymbolEqualityComparer.Default.Equals(type, api.DateTime))
+        if (!IsTime(type, api))
             return false;
         foreach (var operation in value.DescendantsAndSelf())
         {
             if (operation is IMemberReferenceOperation { Instance: { } instance } && instance is not IInstanceReferenceOperation)
+            {
+                if (clockBased && (IsTime(instance.Type is null ? null : OperationFacts.StripNullable(instance.Type), api)
+                                   || ExpiryOrigin.IsConfigurationType(instance.Type)))
+                {
+                    continue;
+                }
                 return true;
+            }
         }
         return false;
     }
+
+    private static bool IsTime(ITypeSymbol? type, CacheApi api) =>
+        SymbolEqualityComparer.Default.Equals(type, api.DateTimeOffset) || SymbolEqualityComparer.Default.Equals(type, api.DateTime);
 }

@@ -58,10 +58,13 @@ internal readonly struct ExpiryOrigin
         Shape = ExpiryShape.Plain;
         Fallback = "";
         IsInstant = false;
+        IsFromNow = false;
+        IsClockBased = false;
+        IsFromADay = false;
     }
 
     private ExpiryOrigin(ExpiryOrigin origin, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters, string text,
-        System.Collections.Immutable.ImmutableArray<(ExpirySourceKind, string)> sources, ExpiryShape shape, string fallback, bool isInstant)
+        System.Collections.Immutable.ImmutableArray<(ExpirySourceKind, string)> sources, ExpiryShape shape, string fallback, bool isInstant, bool isFromNow, bool isClockBased, bool isFromADay)
     {
         Kind = origin.Kind;
         PassedThrough = parameters.IsDefault ? System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty : parameters;
@@ -70,6 +73,9 @@ internal readonly struct ExpiryOrigin
         Shape = shape;
         Fallback = fallback;
         IsInstant = isInstant;
+        IsFromNow = isFromNow;
+        IsClockBased = isClockBased;
+        IsFromADay = isFromADay;
     }
 
     public ExpiryOriginKind Kind { get; }
@@ -88,6 +94,18 @@ internal readonly struct ExpiryOrigin
 
     /// <summary>The expiry is an absolute instant (<c>DateTime</c>/<c>DateTimeOffset</c>).</summary>
     public bool IsInstant { get; }
+
+    /// <summary>
+    /// The instant is the clock moved by a fixed offset (<c>DateTimeOffset.UtcNow.AddMinutes(5)</c>): a relative TTL
+    /// written as an instant, the same for every entry written at the same moment.
+    /// </summary>
+    public bool IsFromNow { get; }
+
+    /// <summary>A fixed offset moves a clock reading somewhere in the expiry (now or a day: <c>DateTime.Today.AddDays(1)</c>).</summary>
+    public bool IsClockBased { get; }
+
+    /// <summary>The expiry itself is a day's start moved by a fixed offset (<c>DateTime.Today.AddDays(1)</c>): one instant all day.</summary>
+    public bool IsFromADay { get; }
 
     /// <summary>
     /// A fixed expiry whose only sources are parameters of the method (<c>ttl</c>, <c>item.Timeout</c>,
@@ -132,7 +150,9 @@ internal readonly struct ExpiryOrigin
         var isInstant = type is not null
             && (SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), api.DateTime)
                 || SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), api.DateTimeOffset));
-        return new ExpiryOrigin(origin, parameters, Tracer.Short(top), System.Collections.Immutable.ImmutableArray.CreateRange(tracer.Sources), shape, fallback, isInstant);
+        return new ExpiryOrigin(origin, parameters, Tracer.Short(top), System.Collections.Immutable.ImmutableArray.CreateRange(tracer.Sources), shape, fallback,
+            isInstant, isInstant && tracer.MovedTheClock && MovesAClock(top, api), tracer.MovedAClock,
+            isInstant && tracer.MovedAClock && !tracer.MovedTheClock && MovesAClock(top, api));
     }
 
     /// <summary>
@@ -151,6 +171,11 @@ internal readonly struct ExpiryOrigin
             if (source.Kind != ExpirySourceKind.Constant)
                 constantOnly = false;
         }
+        if (IsFromNow && Shape == ExpiryShape.Plain)
+            return ExplainFromNow(constantOnly || Sources.IsDefaultOrEmpty);
+        // From a day's start (DateTime.Today.AddDays(1)): the instant itself is shared.
+        if (IsFromADay && Shape == ExpiryShape.Plain)
+            return $"the expiry '{Text}' is one instant for every entry written that day";
         var instant = IsInstant ? ", one instant for every entry" : "";
         if (constantOnly || Sources.IsDefaultOrEmpty)
             return $"the {what} '{Text}' is {(Shape == ExpiryShape.PerCase ? "one constant per case" : "a constant")}{instant}";
@@ -184,6 +209,41 @@ internal readonly struct ExpiryOrigin
             _ => $"the configuration value '{primary.Text}'",
         };
         return $"the {what} '{Text}' comes from {from}{instant}";
+    }
+
+    /// <summary><c>IConfiguration</c>, <c>IOptions&lt;T&gt;</c>, or a type named for options, settings or configuration.</summary>
+    internal static bool IsConfigurationType(ITypeSymbol? type) => Tracer.IsConfigurationType(type);
+
+    /// <summary>Is <paramref name="expiry"/> itself an offset added to an instant (<c>x.AddMinutes(5)</c>, <c>x + ttl</c>), not a name for one?</summary>
+    private static bool MovesAClock(IOperation expiry, CacheApi api)
+    {
+        bool IsTime(ITypeSymbol? type) => type is not null
+            && (SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), api.DateTime)
+                || SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), api.DateTimeOffset));
+        return expiry switch
+        {
+            IInvocationOperation { TargetMethod: { IsStatic: false } method } => method.Name.StartsWith("Add", System.StringComparison.Ordinal) && IsTime(method.ContainingType),
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } binary => IsTime(binary.Type),
+            _ => false,
+        };
+    }
+
+    /// <summary>The clause for the clock moved by a fixed offset (<see cref="IsFromNow"/>): what the offset is.</summary>
+    private string ExplainFromNow(bool constantOnly)
+    {
+        if (constantOnly)
+            return $"the expiry '{Text}' is now plus a constant";
+        var primary = Primary();
+        var offset = primary.Kind switch
+        {
+            ExpirySourceKind.Parameter => $"the parameter '{primary.Text}', passed straight through",
+            ExpirySourceKind.StaticField => $"the static field '{primary.Text}'",
+            ExpirySourceKind.StaticProperty => $"the static property '{primary.Text}'",
+            ExpirySourceKind.InstanceField => $"the field '{primary.Text}', set once for the instance",
+            ExpirySourceKind.Constant => "a constant",
+            _ => $"the configuration value '{primary.Text}'",
+        };
+        return $"the expiry '{Text}' is now plus {offset}";
     }
 
     /// <summary>
@@ -228,6 +288,12 @@ internal readonly struct ExpiryOrigin
         /// <summary>Every fixed source met, for the message (<see cref="Explain"/>).</summary>
         public System.Collections.Generic.List<(ExpirySourceKind, string)> Sources { get; } = new();
 
+        /// <summary>A fixed offset was added to the current time (<see cref="MovedClock"/>), not to midnight.</summary>
+        public bool MovedTheClock { get; private set; }
+
+        /// <summary>A fixed offset was added to a clock reading (the current time or a day).</summary>
+        public bool MovedAClock { get; private set; }
+
         private ExpiryOrigin OtherFixed(ExpirySourceKind kind, IOperation source)
         {
             OtherSource = true;
@@ -269,6 +335,14 @@ internal readonly struct ExpiryOrigin
                     return Combine(creation.Arguments.Select(a => a.Value), depth);
 
                 case IBinaryOperation binary:
+                    if (binary.OperatorKind == BinaryOperatorKind.Add && IsClockType(binary.Type))
+                    {
+                        // DateTimeOffset.UtcNow + TimeSpan.FromMinutes(5): the offset decides.
+                        if (ClockReading(binary.LeftOperand, depth) is { } left && IsTimeSpan(binary.RightOperand.Type))
+                            return MovedClock(binary.RightOperand, left, depth);
+                        if (ClockReading(binary.RightOperand, depth) is { } right && IsTimeSpan(binary.LeftOperand.Type))
+                            return MovedClock(binary.LeftOperand, right, depth);
+                    }
                     if (binary.OperatorKind == BinaryOperatorKind.Subtract && (IsClockType(binary.LeftOperand.Type) || IsClockType(binary.RightOperand.Type)))
                         return Deadline;
                     return Combine(new[] { binary.LeftOperand, binary.RightOperand }, depth);
@@ -307,6 +381,8 @@ internal readonly struct ExpiryOrigin
                 return Random;
             if (RandomOrDeadlineReceiver(field.Instance, depth) is { } fromReceiver)
                 return fromReceiver;
+            if (IsDataInstant(symbol.Type, field.Instance))
+                return Deadline;
             var kind = symbol.IsConst ? ExpirySourceKind.Constant
                 : symbol.IsStatic ? ExpirySourceKind.StaticField
                 : field.Instance is null or IInstanceReferenceOperation ? (IsConfigurationType(symbol.Type) ? ExpirySourceKind.Configuration : ExpirySourceKind.InstanceField)
@@ -347,6 +423,8 @@ internal readonly struct ExpiryOrigin
 
             if (RandomOrDeadlineReceiver(property.Instance, depth) is { } fromReceiver)
                 return fromReceiver;
+            if (IsDataInstant(symbol.Type, property.Instance))
+                return Deadline;
             // A member of a parameter (item.ExpirationTimeout, item.AbsoluteExpiration.Value): passed in by the caller.
             if (ParameterBehind(property.Instance) is { } ownerParameter)
             {
@@ -422,6 +500,12 @@ internal readonly struct ExpiryOrigin
             // Guid.NewGuid(): the random source CacheGuard's runtime-free jitter uses where there is no Random.Shared.
             if (method.Name == "NewGuid" && method.IsStatic && method.ContainingType?.ToDisplayString() == "System.Guid")
                 return Random;
+            // DateTimeOffset.UtcNow.AddMinutes(5), DateTime.Today.AddDays(1): the offset decides.
+            if (!method.IsStatic && method.Name.StartsWith("Add", System.StringComparison.Ordinal) && invocation.Arguments.Length == 1
+                && IsClockType(method.ContainingType) && invocation.Instance is { } moved && ClockReading(moved, depth) is { } reading)
+            {
+                return MovedClock(invocation.Arguments[0].Value, reading, depth);
+            }
             if (IsClockMember(method))
                 return Deadline;
 
@@ -668,6 +752,111 @@ internal readonly struct ExpiryOrigin
             _ => null,
         };
 
+        /// <summary>How the current time is read, when <paramref name="operation"/> only reads it.</summary>
+        private enum Clock
+        {
+            /// <summary><c>UtcNow</c>, <c>Now</c>, <c>TimeProvider.GetUtcNow()</c>, an <c>ISystemClock</c>'s <c>UtcNow</c>.</summary>
+            Now,
+            /// <summary>Truncated to a day (<c>DateTime.Today</c>, <c>UtcNow.Date</c>): the same instant all day.</summary>
+            Day,
+        }
+
+        /// <summary>
+        /// The clock reading <paramref name="operation"/> is, directly or through a local only ever assigned one (<c>var now =
+        /// DateTime.UtcNow</c>); null when it is anything else (a deadline read from the data, a parameter).
+        /// </summary>
+        private Clock? ClockReading(IOperation operation, int depth)
+        {
+            if (depth > MaxDepth)
+                return null;
+            switch (OperationFacts.Unwrap(operation))
+            {
+                case IPropertyReferenceOperation { Property: var property } reference when IsClockType(property.Type):
+                    if (property.Name is "UtcNow" or "Now")
+                        return Clock.Now;
+                    if (property.Name == "Today")
+                        return Clock.Day;
+                    if (property.Name == "Date" && reference.Instance is { } day && ClockReading(day, depth + 1) is not null)
+                        return Clock.Day;
+                    if (property.Name is "UtcDateTime" or "LocalDateTime" or "DateTime" && reference.Instance is { } converted)
+                        return ClockReading(converted, depth + 1);
+                    return null;
+                case IInvocationOperation { TargetMethod.Name: "GetUtcNow" or "GetLocalNow", Arguments.Length: 0 } now when IsClockType(now.Type):
+                    return Clock.Now;
+                case ILocalReferenceOperation local:
+                    Clock? reading = null;
+                    foreach (var assigned in AssignmentsTo(OperationFacts.Root(local), local.Local))
+                    {
+                        if (ClockReading(assigned, depth + 1) is not { } one || (reading is { } other && other != one))
+                            return null;
+                        reading = one;
+                    }
+                    return reading;
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>
+        /// The clock moved by <paramref name="offset"/>: the same TTL (from <c>Now</c>) or the same instant (from a day) for
+        /// every entry written at the same moment when the offset is fixed (RULES.md, CG0001), as random as the offset when it
+        /// is random. An offset read from the data (<c>AddSeconds(token.ExpiresIn)</c>) is the data's own deadline.
+        /// </summary>
+        private ExpiryOrigin MovedClock(IOperation offset, Clock reading, int depth)
+        {
+            if (ReadsTheData(offset))
+                return Deadline;
+            var origin = Trace(offset, depth + 1);
+            if (origin.Kind == ExpiryOriginKind.Fixed)
+            {
+                MovedAClock = true;
+                if (reading == Clock.Now)
+                    MovedTheClock = true;
+            }
+            return origin;
+        }
+
+        /// <summary>
+        /// Does the offset read a member of an object other than this one that is not configuration (<c>token.ExpiresIn</c>,
+        /// <c>item.CacheSeconds</c>)? Then it comes with the data (syntax-free: the operations under the offset).
+        /// </summary>
+        private static bool ReadsTheData(IOperation offset, int depth = 0)
+        {
+            if (depth > MaxDepth)
+                return true; // unsure: report nothing
+            foreach (var operation in offset.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case IMemberReferenceOperation { Instance: { } instance, Member: var member }
+                        when instance is not IInstanceReferenceOperation
+                             && !IsConfigurationType(instance.Type)
+                             && !(member is IPropertySymbol { Name: "Value" } && IsConfigurationType(member.ContainingType)):
+                        return true;
+                    // var seconds = response.ExpiresIn; ... AddSeconds(seconds)
+                    case ILocalReferenceOperation local:
+                        foreach (var assigned in AssignmentsTo(OperationFacts.Root(local), local.Local))
+                        {
+                            if (ReadsTheData(assigned, depth + 1))
+                                return true;
+                        }
+                        break;
+                }
+            }
+            return false;
+        }
+
+        /// <summary>
+        /// An instant read from an object other than this one that is not configuration (<c>ticket.Properties.ExpiresUtc</c>,
+        /// <c>session.ExpiresAt</c>): the data's own deadline (RULES.md, CG0001), also when it reaches the write through a
+        /// local or a coalesce with a default (<c>ticket.Properties.ExpiresUtc ?? DateTimeOffset.UtcNow.AddMinutes(15)</c>).
+        /// </summary>
+        private bool IsDataInstant(ITypeSymbol? type, IOperation? instance) =>
+            IsClockType(type) && instance is not null and not IInstanceReferenceOperation && !IsConfigurationType(instance.Type);
+
+        private bool IsTimeSpan(ITypeSymbol? type) =>
+            type is not null && SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), _api.TimeSpan);
+
         private bool IsRandomSymbol(ITypeSymbol? type) =>
             type is not null
             && (SymbolEqualityComparer.Default.Equals(type, _api.Random)
@@ -737,7 +926,7 @@ internal readonly struct ExpiryOrigin
             node.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText is "UtcNow" or "Now" or "GetUtcNow");
 
         /// <summary><c>IConfiguration</c>, <c>IOptions&lt;T&gt;</c>, or a type named for options, settings or configuration.</summary>
-        private static bool IsConfigurationType(ITypeSymbol? type)
+        internal static bool IsConfigurationType(ITypeSymbol? type)
         {
             if (type is null)
                 return false;

@@ -55,7 +55,7 @@ internal sealed class FixedTtlRule : Rule
                 continue; // a lock or lease, a marker or cooldown, a counter's window, a temporary store
 
             var origin = ExpiryOrigin.Of(expiry.Value, api);
-            if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(expiry.Value, api))
+            if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(expiry.Value, api, origin.IsClockBased))
                 continue;
             // A TTL parameter passed straight through is fixed only if some caller passes a fixed one, or
             // (no caller in the compilation) if the method itself is a get-or-create helper: it reads the
@@ -70,7 +70,7 @@ internal sealed class FixedTtlRule : Rule
 
             var properties = ImmutableDictionary<string, string?>.Empty
                 .Add(FixedTtlAnalyzer.FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
-            if (IsJitterable(expiry, api))
+            if (IsJitterable(expiry, api) || IsJitterableFromNow(origin, expiry.Value))
                 properties = properties.Add(FixedTtlAnalyzer.FixableProperty, "true");
 
             var location = expiry.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax argument ? argument.Expression.GetLocation() : expiry.Syntax.GetLocation();
@@ -98,7 +98,7 @@ internal sealed class FixedTtlRule : Rule
             if (IsComputationMemo(entryExpiry, context))
                 continue;
             var origin = ExpiryOrigin.Of(entryExpiry.Value, api);
-            if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api)
+            if (origin.Kind != ExpiryOriginKind.Fixed || AbsoluteExpiry.IsDataDeadline(entryExpiry.Value, api, origin.IsClockBased)
                 || !EntryExpiries.IsValueLifetime(entryExpiry, context))
             {
                 continue;
@@ -112,7 +112,7 @@ internal sealed class FixedTtlRule : Rule
             }
             var properties = ImmutableDictionary<string, string?>.Empty
                 .Add(FixedTtlAnalyzer.FractionProperty, settings.JitterFraction.ToString("R", CultureInfo.InvariantCulture));
-            if (IsJitterable(entryExpiry.Value, entryExpiry.ReportOn, api))
+            if (IsJitterable(entryExpiry.Value, entryExpiry.ReportOn, api) || IsJitterableFromNow(origin, entryExpiry.Value))
                 properties = properties.Add(FixedTtlAnalyzer.FixableProperty, "true");
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.CG0001_FixedTtl, entryExpiry.ReportOn.GetLocation(), properties, origin.Explain(passed)));
         }
@@ -265,6 +265,16 @@ internal sealed class FixedTtlRule : Rule
     /// TimeSpan, TimeSpan? and Expiration expiries can be jittered (with CacheGuard.Runtime's
     /// CacheTtl.Jitter, or inline without it: the fix decides which); an absolute DateTime gets no fix.
     /// </summary>
+    /// <summary>
+    /// The clock moved by a fixed offset, written as <c>now + ttl</c>, <c>now.Add(ttl)</c> or <c>now.AddMinutes(n)</c>: the fix
+    /// jitters the offset (<see cref="ClockOffsetSyntax"/>). Any other instant (a day's start plus a day) gets no fix.
+    /// </summary>
+    private static bool IsJitterableFromNow(ExpiryOrigin origin, IOperation value) =>
+        origin.IsFromNow
+        && !value.Syntax.ContainsDiagnostics
+        && OperationFacts.UnwrapImplicit(value).Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax expression
+        && ClockOffsetSyntax.Find(expression) is not null;
+
     private static bool IsJitterable(IArgumentOperation expiry, CacheApi api) => IsJitterable(expiry.Value, expiry.Syntax, api);
 
     private static bool IsJitterable(IOperation value, SyntaxNode syntax, CacheApi api)

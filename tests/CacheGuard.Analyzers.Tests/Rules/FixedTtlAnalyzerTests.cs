@@ -424,19 +424,49 @@ public class FixedTtlAnalyzerTests
             }
             """);
 
-    [Fact]
-    public Task AbsoluteDateTimeExpiry_IsNotFlagged() =>
-        Verify.VerifyAnalyzerAsync(Usings + """
+    // An instant an hour from now is a one-hour TTL for every key expired at the same moment (RULES.md, CG0001); it was read
+    // as a deadline before 2026-12-03. The fix jitters the hour.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task AbsoluteExpiry_NowPlusAConstant_IsFlagged_AndTheOffsetJittered(LanguageVersion version) =>
+        Verify.VerifyCodeFixAsync(Usings + """
             class C
             {
                 IDatabase _db = null!;
-                async Task M(string key)
+                async Task M(string key, string json)
                 {
-                    await _db.StringSetAsync(key, "v");
-                    await _db.KeyExpireAsync(key, DateTime.UtcNow.AddHours(1));
+                    await _db.StringSetAsync(key, json);
+                    await _db.KeyExpireAsync(key, {|CG0001:DateTime.UtcNow.AddHours(1)|});
                 }
             }
-            """);
+            """, FixedUsings + """
+            class C
+            {
+                IDatabase _db = null!;
+                async Task M(string key, string json)
+                {
+                    await _db.StringSetAsync(key, json);
+                    await _db.KeyExpireAsync(key, DateTime.UtcNow.Add(CacheTtl.Jitter(TimeSpan.FromHours(1))));
+                }
+            }
+            """, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task AbsoluteExpiry_TheDatasOwnDeadline_IsNotFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class Token { public string Value { get; set; } = ""; public DateTimeOffset ExpiresAt { get; set; } }
+            class C
+            {
+                IDatabase _db = null!;
+                async Task M(string key, Token token)
+                {
+                    await _db.StringSetAsync(key, token.Value);
+                    await _db.KeyExpireAsync(key, token.ExpiresAt.UtcDateTime);
+                    await _db.KeyExpireAsync(key, token.ExpiresAt.AddMinutes(-1).UtcDateTime);
+                }
+            }
+            """, version);
 
     [Fact]
     public Task NoRedisReference_NothingRuns() =>

@@ -268,6 +268,174 @@ public class FixedTtlFamiliesTests
             }
             """);
 
+    // A relative TTL written as an instant (RULES.md, CG0001: the same TTL for every entry written at the same moment; a
+    // constant instant). The fix jitters the offset: now + ttl and now.Add(ttl) in place, now.AddMinutes(n) as
+    // now.Add(TimeSpan.FromMinutes(n)) (the same instant before the jitter). A day's start plus a day gets no fix.
+    public static TheoryData<string, string, string, LanguageVersion> ClockPlusFixedOffsetCases()
+    {
+        var data = new TheoryData<string, string, string, LanguageVersion>();
+        foreach (var version in new[] { LanguageVersion.Latest, LanguageVersion.CSharp9 })
+        {
+            data.Add("DateTimeOffset.UtcNow.AddMinutes(5)", "the expiry 'DateTimeOffset.UtcNow.AddMinutes(5)' is now plus a constant",
+                "DateTimeOffset.UtcNow.Add(CacheTtl.Jitter(TimeSpan.FromMinutes(5)))", version);
+            data.Add("DateTimeOffset.Now + TimeSpan.FromMinutes(10)", "the expiry 'DateTimeOffset.Now + TimeSpan.FromMinutes(10)' is now plus a constant",
+                "DateTimeOffset.Now + CacheTtl.Jitter(TimeSpan.FromMinutes(10))", version);
+            data.Add("_clock.GetUtcNow().AddSeconds(Seconds)", "the expiry '_clock.GetUtcNow().AddSeconds(Seconds)' is now plus a constant",
+                "_clock.GetUtcNow().Add(CacheTtl.Jitter(TimeSpan.FromSeconds(Seconds)))", version);
+            data.Add("now.AddMinutes(_options.Minutes)", "the expiry 'now.AddMinutes(_options.Minutes)' is now plus the configuration value '_options.Minutes'",
+                "now.Add(CacheTtl.Jitter(TimeSpan.FromMinutes(_options.Minutes)))", version);
+            data.Add("DateTime.UtcNow.Add(Ttl)", "the expiry 'DateTime.UtcNow.Add(Ttl)' is now plus the static field 'Ttl'",
+                "DateTime.UtcNow.Add(CacheTtl.Jitter(Ttl))", version);
+            data.Add("DateTime.Today.AddDays(1)", "the expiry 'DateTime.Today.AddDays(1)' is one instant for every entry written that day", "", version);
+        }
+        return data;
+    }
+
+    private const string ClockCase = """
+        class CacheOptions { public int Minutes { get; set; } }
+        interface IChannel { Task<string> LoadAsync(string id); }
+        class C
+        {
+            const int Seconds = 300;
+            static readonly TimeSpan Ttl = TimeSpan.FromMinutes(5);
+            IMemoryCache _cache = null!;
+            TimeProvider _clock = TimeProvider.System;
+            CacheOptions _options = new();
+            async Task<string> M(IChannel channel, string id)
+            {
+                if (_cache.TryGetValue(id, out string? cached))
+                    return cached!;
+                var now = DateTimeOffset.UtcNow;
+                var value = await channel.LoadAsync(id);
+                _cache.Set(id, value, EXPIRY);
+                return value;
+            }
+        }
+        """;
+
+    [Theory]
+    [MemberData(nameof(ClockPlusFixedOffsetCases))]
+    public Task MemoryCache_ClockPlusFixedOffset_IsFlagged_AndTheOffsetJittered(string expiry, string why, string fixedExpiry, LanguageVersion version)
+    {
+        var source = Usings + ClockCase.Replace("EXPIRY", "{|#0:" + expiry + "|}");
+        var fixedSource = fixedExpiry.Length == 0 ? source : FixedUsings + ClockCase.Replace("EXPIRY", fixedExpiry);
+        var test = new Verifiers.CSharpVerifier<CacheGuard.Analyzers.Rules.FixedTtlAnalyzer, CacheGuard.CodeFixes.FixedTtlCodeFix>.Test(version) { TestCode = source, FixedCode = fixedSource };
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CG0001").WithLocation(0).WithArguments(why));
+        return test.RunAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_ClockPlusFixedOffset_WithoutTheRuntime_JittersInline(LanguageVersion version) =>
+        Verify.VerifyCodeFixWithoutRuntimeAsync(Usings + ClockCase.Replace("EXPIRY", "{|CG0001:DateTimeOffset.UtcNow.AddMinutes(5)|}"),
+            Usings + ClockCase.Replace("EXPIRY", "DateTimeOffset.UtcNow.Add(TimeSpan.FromTicks((long)(TimeSpan.FromMinutes(5).Ticks * (1 + 0.1 * Random.Shared.NextDouble()))))"),
+            version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCacheEntry_ClockPlusFixedOffset_IsFlaggedOnTheAssignment_AndJittered(LanguageVersion version) =>
+        Verify.VerifyCodeFixAsync(Usings + """
+            interface IChannel { Task<string> LoadAsync(string id); }
+            class C
+            {
+                IMemoryCache _cache = null!;
+                Task<string?> M(IChannel channel, string id) =>
+                    _cache.GetOrCreateAsync(id, async entry =>
+                    {
+                        {|CG0001:entry.AbsoluteExpiration = DateTimeOffset.UtcNow.AddMinutes(10)|};
+                        return await channel.LoadAsync(id);
+                    });
+            }
+            """, FixedUsings + """
+            interface IChannel { Task<string> LoadAsync(string id); }
+            class C
+            {
+                IMemoryCache _cache = null!;
+                Task<string?> M(IChannel channel, string id) =>
+                    _cache.GetOrCreateAsync(id, async entry =>
+                    {
+                        entry.AbsoluteExpiration = DateTimeOffset.UtcNow.Add(CacheTtl.Jitter(TimeSpan.FromMinutes(10)));
+                        return await channel.LoadAsync(id);
+                    });
+            }
+            """, version);
+
+    // Not the same TTL for entries written together: the data's own lifetime, a random offset, a deadline read from the data.
+    public static TheoryData<string, LanguageVersion> ClockPlusOtherOffsetCases()
+    {
+        var data = new TheoryData<string, LanguageVersion>();
+        foreach (var version in new[] { LanguageVersion.Latest, LanguageVersion.CSharp9 })
+        {
+            data.Add("DateTimeOffset.UtcNow.AddSeconds(response.ExpiresIn - 30)", version);
+            data.Add("DateTimeOffset.UtcNow.AddSeconds(300 + Random.Shared.Next(0, 60))", version);
+            data.Add("DateTimeOffset.UtcNow + CacheTtl.Jitter(TimeSpan.FromMinutes(5))", version);
+            data.Add("response.IssuedAt.AddSeconds(response.ExpiresIn)", version);
+            data.Add("response.IssuedAt.AddMinutes(5)", version);
+            data.Add("DateTimeOffset.UtcNow.AddSeconds(seconds)", version);
+            // Bitwarden's ticket store: the ticket's own expiry, a fixed default only when it has none.
+            data.Add("response.Expires ?? DateTimeOffset.UtcNow.AddMinutes(15)", version);
+            data.Add("expires", version);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ClockPlusOtherOffsetCases))]
+    public Task MemoryCache_ClockPlusTheDatasLifetimeOrRandom_IsNotFlagged(string expiry, LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync("using CacheGuard;\n" + Usings + $$"""
+            class TokenResponse { public string AccessToken { get; set; } = ""; public int ExpiresIn { get; set; } public DateTimeOffset IssuedAt { get; set; } public DateTimeOffset? Expires { get; set; } }
+            interface ITokens { Task<TokenResponse> RequestAsync(string audience); }
+            class C
+            {
+                IMemoryCache _cache = null!;
+                async Task<string> M(ITokens tokens, string audience)
+                {
+                    if (_cache.TryGetValue(audience, out string? cached))
+                        return cached!;
+                    var response = await tokens.RequestAsync(audience);
+                    var seconds = response.ExpiresIn;
+                    var expires = response.Expires ?? DateTimeOffset.UtcNow.AddMinutes(15);
+                    _cache.Set(audience, response.AccessToken, {{expiry}});
+                    return response.AccessToken;
+                }
+            }
+            """, version);
+
+    // Ombi's CacheService: a get-or-add helper whose instant parameter defaults to now + 1 h; its callers pass now + a day.
+    // Reported once, in the helper (one fix there fixes every caller); no fix (the expiry is a parameter, not an offset).
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCacheHelper_InstantParameterDefaultingToNowPlusAnHour_IsFlaggedInTheHelper(LanguageVersion version)
+    {
+        var source = Usings + """
+            class CacheService
+            {
+                IMemoryCache _memoryCache = null!;
+                public async Task<T> GetOrAddAsync<T>(string cacheKey, Func<Task<T>> factory, DateTimeOffset absoluteExpiration = default)
+                {
+                    if (absoluteExpiration == default)
+                        absoluteExpiration = DateTimeOffset.Now.AddHours(1);
+                    return await _memoryCache.GetOrCreateAsync<T>(cacheKey, entry =>
+                    {
+                        {|#0:entry.AbsoluteExpiration = absoluteExpiration|};
+                        return factory();
+                    });
+                }
+            }
+            interface IMovies { Task<string> ImagesAsync(int id); }
+            class Recent
+            {
+                CacheService _cache = null!;
+                IMovies _movies = null!;
+                Task<string> Images(int id) => _cache.GetOrAddAsync("images" + id, () => _movies.ImagesAsync(id), DateTimeOffset.Now.AddDays(1));
+            }
+            """;
+        var test = new Verifiers.CSharpVerifier<CacheGuard.Analyzers.Rules.FixedTtlAnalyzer, CacheGuard.CodeFixes.FixedTtlCodeFix>.Test(version) { TestCode = source, FixedCode = source };
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("CG0001").WithLocation(0)
+            .WithArguments("the expiry parameter 'absoluteExpiration' is passed straight through unchanged, the one expiry for every entry its caller writes"));
+        return test.RunAsync();
+    }
+
     [Fact]
     public Task WritesWithoutExpiry_AndHybridDefaults_AreNotFlagged() =>
         Verify.VerifyAnalyzerAsync(Usings + """
