@@ -19,14 +19,13 @@ internal static class AbsoluteExpiry
     public static bool IsDataDeadline(IOperation expiry, CacheApi api, bool clockBased = false)
     {
         var value = OperationFacts.UnwrapImplicit(expiry);
-        var type = value.Type is null ? null : OperationFacts.StripNullable(value.Type);
-        if (!IsTime(type, api))
+        if (!IsInstantType(value.Type, api))
             return false;
         foreach (var operation in value.DescendantsAndSelf())
         {
             if (operation is IMemberReferenceOperation { Instance: { } instance } && instance is not IInstanceReferenceOperation)
             {
-                if (clockBased && (IsTime(instance.Type is null ? null : OperationFacts.StripNullable(instance.Type), api)
+                if (clockBased && (IsInstantType(instance.Type, api)
                                    || ExpiryOrigin.IsConfigurationType(instance.Type)))
                 {
                     continue;
@@ -37,6 +36,12 @@ internal static class AbsoluteExpiry
         return false;
     }
 
-    private static bool IsTime(ITypeSymbol? type, CacheApi api) =>
-        SymbolEqualityComparer.Default.Equals(type, api.DateTimeOffset) || SymbolEqualityComparer.Default.Equals(type, api.DateTime);
+    /// <summary>Is <paramref name="type"/> an instant: <c>DateTime</c> or <c>DateTimeOffset</c> (nullable or not)?</summary>
+    public static bool IsInstantType(ITypeSymbol? type, CacheApi api)
+    {
+        if (type is null)
+            return false;
+        type = OperationFacts.StripNullable(type);
+        return SymbolEqualityComparer.Default.Equals(type, api.DateTimeOffset) || SymbolEqualityComparer.Default.Equals(type, api.DateTime);
+    }
 }

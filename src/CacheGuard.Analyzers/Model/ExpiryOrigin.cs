@@ -147,9 +147,7 @@ internal readonly struct ExpiryOrigin
                 break;
         }
         var type = OperationFacts.UnwrapImplicit(expiry).Type;
-        var isInstant = type is not null
-            && (SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), api.DateTime)
-                || SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), api.DateTimeOffset));
+        var isInstant = AbsoluteExpiry.IsInstantType(type, api);
         return new ExpiryOrigin(origin, parameters, Tracer.Short(top), System.Collections.Immutable.ImmutableArray.CreateRange(tracer.Sources), shape, fallback,
             isInstant, isInstant && tracer.MovedTheClock && MovesAClock(top, api), tracer.MovedAClock,
             isInstant && tracer.MovedAClock && !tracer.MovedTheClock && MovesAClock(top, api));
@@ -217,13 +215,10 @@ internal readonly struct ExpiryOrigin
     /// <summary>Is <paramref name="expiry"/> itself an offset added to an instant (<c>x.AddMinutes(5)</c>, <c>x + ttl</c>), not a name for one?</summary>
     private static bool MovesAClock(IOperation expiry, CacheApi api)
     {
-        bool IsTime(ITypeSymbol? type) => type is not null
-            && (SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), api.DateTime)
-                || SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), api.DateTimeOffset));
         return expiry switch
         {
-            IInvocationOperation { TargetMethod: { IsStatic: false } method } => method.Name.StartsWith("Add", System.StringComparison.Ordinal) && IsTime(method.ContainingType),
-            IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } binary => IsTime(binary.Type),
+            IInvocationOperation { TargetMethod: { IsStatic: false } method } => method.Name.StartsWith("Add", System.StringComparison.Ordinal) && AbsoluteExpiry.IsInstantType(method.ContainingType, api),
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } binary => AbsoluteExpiry.IsInstantType(binary.Type, api),
             _ => false,
         };
     }
@@ -864,10 +859,7 @@ internal readonly struct ExpiryOrigin
                 || OperationFacts.IsOrInherits(type, _api.Random)
                 || CacheApi.IsRuntimeSymbol(type));
 
-        private bool IsClockType(ITypeSymbol? type) =>
-            type is not null
-            && (SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), _api.DateTime)
-                || SymbolEqualityComparer.Default.Equals(OperationFacts.StripNullable(type), _api.DateTimeOffset));
+        private bool IsClockType(ITypeSymbol? type) => AbsoluteExpiry.IsInstantType(type, _api);
 
         private bool IsClockMember(ISymbol symbol) =>
             symbol.Name is "UtcNow" or "Now" or "Today" or "GetUtcNow" or "GetTimestamp" or "GetElapsedTime"
