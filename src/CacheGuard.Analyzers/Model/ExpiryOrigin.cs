@@ -376,7 +376,7 @@ internal readonly struct ExpiryOrigin
                 return Random;
             if (RandomOrDeadlineReceiver(field.Instance, depth) is { } fromReceiver)
                 return fromReceiver;
-            if (IsDataInstant(symbol.Type, field.Instance))
+            if (IsDataInstant(symbol.Type, field.Instance) || ReadFromLoadedData(field.Instance))
                 return Deadline;
             var kind = symbol.IsConst ? ExpirySourceKind.Constant
                 : symbol.IsStatic ? ExpirySourceKind.StaticField
@@ -418,7 +418,7 @@ internal readonly struct ExpiryOrigin
 
             if (RandomOrDeadlineReceiver(property.Instance, depth) is { } fromReceiver)
                 return fromReceiver;
-            if (IsDataInstant(symbol.Type, property.Instance))
+            if (IsDataInstant(symbol.Type, property.Instance) || ReadFromLoadedData(property.Instance))
                 return Deadline;
             // A member of a parameter (item.ExpirationTimeout, item.AbsoluteExpiration.Value): passed in by the caller.
             if (ParameterBehind(property.Instance) is { } ownerParameter)
@@ -619,6 +619,47 @@ internal readonly struct ExpiryOrigin
             if (a.Kind == ExpiryOriginKind.Unknown || b.Kind == ExpiryOriginKind.Unknown)
                 return Unknown;
             return Fixed();
+        }
+
+        /// <summary>
+        /// Is <paramref name="instance"/> (a member's receiver) data the method loaded: a call's result (<c>(await
+        /// client.RequestTokenAsync()).ExpiresIn</c>) or a local holding one (<c>var response = await ...; response.ExpiresIn</c>),
+        /// of a type that is not configuration? A TTL read from it is the data's own lifetime (RULES.md, CG0001: not fixed),
+        /// not a configuration value. Fields of this instance, static members and parameters are not data here.
+        /// </summary>
+        private static bool ReadFromLoadedData(IOperation? instance)
+        {
+            for (var depth = 0; instance is not null && depth < 6; depth++)
+            {
+                var op = OperationFacts.Unwrap(instance);
+                if (IsConfigurationType(op.Type))
+                    return false;
+                switch (op)
+                {
+                    case IPropertyReferenceOperation { Instance: { } inner } when inner is not IInstanceReferenceOperation:
+                        instance = inner;
+                        break;
+                    case IFieldReferenceOperation { Instance: { } inner } when inner is not IInstanceReferenceOperation:
+                        instance = inner;
+                        break;
+                    case IAwaitOperation awaited:
+                        return awaited.Operation is IInvocationOperation { TargetMethod: var awaitedMethod } && !IsConfigurationRead(awaitedMethod);
+                    case IInvocationOperation { TargetMethod: var method }:
+                        return method.MethodKind == MethodKind.Ordinary && !method.ReturnsVoid && !IsConfigurationRead(method);
+                    case ILocalReferenceOperation local:
+                        instance = SingleInitializer(local);
+                        break;
+                    default:
+                        return false;
+                }
+            }
+            return false;
+
+            // IConfiguration's Get<T>()/GetValue<T>() and the like: configuration, whatever T is named.
+            static bool IsConfigurationRead(IMethodSymbol method) =>
+                IsConfigurationType(method.ContainingType)
+                || (method.IsExtensionMethod && method.Parameters.Length > 0 && IsConfigurationType(method.Parameters[0].Type))
+                || (method.ReducedFrom is { } reduced && reduced.Parameters.Length > 0 && IsConfigurationType(reduced.Parameters[0].Type));
         }
 
         /// <summary>The parameter a chain of member accesses starts from (<c>item.Options.Timeout</c> → <c>item</c>).</summary>

@@ -436,6 +436,54 @@ public class FixedTtlFamiliesTests
         return test.RunAsync();
     }
 
+    // A token cache: the TTL is the loaded token's own lifetime (RULES.md, CG0001: the data's own deadline), not a
+    // configuration value, whether read from a local holding the response or from the awaited call itself.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_TtlFromTheLoadedTokensOwnLifetime_IsNotFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class TokenResponse { public string AccessToken { get; set; } = ""; public int ExpiresIn { get; set; } public TimeSpan Lifetime { get; set; } }
+            interface ITokens { Task<TokenResponse> RequestAsync(string audience); }
+            class C
+            {
+                IMemoryCache _cache = null!;
+                async Task<string> M(ITokens tokens, string audience)
+                {
+                    if (_cache.TryGetValue(audience, out string? cached))
+                        return cached!;
+                    var response = await tokens.RequestAsync(audience);
+                    _cache.Set(audience, response.AccessToken, TimeSpan.FromSeconds(response.ExpiresIn - 60));
+                    _cache.Set(audience + ":lifetime", response.AccessToken, response.Lifetime);
+                    _cache.Set(audience + ":again", response.AccessToken, TimeSpan.FromSeconds((await tokens.RequestAsync(audience)).ExpiresIn));
+                    return response.AccessToken;
+                }
+            }
+            """, version);
+
+    // The control: settings read into a local (a type named for settings) are still configuration, the same for every entry.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_TtlFromSettingsReadIntoALocal_IsFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class CacheSettings { public int Minutes { get; set; } }
+            interface ISettingsProvider { CacheSettings Get(); }
+            interface IChannel { Task<string> LoadAsync(string id); }
+            class C
+            {
+                IMemoryCache _cache = null!;
+                ISettingsProvider _settings = null!;
+                async Task<string> M(IChannel channel, string id)
+                {
+                    if (_cache.TryGetValue(id, out string? cached))
+                        return cached!;
+                    var settings = _settings.Get();
+                    var value = await channel.LoadAsync(id);
+                    _cache.Set(id, value, {|CG0001:TimeSpan.FromMinutes(settings.Minutes)|});
+                    return value;
+                }
+            }
+            """, version);
+
     [Fact]
     public Task WritesWithoutExpiry_AndHybridDefaults_AreNotFlagged() =>
         Verify.VerifyAnalyzerAsync(Usings + """
