@@ -57,18 +57,13 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
                 continue;
             // A relative TTL written as an instant: now + ttl and now.Add(ttl) have their TimeSpan jittered where it is;
             // now.AddMinutes(5) becomes now.Add(<jittered TimeSpan.FromMinutes(5)>) (the same instant before the jitter).
-            ExpressionSyntax? target;
+            ExpressionSyntax? target, timeSpan;
             Func<ExpressionSyntax, ExpressionSyntax>? rebuild = null;
             if (FromNowOffset(expiry, semanticModel, context.CancellationToken) is { } fromNow)
-            {
-                target = fromNow.Target;
-                rebuild = fromNow.Rebuild;
-            }
+                (target, timeSpan, rebuild) = fromNow;
             else
-            {
-                target = Target(expiry, semanticModel, runtime, context.CancellationToken);
-            }
-            if (target is null)
+                target = timeSpan = Target(expiry, semanticModel, runtime, context.CancellationToken);
+            if (target is null || timeSpan is null)
                 continue;
 
             // An expiry inside a stored options object (a static readonly HybridCacheEntryOptions, ...):
@@ -80,8 +75,7 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
             var member = placement.Member;
 
             var fraction = ParseFraction(diagnostic.Properties.TryGetValue(FixedTtlAnalyzer.FractionProperty, out var f) ? f : null);
-            // The jittered TimeSpan, and what replaces the target with it (the target itself, or a rebuilt from-now call).
-            var timeSpan = rebuild is null ? target : FromNowTimeSpan((InvocationExpressionSyntax)target);
+            // What replaces the target with the jittered TimeSpan: the jittered TimeSpan itself, or a rebuilt from-now call.
             ExpressionSyntax Replacement(ExpressionSyntax jitteredTimeSpan) => rebuild is null ? jitteredTimeSpan : rebuild(jitteredTimeSpan);
             if (runtime)
             {
@@ -148,10 +142,11 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
 
     /// <summary>
     /// The offset of a from-now expiry (<see cref="ClockOffsetSyntax"/>), checked with the semantic model: the TimeSpan of
-    /// <c>now + ttl</c> or <c>now.Add(ttl)</c> (jittered in place), or the call <c>now.AddMinutes(n)</c> with the rebuild that
-    /// turns a jittered <c>TimeSpan.FromMinutes(n)</c> into <c>now.Add(...)</c>. Null for any other expiry.
+    /// <c>now + ttl</c> or <c>now.Add(ttl)</c> (the target, jittered in place), or the call <c>now.AddMinutes(n)</c> (the target)
+    /// with its offset as <c>TimeSpan.FromMinutes(n)</c> and the rebuild that turns that TimeSpan, jittered, into
+    /// <c>now.Add(...)</c> (every number AddX takes, FromX takes). Null for any other expiry.
     /// </summary>
-    private static (ExpressionSyntax Target, Func<ExpressionSyntax, ExpressionSyntax>? Rebuild)? FromNowOffset(ExpressionSyntax expiry, SemanticModel semanticModel, CancellationToken cancellationToken)
+    private static (ExpressionSyntax Target, ExpressionSyntax TimeSpan, Func<ExpressionSyntax, ExpressionSyntax>? Rebuild)? FromNowOffset(ExpressionSyntax expiry, SemanticModel semanticModel, CancellationToken cancellationToken)
     {
         if (!IsInstant(semanticModel.GetTypeInfo(expiry, cancellationToken).Type) || ClockOffsetSyntax.Find(expiry) is not { } offset)
             return null;
@@ -159,31 +154,25 @@ public sealed class FixedTtlCodeFix : CodeFixProvider
         if (offset.Node is BinaryExpressionSyntax)
         {
             if (Is(offset.Offset, IsTimeSpan) && Is(offset.Clock, IsInstant))
-                return (offset.Offset, null);
+                return (offset.Offset, offset.Offset, null);
             if (Is(offset.Clock, IsTimeSpan) && Is(offset.Offset, IsInstant))
-                return (offset.Clock, null);
+                return (offset.Clock, offset.Clock, null);
             return null;
         }
         if (!Is(offset.Clock, IsInstant))
             return null;
         if (offset.Unit is null)
-            return Is(offset.Offset, IsTimeSpan) ? (offset.Offset, null) : null;
+            return Is(offset.Offset, IsTimeSpan) ? (offset.Offset, offset.Offset, null) : null;
         var call = (InvocationExpressionSyntax)offset.Node;
         var access = (MemberAccessExpressionSyntax)call.Expression;
-        return (call, jittered => call
+        var timeSpanType = SyntaxFactory.ParseExpression("global::System.TimeSpan").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+        var timeSpan = SyntaxFactory.InvocationExpression(
+            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, timeSpanType, SyntaxFactory.IdentifierName(offset.Unit)),
+            SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(offset.Offset.WithoutTrivia()))));
+        return (call, timeSpan, jittered => call
             .WithExpression(access.WithName(SyntaxFactory.IdentifierName("Add").WithTriviaFrom(access.Name)))
             .WithArgumentList(call.ArgumentList.WithArguments(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(jittered.WithoutTrivia()))))
             .WithTriviaFrom(call));
-    }
-
-    /// <summary><c>now.AddMinutes(n)</c>'s offset as a TimeSpan: <c>TimeSpan.FromMinutes(n)</c> (every number AddX takes, FromX takes).</summary>
-    private static ExpressionSyntax FromNowTimeSpan(InvocationExpressionSyntax call)
-    {
-        var unit = ClockOffsetSyntax.Find(call)!.Unit!;
-        var timeSpan = SyntaxFactory.ParseExpression("global::System.TimeSpan").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
-        return SyntaxFactory.InvocationExpression(
-            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, (ExpressionSyntax)timeSpan, SyntaxFactory.IdentifierName(unit)),
-            SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(call.ArgumentList.Arguments[0].Expression.WithoutTrivia()))));
     }
 
     private static bool IsInstant(ITypeSymbol? type)

@@ -148,9 +148,10 @@ internal readonly struct ExpiryOrigin
         }
         var type = OperationFacts.UnwrapImplicit(expiry).Type;
         var isInstant = AbsoluteExpiry.IsInstantType(type, api);
+        // The expiry itself moves a clock (not a name for an instant that does somewhere): from now, or from a day's start.
+        var movedAtTop = isInstant && tracer.MovedAClock && MovesAClock(top, api);
         return new ExpiryOrigin(origin, parameters, Tracer.Short(top), System.Collections.Immutable.ImmutableArray.CreateRange(tracer.Sources), shape, fallback,
-            isInstant, isInstant && tracer.MovedTheClock && MovesAClock(top, api), tracer.MovedAClock,
-            isInstant && tracer.MovedAClock && !tracer.MovedTheClock && MovesAClock(top, api));
+            isInstant, movedAtTop && tracer.MovedTheClock, tracer.MovedAClock, movedAtTop && !tracer.MovedTheClock);
     }
 
     /// <summary>

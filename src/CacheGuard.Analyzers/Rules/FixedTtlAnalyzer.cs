@@ -262,10 +262,6 @@ internal sealed class FixedTtlRule : Rule
     }
 
     /// <summary>
-    /// TimeSpan, TimeSpan? and Expiration expiries can be jittered (with CacheGuard.Runtime's
-    /// CacheTtl.Jitter, or inline without it: the fix decides which); an absolute DateTime gets no fix.
-    /// </summary>
-    /// <summary>
     /// The clock moved by a fixed offset, written as <c>now + ttl</c>, <c>now.Add(ttl)</c> or <c>now.AddMinutes(n)</c>: the fix
     /// jitters the offset (<see cref="ClockOffsetSyntax"/>). Any other instant (a day's start plus a day) gets no fix.
     /// </summary>
@@ -275,6 +271,10 @@ internal sealed class FixedTtlRule : Rule
         && OperationFacts.UnwrapImplicit(value).Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax expression
         && ClockOffsetSyntax.Find(expression) is not null;
 
+    /// <summary>
+    /// TimeSpan, TimeSpan? and Expiration expiries can be jittered (with CacheGuard.Runtime's
+    /// CacheTtl.Jitter, or inline without it: the fix decides which); an absolute DateTime gets no fix.
+    /// </summary>
     private static bool IsJitterable(IArgumentOperation expiry, CacheApi api) => IsJitterable(expiry.Value, expiry.Syntax, api);
 
     private static bool IsJitterable(IOperation value, SyntaxNode syntax, CacheApi api)
