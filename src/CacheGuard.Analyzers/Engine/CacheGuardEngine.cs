@@ -70,6 +70,7 @@ internal sealed class CacheGuardEngine
         Api = api;
         Options = options;
         _sourceAssembly = compilation.Assembly;
+        _touchesOnlyMemory = TouchesOnlyMemory;
         var assemblies = new List<IAssemblySymbol>();
         var apiInSource = compilation.AssemblyName == "CacheGuard.Runtime";
         foreach (var type in ApiTypes(api))
@@ -1013,7 +1014,85 @@ internal sealed class CacheGuardEngine
 
     /// <summary>The cache operations and database writes of a body, built once and shared by every rule.</summary>
     public MethodCacheFacts FactsFor(ISymbol owner, IOperation root) =>
-        _facts.GetOrAdd(root, r => MethodCacheFacts.Build(owner, ImmutableArray.Create(r), Api, TreeRulesFor(r.Syntax.SyntaxTree).WriteVerbs));
+        _facts.GetOrAdd(root, r => MethodCacheFacts.Build(owner, ImmutableArray.Create(r), Api, TreeRulesFor(r.Syntax.SyntaxTree).WriteVerbs, _touchesOnlyMemory));
+
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _onlyMemory = new(SymbolEqualityComparer.Default);
+    private readonly Func<IMethodSymbol, bool> _touchesOnlyMemory;
+
+    /// <summary>
+    /// Does a call to <paramref name="method"/> only change memory? True for a method of this compilation that cannot be
+    /// overridden and whose body, and the bodies of the methods of this compilation it calls (three calls deep), call only
+    /// the base library's in-memory types (collections, LINQ to objects, strings, <c>System</c>'s value types): a listener's
+    /// <c>AddListenedInvoice(invoice) =&gt; _listened.TryAdd(invoice.Id, invoice)</c> is named like a repository write but
+    /// writes no database. False when unsure: an interface or virtual method, a delegate, any other library (EF Core, ADO.NET,
+    /// an HTTP client), a body not in source. Computed once per method (the body binding is not cancellable: one method).
+    /// </summary>
+    public bool TouchesOnlyMemory(IMethodSymbol method) => TouchesOnlyMemory(method.OriginalDefinition, null);
+
+    // Only answers that hold whatever the depth are remembered: a top-level one, and any "true" (its callees were all
+    // judged within the bound). A deeper "false" may be the bound's or a cycle's; the next top-level ask judges again.
+    private bool TouchesOnlyMemory(IMethodSymbol method, HashSet<IMethodSymbol>? visiting)
+    {
+        if (_onlyMemory.TryGetValue(method, out var known))
+            return known;
+        if (method.IsAbstract || method.IsVirtual || method.IsExtern
+            || method.ContainingType is not { TypeKind: TypeKind.Class or TypeKind.Struct } type
+            || (method.IsOverride && !method.IsSealed && !type.IsSealed))
+        {
+            return false;
+        }
+        visiting ??= new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        if (visiting.Count > 3 || !visiting.Add(method))
+            return false;
+        var answer = BodyOf(method, CancellationToken.None) is { } body && BodyTouchesOnlyMemory(body, visiting);
+        visiting.Remove(method);
+        if (answer || visiting.Count == 0)
+            _onlyMemory.TryAdd(method, answer);
+        return answer;
+    }
+
+    private bool BodyTouchesOnlyMemory(IOperation body, HashSet<IMethodSymbol> visiting)
+    {
+        foreach (var node in body.DescendantsAndSelf())
+        {
+            if (node is not IInvocationOperation { TargetMethod: var target })
+                continue;
+            if (target.MethodKind == MethodKind.LocalFunction)
+                continue; // its body is among this one's descendants
+            if (target.MethodKind == MethodKind.DelegateInvoke)
+                return false;
+            if (SymbolEqualityComparer.Default.Equals(target.ContainingAssembly, _sourceAssembly))
+            {
+                if (!TouchesOnlyMemory(target.OriginalDefinition, visiting))
+                    return false;
+                continue;
+            }
+            if (!IsInMemoryLibraryCall(target))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>The base library's in-memory types: <c>System</c>'s own types, collections, LINQ to objects, text, interlocked counters.</summary>
+    private static bool IsInMemoryLibraryCall(IMethodSymbol target)
+    {
+        if (target.ContainingType is not { } type)
+            return false;
+        var ns = type.ContainingNamespace?.ToDisplayString() ?? "";
+        switch (ns)
+        {
+            case "System":
+                return type.Name is not ("Console" or "Environment" or "AppDomain" or "Activator" or "GC");
+            case "System.Linq":
+                return type.Name == "Enumerable";
+            case "System.Text":
+                return true;
+            case "System.Threading":
+                return type.Name is "Interlocked" or "Volatile" or "Monitor";
+            default:
+                return ns == "System.Collections" || ns.StartsWith("System.Collections.", StringComparison.Ordinal);
+        }
+    }
 
     /// <summary>
     /// The root operation of a method declared in this compilation (its body), or null when it has

@@ -60,8 +60,13 @@ internal static class KeyPurpose
             return KeyPurposeKind.Temporary;
         if (IsStructureStore(write, facts))
             return KeyPurposeKind.Store;
-        if (write.Value is { } value && IsMarkerValue(value, api))
+        if (write.Value is { } value && (IsMarkerValue(value, api) || RepeatsTheKey(value, write.Key, facts)))
             return KeyPurposeKind.Marker;
+        // A rate limiter's storage writing the key it was handed (Ocelot's DistributedCacheRateLimitStorage.Set(id,
+        // counter, window)), or a counter object written under its window: the TTL is the window, not a copy's lifetime.
+        if ((IsRateLimitType(facts.Owner.ContainingType) && OperationFacts.Unwrap(write.Key ?? write.Invocation) is IParameterReferenceOperation)
+            || IsCounterType(write.Value))
+            return KeyPurposeKind.CounterWindow;
         // A value minted here (an OTP, a verification code, a token from a random source) is a secret
         // kept for its validity, not data loaded from elsewhere.
         if (write.Value is { } minted && IsMintedValue(minted, 0, facts))
@@ -106,6 +111,85 @@ internal static class KeyPurpose
             }
         }
         return false;
+    }
+
+    /// <summary>
+    /// The value is a local or parameter the key itself is built from (<c>Set($"{user}:{identityKey}", identityKey, ...)</c>,
+    /// a logged-out cookie's revocation record): reading it back tells nothing the key did not, so the entry's
+    /// presence is the information, a marker (RULES.md: "a key only ever checked for existence").
+    /// </summary>
+    private static bool RepeatsTheKey(IOperation value, IOperation? key, MethodCacheFacts facts)
+    {
+        if (key is null)
+            return false;
+        ISymbol? repeated = OperationFacts.Unwrap(value) switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            _ => null,
+        };
+        if (repeated is null)
+            return false;
+        var pending = new Stack<IOperation>();
+        pending.Push(key);
+        var visited = 0;
+        while (pending.Count > 0 && visited++ < 8)
+        {
+            foreach (var node in pending.Pop().DescendantsAndSelf())
+            {
+                ISymbol? used = node switch
+                {
+                    ILocalReferenceOperation local => local.Local,
+                    IParameterReferenceOperation parameter => parameter.Parameter,
+                    _ => null,
+                };
+                if (used is null)
+                    continue;
+                // The symbol itself is a part of the key, not a member of it ($"user:{user.Id}" caching user).
+                if (SymbolEqualityComparer.Default.Equals(used, repeated) && !IsReceiver(node))
+                    return true;
+                if (node is ILocalReferenceOperation keyLocal && Initializer(keyLocal, facts) is { } initializer)
+                    pending.Push(initializer);
+            }
+        }
+        return false;
+
+        static bool IsReceiver(IOperation node) => node.Parent switch
+        {
+            IMemberReferenceOperation member => ReferenceEquals(member.Instance, node),
+            IInvocationOperation call => ReferenceEquals(call.Instance, node),
+            IConversionOperation conversion => IsReceiver(conversion),
+            _ => false,
+        };
+    }
+
+    private static readonly string[] RateLimitWords = { "RateLimit", "Throttl", "Quota" };
+
+    /// <summary>A type named for rate limiting (<c>MemoryCacheRateLimitStorage</c>, <c>RequestThrottler</c>, <c>QuotaStore</c>), or nested in one.</summary>
+    private static bool IsRateLimitType(INamedTypeSymbol? type)
+    {
+        for (; type is not null; type = type.ContainingType)
+        {
+            foreach (var word in RateLimitWords)
+            {
+                if (type.Name.IndexOf(word, System.StringComparison.Ordinal) >= 0)
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The value is a counter object (<c>RateLimitCounter</c>, <c>ClientRequestCounter</c>) or one serialized: the state of a window.</summary>
+    private static bool IsCounterType(IOperation? value)
+    {
+        if (value is null)
+            return false;
+        var inner = OperationFacts.Unwrap(value);
+        // JsonConvert.SerializeObject(counter), JsonSerializer.Serialize(counter): the counter is what is stored.
+        if (inner is IInvocationOperation { TargetMethod.Name: "SerializeObject" or "Serialize" or "SerializeToUtf8Bytes", Arguments.Length: > 0 } serialize)
+            inner = OperationFacts.Unwrap(serialize.Arguments[0].Value);
+        return inner.Type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } type
+            && type.Name.EndsWith("Counter", System.StringComparison.Ordinal);
     }
 
     private static readonly object NoConstant = new();
@@ -182,6 +266,45 @@ internal static class KeyPurpose
             "Guid" => method.Name is "NewGuid" or "CreateVersion7",
             _ => false,
         };
+    }
+
+    /// <summary>
+    /// A call that mints a value unique enough to name a new key: <c>Guid.NewGuid()</c>/<c>CreateVersion7()</c>,
+    /// <c>RandomNumberGenerator.GetBytes/GetHexString/GetString</c>, or a project's or library's random helper returning
+    /// bytes, a string or a Guid (<c>RandomUtils.GetBytes(20)</c>, <c>CoreHelpers.SecureRandomString(32)</c>). A random number
+    /// (<c>Random.Next(16)</c>, a shard) is not: keys drawn from a few values are shared.
+    /// </summary>
+    public static bool IsUniqueSource(IMethodSymbol method)
+    {
+        if (method.ContainingType is not { } type)
+            return false;
+        if (IsSystemMethod(method))
+        {
+            return type.Name switch
+            {
+                "Guid" => method.Name is "NewGuid" or "CreateVersion7" && type.ContainingNamespace?.Name == "System",
+                "RandomNumberGenerator" => method.Name is "GetBytes" or "GetHexString" or "GetString" && !method.ReturnsVoid,
+                _ => false,
+            };
+        }
+        if (method.Name.IndexOf("Random", System.StringComparison.Ordinal) < 0 && type.Name.IndexOf("Random", System.StringComparison.Ordinal) < 0)
+            return false;
+        var returned = method.ReturnType;
+        return returned.SpecialType == SpecialType.System_String
+            || returned is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Byte }
+            || returned is INamedTypeSymbol { Name: "Guid", ContainingNamespace.Name: "System" };
+    }
+
+    /// <summary>An unresolved call's text names a random source that is not a number draw: <c>RandomUtils.GetBytes(20)</c>, not <c>rng.Next(16)</c>.</summary>
+    public static bool NamesARandomSource(Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax call)
+    {
+        if (call.Expression is not Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access)
+            return false;
+        var name = access.Name.Identifier.ValueText;
+        if (name.StartsWith("Next", System.StringComparison.Ordinal) || name.StartsWith("GetInt", System.StringComparison.Ordinal))
+            return false;
+        var receiver = access.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax simple ? simple.Identifier.ValueText : "";
+        return name.IndexOf("Random", System.StringComparison.Ordinal) >= 0 || receiver.IndexOf("Random", System.StringComparison.Ordinal) >= 0;
     }
 
     private static bool IsSystemMethod(IMethodSymbol method)

@@ -51,7 +51,12 @@ internal sealed class MethodCacheFacts
     /// <summary>True when <paramref name="operation"/> belongs to the tree these facts walked whole (<see cref="Root"/>).</summary>
     public bool Holds(IOperation operation) => Root is { } root && ReferenceEquals(OperationFacts.Root(operation), root);
 
-    public static MethodCacheFacts Build(ISymbol owner, ImmutableArray<IOperation> blocks, CacheApi api, ImmutableArray<string> writeVerbs)
+    /// <param name="touchesOnlyMemory">
+    /// The engine's summary of a callee in source (<c>CacheGuardEngine.TouchesOnlyMemory</c>): a call named like a repository
+    /// write whose body only changes memory is no database write. Null: every such call counts.
+    /// </param>
+    public static MethodCacheFacts Build(ISymbol owner, ImmutableArray<IOperation> blocks, CacheApi api, ImmutableArray<string> writeVerbs,
+        System.Func<IMethodSymbol, bool>? touchesOnlyMemory = null)
     {
         var cache = ImmutableArray.CreateBuilder<CacheOperation>();
         var writes = ImmutableArray.CreateBuilder<DatabaseWrite>();
@@ -73,8 +78,11 @@ internal sealed class MethodCacheFacts
                 invocations.Add(invocation);
                 if (Model.CacheOperations.Recognize(invocation, api) is { } cacheOperation)
                     cache.Add(cacheOperation);
-                else if (Model.DatabaseWrites.Recognize(invocation, api, writeVerbs) is { } write && !InCacheCallback(invocation))
+                else if (Model.DatabaseWrites.Recognize(invocation, api, writeVerbs) is { } write && !InCacheCallback(invocation)
+                    && !(write.Kind == DatabaseWriteKind.Repository && touchesOnlyMemory is not null && touchesOnlyMemory(invocation.TargetMethod)))
+                {
                     writes.Add(write);
+                }
             }
         }
         cache.Sort(BySpan);

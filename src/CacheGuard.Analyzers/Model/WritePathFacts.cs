@@ -161,7 +161,11 @@ internal sealed class WritePathFacts
             : new CacheOperation(invocation, CacheOperationKind.Delete, CacheFamily.Redis, OperationFacts.Unwrap(keyArgument.Value), null, null, false);
     }
 
-    /// <summary>True when <paramref name="key"/> is built from a fresh <c>Guid.NewGuid()</c>: a new entry no reader can hold stale.</summary>
+    /// <summary>
+    /// True when <paramref name="key"/> is built from a value minted to be unique (<c>Guid.NewGuid()</c>, random bytes or a
+    /// random string: <see cref="KeyPurpose.IsUniqueSource"/>), through locals and key builders: a new entry no reader can
+    /// hold stale, a one-time code's record.
+    /// </summary>
     public static bool IsFreshKey(IOperation? key, MethodCacheFacts? facts = null)
     {
         // The body's declarators and member assignments, walked once by its facts, when they hold the key.
@@ -177,11 +181,12 @@ internal sealed class WritePathFacts
             var current = pending.Pop();
             foreach (var node in current.DescendantsAndSelf())
             {
-                if (node is IInvocationOperation { TargetMethod: { Name: "NewGuid" or "CreateVersion7", ContainingType.SpecialType: SpecialType.None } target }
-                    && target.ContainingType.ToDisplayString() == "System.Guid")
-                {
+                if (node is IInvocationOperation { TargetMethod: var target } && KeyPurpose.IsUniqueSource(target))
                     return true;
-                }
+                // A call the compilation cannot resolve (a library missing from a lenient build) named for a random
+                // source, RandomUtils.GetBytes(20): unsure, so read as minted (a report would rest on nothing).
+                if (node is IInvalidOperation { Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax call } && KeyPurpose.NamesARandomSource(call))
+                    return true;
                 if (node is ILocalReferenceOperation local && LocalInitializer(local.Local, node, facts) is { } initializer)
                     pending.Push(initializer);
                 // model.Token = Guid.NewGuid().ToString(); ... "preview:" + model.Token

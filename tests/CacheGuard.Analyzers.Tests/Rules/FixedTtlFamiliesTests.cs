@@ -584,4 +584,123 @@ public class FixedTtlFamiliesTests
                 Task M(string key) => _cache.SetAsync(key, "v", TimeSpan.FromMinutes(5));
             }
             """);
+
+    // Fresh-corpus review (eShopOnWeb): a value that is the key's own part is a marker; the control caches a loaded
+    // object under a key built from its id (a member of the value, not the value), and stays reported.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_ValueThatIsAPartOfTheKey_IsAMarker_NotFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class C
+            {
+                IMemoryCache _cache = null!;
+                void Revoke(string userId, string identityKey)
+                {
+                    var key = $"{userId}:{identityKey}";
+                    _cache.Set(key, identityKey, new MemoryCacheEntryOptions { AbsoluteExpiration = DateTime.Now.AddMinutes(60) });
+                }
+            }
+            """, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_LoadedValueUnderAKeyFromItsId_IsFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class User { public string Id { get; set; } = ""; }
+            interface IUsers { Task<User> LoadAsync(string id); }
+            class C
+            {
+                IMemoryCache _cache = null!;
+                async Task<User> M(IUsers users, string id)
+                {
+                    var user = await users.LoadAsync(id);
+                    _cache.Set($"user:{user.Id}", user, new MemoryCacheEntryOptions { {|CG0001:AbsoluteExpiration = DateTime.Now.AddMinutes(60)|} });
+                    return user;
+                }
+            }
+            """, version);
+
+    // Fresh-corpus review (Ocelot): a rate limiter's storage writes counters under the key it is handed, for their window.
+    // The control: a type named for rate limiting that caches loaded policies under its own key is still reported.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task RateLimitStorage_CounterWindow_IsNotFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class ClientCounter { public long Count { get; set; } }
+            class DistributedRateLimitStore
+            {
+                IDistributedCache _cache = null!;
+                public void Set(string id, string json, TimeSpan window) =>
+                    _cache.SetString(id, json, new DistributedCacheEntryOptions().SetAbsoluteExpiration(window));
+            }
+            class Limiter
+            {
+                DistributedRateLimitStore _store = null!;
+                IMemoryCache _memory = null!;
+                void Count(string client, string json)
+                {
+                    _store.Set("client:" + client, json, TimeSpan.FromMinutes(1));
+                    _memory.Set("client:" + client, new ClientCounter { Count = 1 }, TimeSpan.FromMinutes(1));
+                }
+            }
+            """, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task RateLimitNamedType_CachingLoadedPolicies_IsFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class Policy { }
+            interface IPolicies { Task<Policy[]> LoadAsync(); }
+            class RateLimitPolicyCache
+            {
+                IMemoryCache _cache = null!;
+                IPolicies _policies = null!;
+                async Task<Policy[]> GetAsync()
+                {
+                    if (_cache.TryGetValue("policies", out Policy[]? cached))
+                        return cached!;
+                    var loaded = await _policies.LoadAsync();
+                    _cache.Set("policies", loaded, {|CG0001:TimeSpan.FromMinutes(5)|});
+                    return loaded;
+                }
+            }
+            """, version);
+
+    // Fresh-corpus review (BTCPay Server): a one-time code's key minted from random bytes is a temporary record;
+    // a key drawn from a few random numbers (a shard) is shared, and its cached value keeps its fixed TTL reported.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_KeyMintedFromRandomBytes_IsNotFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            static class RandomUtils { public static byte[] GetBytes(int n) => new byte[n]; }
+            class LoginCodes
+            {
+                static readonly TimeSpan Validity = TimeSpan.FromSeconds(60);
+                IMemoryCache _cache = null!;
+                static string KeyOf(string code) => "login:" + code.ToLowerInvariant();
+                string Issue(string userId)
+                {
+                    var code = Convert.ToHexString(RandomUtils.GetBytes(20));
+                    _cache.Set(KeyOf(code), userId, Validity);
+                    return code;
+                }
+            }
+            """, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_KeyDrawnFromAFewRandomNumbers_IsFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            interface IFeed { Task<string> LoadAsync(); }
+            class C
+            {
+                IMemoryCache _cache = null!;
+                Random _random = new Random();
+                async Task M(IFeed feed)
+                {
+                    var json = await feed.LoadAsync();
+                    _cache.Set("feed:" + _random.Next(16), json, {|CG0001:TimeSpan.FromMinutes(5)|});
+                }
+            }
+            """, version);
 }

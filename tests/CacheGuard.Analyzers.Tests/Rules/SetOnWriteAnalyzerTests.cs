@@ -822,4 +822,49 @@ public class SetOnWriteAnalyzerTests
                 }
             }
             """);
+
+    // Fresh-corpus review (BTCPay Server): a call named like a repository write into a method of this compilation that
+    // only changes memory (a dictionary) is no database write; the control's callee saves through EF Core and stays one.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task VerbCallIntoAnInMemorySourceMethod_IsNoDatabaseWrite(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class Listener
+            {
+                readonly System.Collections.Concurrent.ConcurrentDictionary<int, Post> _posts = new();
+                public bool AddListened(Post post) => Track(post.Id, post);
+                bool Track(int id, Post post) => _posts.TryAdd(id, post);
+            }
+            class Warmer
+            {
+                Listener _listener = new Listener();
+                IDatabase _cache = null!;
+                public async Task WarmAsync(Post post)
+                {
+                    await _cache.StringSetAsync($"post:{post.Id}", JsonSerializer.Serialize(post), TimeSpan.FromMinutes(5));
+                    _listener.AddListened(post);
+                }
+            }
+            """ + Domain, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task VerbCallIntoASourceMethodThatSaves_IsADatabaseWrite(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class PostWriter
+            {
+                BlogDb _db = null!;
+                public async Task AddAsync(Post post) { _db.Posts.Add(post); await _db.SaveChangesAsync(); }
+            }
+            class Publisher
+            {
+                PostWriter _writer = new PostWriter();
+                IDatabase _cache = null!;
+                public async Task PublishAsync(Post post)
+                {
+                    await _writer.AddAsync(post);
+                    await {|CG0002:_cache.StringSetAsync($"post:{post.Id}", JsonSerializer.Serialize(post), TimeSpan.FromMinutes(5))|};
+                }
+            }
+            """ + Domain, version);
 }

@@ -371,9 +371,12 @@ public sealed class ProjectFileStorage
     public Task<List<string>> ListAsync(string projectId, CancellationToken ct) =>
         Task.FromResult(_files.TryGetValue(projectId, out var names) ? names : new List<string>());
 
+    // The stored files go from disk (an in-memory stand-in would be no write at all: a call into a method of the
+    // compilation that only changes memory is no database write).
     public Task DeleteAllAsync(string projectId, CancellationToken ct)
     {
         _files.Remove(projectId);
+        Directory.Delete(Path.Combine(Path.GetTempPath(), "projects", projectId), recursive: true);
         return Task.CompletedTask;
     }
 }
