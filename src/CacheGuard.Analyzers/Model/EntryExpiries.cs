@@ -196,6 +196,10 @@ internal static class EntryExpiries
         // that pass that member, in the type's own methods.
         if (OptionsMember(expiry) is { } member && member.ContainingType is { } owner)
         {
+            // An idempotency store's or a rate limiter's own options (IdempotencyRequestCache.IdempotencyEntryOptions):
+            // the lifetime of a replay record or a window, whichever of its methods passes them on.
+            if (KeyPurpose.IsBookkeepingType(owner))
+                return false;
             foreach (var candidate in owner.GetMembers())
             {
                 context.CancellationToken.ThrowIfCancellationRequested();

@@ -60,8 +60,13 @@ internal static class KeyPurpose
             return KeyPurposeKind.Temporary;
         if (IsStructureStore(write, facts))
             return KeyPurposeKind.Store;
-        if (write.Value is { } value && (IsMarkerValue(value, api) || RepeatsTheKey(value, write.Key, facts)))
+        if (write.Value is { } value && (IsMarkerValue(value, api) || RepeatsTheKey(value, write.Key, facts) || RepeatsTheExpiry(value, write)))
             return KeyPurposeKind.Marker;
+        // An idempotency store writing the request it is handed (IdempotencyRequestCache.TryAddKey(request, ...)).
+        if (IsIdempotencyType(facts.Owner.ContainingType) && OperationFacts.Unwrap(write.Key ?? write.Invocation) is IParameterReferenceOperation)
+            return KeyPurposeKind.Marker;
+        if (IsStateWrittenBack(write, facts))
+            return KeyPurposeKind.CounterWindow;
         // A rate limiter's storage writing the key it was handed (Ocelot's DistributedCacheRateLimitStorage.Set(id,
         // counter, window)), or a counter object written under its window: the TTL is the window, not a copy's lifetime.
         if ((IsRateLimitType(facts.Owner.ContainingType) && OperationFacts.Unwrap(write.Key ?? write.Invocation) is IParameterReferenceOperation)
@@ -161,6 +166,173 @@ internal static class KeyPurpose
             IConversionOperation conversion => IsReceiver(conversion),
             _ => false,
         };
+    }
+
+    /// <summary>
+    /// The value is the instant the entry expires at (<c>Set(key, expireTime, new MemoryCacheEntryOptions { AbsoluteExpiration =
+    /// expireTime })</c>): a cooldown or ban that records its own end, read back to tell how long is left.
+    /// </summary>
+    private static bool RepeatsTheExpiry(IOperation value, CacheOperation write)
+    {
+        var inner = OperationFacts.Unwrap(value);
+        if (OperationFacts.StripNullable(inner.Type!) is not { Name: "DateTimeOffset" or "DateTime", ContainingNamespace.Name: "System" })
+            return false;
+        ISymbol? instant = inner switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            IFieldReferenceOperation field => field.Field,
+            _ => null,
+        };
+        if (instant is null)
+            return false;
+        foreach (var argument in write.Invocation.Arguments)
+        {
+            if (ReferenceEquals(OperationFacts.Unwrap(argument.Value), inner))
+                continue;
+            foreach (var node in argument.Value.DescendantsAndSelf())
+            {
+                ISymbol? used = node switch
+                {
+                    ILocalReferenceOperation local => local.Local,
+                    IParameterReferenceOperation parameter => parameter.Parameter,
+                    IFieldReferenceOperation field => field.Field,
+                    _ => null,
+                };
+                if (used is not null && SymbolEqualityComparer.Default.Equals(used, instant))
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>A type named for bookkeeping, not cached data: rate limiting (<see cref="IsRateLimitType"/>) or idempotency.</summary>
+    public static bool IsBookkeepingType(INamedTypeSymbol? type) => IsRateLimitType(type) || IsIdempotencyType(type);
+
+    /// <summary>A type named for idempotency (<c>IdempotencyRequestCache</c>), or nested in one.</summary>
+    private static bool IsIdempotencyType(INamedTypeSymbol? type)
+    {
+        for (; type is not null; type = type.ContainingType)
+        {
+            if (type.Name.IndexOf("Idempot", System.StringComparison.Ordinal) >= 0)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// State kept in the cache and carried forward: a write of the key (this one or another in the body) is computed from
+    /// the value this body read from the same key (<c>TryGetValue(key, out ChannelIndexRecord record)</c> ...
+    /// <c>Set(key, new ChannelIndexRecord(ticks, record.Index + 1), ...)</c>), a sequence or counter, not a copy of a load.
+    /// Every write of that key in the body is the state's (the first write on a miss starts it).
+    /// </summary>
+    private static bool IsStateWrittenBack(CacheOperation write, MethodCacheFacts facts)
+    {
+        if (write.Key is null || !facts.Holds(write.Invocation))
+            return false;
+        List<ISymbol>? read = null;
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (operation.Kind != CacheOperationKind.Read || !CacheKeys.AreSame(operation.Key, write.Key))
+                continue;
+            if (ReadInto(operation) is { } symbol)
+                (read ??= new List<ISymbol>()).Add(symbol);
+        }
+        if (read is null)
+            return false;
+        foreach (var other in facts.OnKey(write.Key, CacheOperationKind.Write))
+        {
+            if (other.Value is { } value && DerivesFrom(value, read, facts, 0))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>The local a read stores its value in: <c>TryGetValue(key, out var v)</c>'s out local, or <c>var v = cache.Get(key)</c>.</summary>
+    private static ISymbol? ReadInto(CacheOperation read)
+    {
+        foreach (var argument in read.Invocation.Arguments)
+        {
+            if (argument.Parameter?.RefKind == RefKind.Out && OperationFacts.Unwrap(argument.Value) switch
+                {
+                    ILocalReferenceOperation local => local.Local,
+                    IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared } => declared.Local,
+                    _ => null,
+                } is { } outLocal)
+            {
+                return outLocal;
+            }
+        }
+        for (IOperation? current = read.Invocation.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case IConversionOperation or IAwaitOperation or IParenthesizedOperation:
+                    continue;
+                case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                    return declarator.Symbol;
+                default:
+                    return null;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Does <paramref name="value"/> compute from a member of one of <paramref name="read"/>, directly or through locals
+    /// assigned in the body? Arithmetic, object creation and conditionals only: what a call returns (a load handed the old
+    /// value, <c>lookup(old)</c>) is loaded data, not state carried forward.
+    /// </summary>
+    private static bool DerivesFrom(IOperation value, List<ISymbol> read, MethodCacheFacts facts, int depth)
+    {
+        if (depth > 4)
+            return false;
+        var pending = new Stack<IOperation>();
+        pending.Push(value);
+        while (pending.Count > 0)
+        {
+            var node = pending.Pop();
+            if (node is IInvocationOperation or IAwaitOperation or IAnonymousFunctionOperation)
+                continue;
+            if (node is ILocalReferenceOperation local)
+            {
+                foreach (var symbol in read)
+                {
+                    // record.Index + 1: a member of the value read (the record itself written back is a plain re-write).
+                    if (SymbolEqualityComparer.Default.Equals(local.Local, symbol) && local.Parent is IMemberReferenceOperation)
+                        return true;
+                }
+                foreach (var assigned in AssignedValues(local.Local, facts))
+                {
+                    if (DerivesFrom(assigned, read, facts, depth + 1))
+                        return true;
+                }
+                continue;
+            }
+            foreach (var child in node.ChildOperations)
+                pending.Push(child);
+        }
+        return false;
+    }
+
+    /// <summary>The values a local is given in the body: its initializer and plain assignments (<c>index = record.Index + 1;</c>).</summary>
+    private static IEnumerable<IOperation> AssignedValues(ILocalSymbol local, MethodCacheFacts facts)
+    {
+        foreach (var declarator in facts.Declarators)
+        {
+            if (SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+                yield return declarator.Initializer!.Value;
+        }
+        if (facts.Root is not { } root)
+            yield break;
+        foreach (var node in root.DescendantsAndSelf())
+        {
+            if (node is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                && SymbolEqualityComparer.Default.Equals(target.Local, local))
+            {
+                yield return assignment.Value;
+            }
+        }
     }
 
     private static readonly string[] RateLimitWords = { "RateLimit", "Throttl", "Quota" };

@@ -47,7 +47,8 @@ internal static class MemoryCacheRecognizer
                 var value = OperationFacts.ArgumentNamed(invocation, "value");
                 // Set(key, value, TimeSpan | DateTimeOffset) takes the expiry as an argument;
                 // Set(key, value, MemoryCacheEntryOptions) in options; Set(key, value, IChangeToken) evicts on a signal.
-                var expiry = OperationFacts.ArgumentOfType(invocation, api.TimeSpan) ?? OperationFacts.ArgumentOfType(invocation, api.DateTimeOffset);
+                // By the declared parameter type: Set<DateTimeOffset>(key, expireTime, options) caches an instant as its value.
+                var expiry = OperationFacts.ArgumentOfDeclaredType(invocation, api.TimeSpan) ?? OperationFacts.ArgumentOfDeclaredType(invocation, api.DateTimeOffset);
                 var options = OperationFacts.ArgumentOfType(invocation, api.MemoryCacheEntryOptions);
                 var elsewhere = options is not null
                     ? EntryExpiries.OptionsSetExpiry(options.Value, api)

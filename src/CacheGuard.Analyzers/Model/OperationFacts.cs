@@ -57,6 +57,22 @@ internal static class OperationFacts
         return null;
     }
 
+    /// <summary>
+    /// As <see cref="ArgumentOfType"/>, by the type the parameter is declared with: a generic method's <c>TItem value</c>
+    /// bound to <paramref name="type"/> is not an argument of that type.
+    /// </summary>
+    public static IArgumentOperation? ArgumentOfDeclaredType(IInvocationOperation invocation, ITypeSymbol? type)
+    {
+        if (type is null)
+            return null;
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter is { } p && SymbolEqualityComparer.Default.Equals(StripNullable(p.OriginalDefinition.Type), type))
+                return argument;
+        }
+        return null;
+    }
+
     /// <summary>The argument bound to the parameter with the given name, if any.</summary>
     public static IArgumentOperation? ArgumentNamed(IInvocationOperation invocation, string name)
     {

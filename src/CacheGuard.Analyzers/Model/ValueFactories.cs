@@ -328,6 +328,9 @@ internal static class ValueFactories
     public static bool IsComputation(IInvocationOperation invocation, System.Func<IMethodSymbol, IOperation?> bodyOf, int depth = 0)
     {
         var method = invocation.TargetMethod;
+        // Task.FromResult(new RoomStats { ... }): wraps a value built here; its argument is judged on its own.
+        if (IsCompletedTask(method))
+            return true;
         if (method.MethodKind == MethodKind.DelegateInvoke || IsAwaitable(method.ReturnType))
             return false;
         if (IsCacheOrOpaque(invocation))
@@ -344,6 +347,12 @@ internal static class ValueFactories
         }
         return Classify(invocation) is null;
     }
+
+    /// <summary><c>Task.FromResult(value)</c> / <c>ValueTask.FromResult(value)</c>: a finished task around a value, no work.</summary>
+    private static bool IsCompletedTask(IMethodSymbol method) =>
+        method.Name == "FromResult"
+        && method.ContainingType is { Name: "Task" or "ValueTask" } type
+        && type.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
 
     /// <summary>Every call in <paramref name="body"/> is a computation and nothing is awaited.</summary>
     public static bool BodyIsComputation(IOperation body, System.Func<IMethodSymbol, IOperation?> bodyOf, int depth = 0)

@@ -703,4 +703,158 @@ public class FixedTtlFamiliesTests
                 }
             }
             """, version);
+
+    // Fresh-corpus review (osu-server-spectator): a cooldown or ban records the instant it ends as its value and expires then;
+    // the value is read back to tell how long is left. Not a cache entry. The control caches a loaded instant with a fixed TTL.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_CooldownThatStoresItsOwnExpiry_IsNotFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class Duels
+            {
+                static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(30);
+                IMemoryCache _cache = null!;
+                bool TryIssue(int userId)
+                {
+                    var until = _cache.Get<DateTimeOffset?>("duel-until:" + userId) ?? DateTimeOffset.MinValue;
+                    if (DateTimeOffset.Now < until)
+                        return false;
+                    DateTimeOffset expiry = DateTimeOffset.Now + Cooldown;
+                    _cache.Set("duel-until:" + userId, expiry, new MemoryCacheEntryOptions { AbsoluteExpiration = expiry, Priority = CacheItemPriority.NeverRemove });
+                    return true;
+                }
+            }
+            """, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_LoadedInstantWithAFixedTtl_IsFlaggedOnce(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            interface ISyncLog { Task<DateTimeOffset> LastSyncAsync(int tenant); }
+            class C
+            {
+                IMemoryCache _cache = null!;
+                async Task<DateTimeOffset> M(ISyncLog log, int tenant)
+                {
+                    if (_cache.TryGetValue("last-sync:" + tenant, out DateTimeOffset known))
+                        return known;
+                    DateTimeOffset synced = await log.LastSyncAsync(tenant);
+                    _cache.Set("last-sync:" + tenant, synced, new MemoryCacheEntryOptions { {|CG0001:AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5)|} });
+                    return synced;
+                }
+            }
+            """, version);
+
+    // Set<DateTimeOffset>(key, value, options) caches an instant: the value is not the expiry (the expiry here slides).
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_InstantValueWithASlidingExpiry_IsNotReadAsTheExpiry(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            interface IClock { Task<DateTimeOffset> LastSeenAsync(string user); }
+            class C
+            {
+                IMemoryCache _cache = null!;
+                async Task M(IClock clock, string user)
+                {
+                    if (_cache.TryGetValue("seen:" + user, out DateTimeOffset _))
+                        return;
+                    var seen = await clock.LastSeenAsync(user);
+                    _cache.Set("seen:" + user, DateTimeOffset.UtcNow.AddMinutes(5), new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(5) });
+                }
+            }
+            """, version);
+
+    // Fresh-corpus review (WalletWasabi): an idempotency store's own entry options are the replay window of a request.
+    // The control: the same shape in a type named for what it caches is a cache wrapper and reported.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_IdempotencyStoreOptions_AreNotFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class IdempotencyRequestCache
+            {
+                static MemoryCacheEntryOptions EntryOptions { get; } = new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) };
+                IMemoryCache _cache = null!;
+                public bool TryAdd(string request, out TaskCompletionSource<string> response)
+                {
+                    if (_cache.TryGetValue(request, out TaskCompletionSource<string>? known))
+                    {
+                        response = known!;
+                        return false;
+                    }
+                    response = new TaskCompletionSource<string>();
+                    _cache.Set(request, response, EntryOptions);
+                    return true;
+                }
+            }
+            """, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_ProductCacheOptionsInAProperty_AreFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            interface IProducts { Task<string> LoadAsync(string id); }
+            class ProductCache
+            {
+                static MemoryCacheEntryOptions EntryOptions { get; } = new MemoryCacheEntryOptions { {|CG0001:AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5)|} };
+                IMemoryCache _cache = null!;
+                IProducts _products = null!;
+                public async Task<string> GetAsync(string id)
+                {
+                    if (_cache.TryGetValue(id, out string? known))
+                        return known!;
+                    var loaded = await _products.LoadAsync(id);
+                    _cache.Set(id, loaded, EntryOptions);
+                    return loaded;
+                }
+            }
+            """, version);
+
+    // Fresh-corpus review (ErsatzTV): a per-channel sequence kept in the cache, each write computed from the value read
+    // from the same key, is state carried forward, not a copy of a load. The control hands the old value to a load.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_SequenceComputedFromTheValueReadBack_IsNotFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class IndexRecord { public IndexRecord(long start, long index) { Start = start; Index = index; } public long Start { get; } public long Index { get; } }
+            class Playlists
+            {
+                IMemoryCache _cache = null!;
+                long Next(int channel, long start)
+                {
+                    var key = "channel-index:" + channel;
+                    long index;
+                    if (_cache.TryGetValue(key, out IndexRecord? record) && record is not null)
+                    {
+                        index = record.Start == start ? record.Index : record.Index + 1;
+                        _cache.Set(key, new IndexRecord(start, index), TimeSpan.FromDays(1));
+                    }
+                    else
+                    {
+                        index = 1;
+                        _cache.Set(key, new IndexRecord(start, index), TimeSpan.FromDays(1));
+                    }
+                    return index;
+                }
+            }
+            """, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task MemoryCache_LoadHandedTheOldValue_IsStillACacheEntry(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class Snapshot { public string Data { get; set; } = ""; }
+            interface ISnapshots { Task<Snapshot> RefreshAsync(string? previous); }
+            class C
+            {
+                IMemoryCache _cache = null!;
+                ISnapshots _snapshots = null!;
+                async Task<Snapshot> GetAsync(string key)
+                {
+                    _cache.TryGetValue(key, out Snapshot? old);
+                    var fresh = new Snapshot { Data = (await _snapshots.RefreshAsync(old!.Data)).Data };
+                    _cache.Set(key, fresh, {|CG0001:TimeSpan.FromMinutes(10)|});
+                    return fresh;
+                }
+            }
+            """, version);
 }

@@ -78,4 +78,42 @@ public class MemoryCacheGetOrCreateAnalyzerTests
                 }
             }
             """);
+
+    // Fresh-corpus review (osu-server-spectator): a factory that returns Task.FromResult of an object built in memory
+    // does no work to single-flight; the control's FromResult wraps a repository load, which is the work.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task GetOrCreateAsync_FactoryReturningTaskFromResultOfANewObject_IsNotFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class RoomStats { public long RoomId { get; set; } }
+            class Hub
+            {
+                IMemoryCache _cache = null!;
+                public async Task<RoomStats> WatchAsync(long id) =>
+                    (await _cache.GetOrCreateAsync("room-stats#" + id, e =>
+                    {
+                        e.SlidingExpiration = TimeSpan.FromHours(24);
+                        return Task.FromResult(new RoomStats { RoomId = id });
+                    }))!;
+            }
+            """, version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task GetOrCreateAsync_FactoryReturningTaskFromResultOfARepositoryLoad_IsFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class RoomStats { public long RoomId { get; set; } }
+            interface IRoomStatsRepository { RoomStats Load(long id); }
+            class Hub
+            {
+                IMemoryCache _cache = null!;
+                IRoomStatsRepository _repository = null!;
+                public async Task<RoomStats> WatchAsync(long id) =>
+                    (await {|CG0004:_cache.GetOrCreateAsync("room-stats#" + id, e =>
+                    {
+                        e.SlidingExpiration = TimeSpan.FromHours(24);
+                        return Task.FromResult(_repository.Load(id));
+                    })|})!;
+            }
+            """, version);
 }
