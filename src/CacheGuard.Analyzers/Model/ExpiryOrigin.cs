@@ -590,9 +590,17 @@ internal readonly struct ExpiryOrigin
 
         private ExpiryOrigin Combine(System.Collections.Generic.IEnumerable<IOperation> inputs, int depth)
         {
+            // Literals beside another input are the expression's structure, not a source: new TimeSpan(0, 0, seconds) and
+            // TimeSpan.FromSeconds(minutes * 60) are the parameter passed through (its callers decide), as plain seconds is.
+            var list = inputs as System.Collections.Generic.IList<IOperation> ?? inputs.ToList();
+            var allLiteral = true;
+            foreach (var input in list)
+                allLiteral &= IsLiteral(input);
             var sawFixed = false;
-            foreach (var input in inputs)
+            foreach (var input in list)
             {
+                if (!allLiteral && IsLiteral(input))
+                    continue;
                 var origin = Trace(input, depth + 1);
                 switch (origin.Kind)
                 {
@@ -610,6 +618,8 @@ internal readonly struct ExpiryOrigin
             }
             return sawFixed ? Fixed() : Unknown;
         }
+
+        private static bool IsLiteral(IOperation input) => OperationFacts.Unwrap(input) is ILiteralOperation;
 
         private static ExpiryOrigin Merge(ExpiryOrigin a, ExpiryOrigin b)
         {

@@ -387,7 +387,7 @@ internal static class KeyPurpose
     /// The value is drawn from a random source in this body: <c>RandomNumberGenerator.GetInt32(..).ToString("D6")</c>,
     /// <c>Guid.NewGuid().ToString("N")</c>, <c>Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))</c>, through locals.
     /// </summary>
-    private static bool IsMintedValue(IOperation value, int depth, MethodCacheFacts facts)
+    private static bool IsMintedValue(IOperation value, int depth, MethodCacheFacts? facts)
     {
         if (depth > 6)
             return false;
@@ -395,10 +395,11 @@ internal static class KeyPurpose
         switch (inner)
         {
             case IInvocationOperation invocation:
-                if (IsRandomSource(invocation.TargetMethod))
+                if (IsRandomSource(invocation.TargetMethod) || IsClockReading(invocation.TargetMethod))
                     return true;
-                // Formatting or encoding of a minted value (ToString, ToUpperInvariant, Convert.ToBase64String, string.Concat).
-                if (!IsSystemMethod(invocation.TargetMethod))
+                // Formatting or encoding of a minted value (ToString, ToUpperInvariant, Convert.ToBase64String, string.Concat),
+                // or a conversion helper of the project's (TimeHelpers.ToUnixTimestamp(DateTime.UtcNow)).
+                if (!IsSystemMethod(invocation.TargetMethod) && !IsConversionHelper(invocation.TargetMethod))
                     return false;
                 // Encoding.UTF8.GetBytes(code), code.ToUpperInvariant(): the receiver or an argument carries it.
                 if (invocation.Instance is { } instance && IsMintedValue(instance, depth + 1, facts))
@@ -411,6 +412,11 @@ internal static class KeyPurpose
                 return false;
             case ILocalReferenceOperation local:
                 return Initializer(local, facts) is { } initializer && IsMintedValue(initializer, depth + 1, facts);
+            case IPropertyReferenceOperation { Property: { IsStatic: true, Name: "UtcNow" or "Now" } clock }
+                when clock.ContainingType is { Name: "DateTime" or "DateTimeOffset", ContainingNamespace.Name: "System" }:
+                return true; // the moment of the write: a "last run" stamp, not data loaded from elsewhere
+            case IPropertyReferenceOperation { Instance: { } stamped } when IsSystemType(stamped.Type):
+                return IsMintedValue(stamped, depth + 1, facts); // DateTimeOffset.UtcNow.Ticks
             case IInterpolatedStringOperation interpolated:
                 foreach (var part in interpolated.Parts)
                 {
@@ -423,14 +429,34 @@ internal static class KeyPurpose
         }
     }
 
+    /// <summary>A flag or marker value, or one minted where it is written (random, the clock, an issued token): no cache entry's data.</summary>
+    public static bool IsMarkerOrMinted(IOperation value, CacheApi api) => IsMarkerValue(value, api) || IsMintedValue(value, 0, null);
+
+    /// <summary>A clock's current reading: <c>TimeProvider.GetUtcNow()</c>, <c>Stopwatch.GetTimestamp()</c>.</summary>
+    private static bool IsClockReading(IMethodSymbol method) =>
+        method.ContainingType is { } type && IsSystemMethod(method)
+        && ((type.Name == "TimeProvider" && method.Name is "GetUtcNow" or "GetLocalNow" or "GetTimestamp")
+            || (type.Name == "Stopwatch" && method.Name == "GetTimestamp"));
+
+    /// <summary>A static conversion helper (<c>TimeHelpers.ToUnixTimestamp(...)</c>, <c>ToIso8601(...)</c>): "To" then a capital.</summary>
+    private static bool IsConversionHelper(IMethodSymbol method) =>
+        method.IsStatic && method.Name.Length > 2 && method.Name.StartsWith("To", System.StringComparison.Ordinal) && char.IsUpper(method.Name[2]);
+
+    private static bool IsSystemType(ITypeSymbol? type)
+    {
+        var ns = type?.ContainingNamespace?.ToDisplayString() ?? "";
+        return ns == "System";
+    }
+
     private static bool IsRandomSource(IMethodSymbol method)
     {
         var type = method.ContainingType;
         if (type is null)
             return false;
-        // A project's own helper named for it: CoreHelpers.SecureRandomString(...), RandomCode(6).
+        // A project's own helper named for it: CoreHelpers.SecureRandomString(...), RandomCode(6), or one that issues a
+        // token or code (JwtHelper.IssueJwt(user), GenerateOtp(), CreateToken(claims)).
         if (!IsSystemMethod(method))
-            return method.Name.IndexOf("Random", System.StringComparison.Ordinal) >= 0;
+            return method.Name.IndexOf("Random", System.StringComparison.Ordinal) >= 0 || IssuesAToken(method.Name);
         return type.Name switch
         {
             "Random" => true,
@@ -477,6 +503,25 @@ internal static class KeyPurpose
             return false;
         var receiver = access.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax simple ? simple.Identifier.ValueText : "";
         return name.IndexOf("Random", System.StringComparison.Ordinal) >= 0 || receiver.IndexOf("Random", System.StringComparison.Ordinal) >= 0;
+    }
+
+    private static readonly string[] IssueVerbs = { "Issue", "Generate", "Mint" };
+    private static readonly string[] TokenWords = { "Token", "Jwt", "Otp", "Nonce", "Code", "Secret" };
+
+    /// <summary><c>IssueJwt</c>, <c>GenerateToken</c>, <c>GenerateOtpAsync</c>, <c>MintNonce</c>: a verb that issues, then a token word.</summary>
+    private static bool IssuesAToken(string name)
+    {
+        foreach (var verb in IssueVerbs)
+        {
+            if (!name.StartsWith(verb, System.StringComparison.Ordinal))
+                continue;
+            foreach (var word in TokenWords)
+            {
+                if (name.IndexOf(word, verb.Length, System.StringComparison.Ordinal) >= 0)
+                    return true;
+            }
+        }
+        return false;
     }
 
     private static bool IsSystemMethod(IMethodSymbol method)

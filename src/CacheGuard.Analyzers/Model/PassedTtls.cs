@@ -32,7 +32,15 @@ internal static class PassedTtls
         Of(origin, api, cancellationToken, out _);
 
     /// <summary>As <see cref="Of(ExpiryOrigin, CacheApi, CancellationToken)"/>; <paramref name="evidence"/> is the fixed TTL a caller passes, when one was found.</summary>
-    public static PassedTtlKind Of(ExpiryOrigin origin, CacheApi api, CancellationToken cancellationToken, out string? evidence)
+    public static PassedTtlKind Of(ExpiryOrigin origin, CacheApi api, CancellationToken cancellationToken, out string? evidence) =>
+        Of(origin, api, cancellationToken, out evidence, valueParameter: null);
+
+    /// <summary>
+    /// As above; <paramref name="valueParameter"/> is the wrapper's parameter it writes as the value. A caller that passes a
+    /// marker or a value it minted there (<c>_cache.Add(key, JwtHelper.IssueJwt(user), 5)</c>: a fresh token, an OTP, a
+    /// constant flag) writes no cache entry (RULES.md), so its fixed TTL is no evidence about the wrapper's entries.
+    /// </summary>
+    public static PassedTtlKind Of(ExpiryOrigin origin, CacheApi api, CancellationToken cancellationToken, out string? evidence, IParameterSymbol? valueParameter)
     {
         evidence = null;
         if (origin.PassedThrough.IsEmpty)
@@ -45,11 +53,13 @@ internal static class PassedTtls
             if (!SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method))
                 return PassedTtlKind.Fixed;
         }
-        return Of(method, origin.PassedThrough, api, 0, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), cancellationToken, out evidence);
+        if (valueParameter is not null && !SymbolEqualityComparer.Default.Equals(valueParameter.ContainingSymbol, method))
+            valueParameter = null;
+        return Of(method, origin.PassedThrough, api, 0, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), cancellationToken, out evidence, valueParameter);
     }
 
     private static PassedTtlKind Of(IMethodSymbol method, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters, CacheApi api, int layer,
-        HashSet<IMethodSymbol> visited, CancellationToken cancellationToken, out string? evidence)
+        HashSet<IMethodSymbol> visited, CancellationToken cancellationToken, out string? evidence, IParameterSymbol? valueParameter = null)
     {
         evidence = null;
         method = method.OriginalDefinition;
@@ -75,6 +85,8 @@ internal static class PassedTtls
             {
                 continue;
             }
+            if (valueParameter is not null && WritesNoCacheEntry(invocation, valueParameter, api))
+                continue;
             foreach (var argument in invocation.Arguments)
             {
                 if (argument.Parameter is not { } parameter || !IsOneOf(parameter, parameters))
@@ -91,13 +103,41 @@ internal static class PassedTtls
                 }
                 // The caller passes its own parameter on: ask its callers.
                 if (model.GetEnclosingSymbol(call.SpanStart, cancellationToken) is IMethodSymbol caller
-                    && Of(caller, origin.PassedThrough, api, layer + 1, visited, cancellationToken, out evidence) == PassedTtlKind.Fixed)
+                    && Of(caller, origin.PassedThrough, api, layer + 1, visited, cancellationToken, out evidence, PassedOn(invocation, valueParameter, caller)) == PassedTtlKind.Fixed)
                 {
                     return PassedTtlKind.Fixed;
                 }
             }
         }
         return PassedTtlKind.NoEvidence;
+    }
+
+    /// <summary>The caller's own parameter it passes on as the wrapper's value (<c>Add(key, value, ttl) => AddObject(key, value, ttl)</c>).</summary>
+    private static IParameterSymbol? PassedOn(IInvocationOperation call, IParameterSymbol? valueParameter, IMethodSymbol caller)
+    {
+        if (valueParameter is null)
+            return null;
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.Parameter?.Ordinal == valueParameter.Ordinal
+                && OperationFacts.Unwrap(argument.Value) is IParameterReferenceOperation { Parameter: var passed }
+                && SymbolEqualityComparer.Default.Equals(passed.ContainingSymbol, caller))
+            {
+                return passed;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The call passes the wrapper's value parameter a marker or a value minted at the call (<see cref="KeyPurpose.IsMarkerOrMinted"/>).</summary>
+    private static bool WritesNoCacheEntry(IInvocationOperation call, IParameterSymbol valueParameter, CacheApi api)
+    {
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.ArgumentKind == ArgumentKind.Explicit && argument.Parameter?.Ordinal == valueParameter.Ordinal)
+                return KeyPurpose.IsMarkerOrMinted(argument.Value, api);
+        }
+        return false;
     }
 
     /// <summary>

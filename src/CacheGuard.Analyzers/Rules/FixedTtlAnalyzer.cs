@@ -62,7 +62,7 @@ internal sealed class FixedTtlRule : Rule
             // key and falls back to a load. A bare Set(key, value, ttl) of a library is left alone.
             string? callerPasses = null;
             if (!origin.PassedThrough.IsEmpty
-                && PassedTtls.Of(origin, api, context.CancellationToken, out callerPasses) == PassedTtlKind.NoEvidence
+                && PassedTtls.Of(origin, api, context.CancellationToken, out callerPasses, WrittenValueParameter(facts)) == PassedTtlKind.NoEvidence
                 && !ReadsSameKey(operation, facts))
             {
                 continue;
@@ -105,7 +105,7 @@ internal sealed class FixedTtlRule : Rule
             }
             string? passed = null;
             if (!origin.PassedThrough.IsEmpty
-                && PassedTtls.Of(origin, api, context.CancellationToken, out passed) == PassedTtlKind.NoEvidence
+                && PassedTtls.Of(origin, api, context.CancellationToken, out passed, WrittenValueParameter(facts)) == PassedTtlKind.NoEvidence
                 && !IsGetOrCreateHelper(facts))
             {
                 continue;
@@ -116,6 +116,21 @@ internal sealed class FixedTtlRule : Rule
                 properties = properties.Add(FixedTtlAnalyzer.FixableProperty, "true");
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.CG0001_FixedTtl, entryExpiry.ReportOn.GetLocation(), properties, origin.Explain(passed)));
         }
+    }
+
+    /// <summary>The parameter of this body's own method that its cache writes store as the value (a wrapper's <c>value</c>), if one.</summary>
+    private static IParameterSymbol? WrittenValueParameter(MethodCacheFacts facts)
+    {
+        foreach (var operation in facts.CacheOperations)
+        {
+            if (operation.Kind == CacheOperationKind.Write && operation.Value is { } value
+                && OperationFacts.Unwrap(value) is IParameterReferenceOperation { Parameter: var parameter }
+                && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, facts.Owner))
+            {
+                return parameter;
+            }
+        }
+        return null;
     }
 
     /// <summary>
@@ -244,7 +259,10 @@ internal sealed class FixedTtlRule : Rule
     {
         foreach (var operation in facts.CacheOperations)
         {
-            if (operation.Kind is CacheOperationKind.GetOrCreate or CacheOperationKind.Read)
+            if (operation.Kind == CacheOperationKind.GetOrCreate)
+                return true;
+            // A read of the key a later write populates (not a check after the write: Set(key, value); return Exists(key)).
+            if (operation.Kind == CacheOperationKind.Write && facts.IsReadBefore(operation))
                 return true;
         }
         return false;

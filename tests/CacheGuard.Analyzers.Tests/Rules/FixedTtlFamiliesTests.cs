@@ -857,4 +857,59 @@ public class FixedTtlFamiliesTests
                 }
             }
             """, version);
+
+    // Fresh-corpus review (Vue.NetCore): a cache service's TTL parameter whose only caller with a fixed TTL keeps a token it
+    // has just issued (a minted value, not a cache entry) carries no evidence; the control adds a caller caching loaded data.
+    private const string TokenCacheService = """
+        static class JwtHelper { public static string IssueJwt(string user) => user + "." + Guid.NewGuid(); }
+        interface IMenus { string Load(); }
+        interface ICacheService { bool Add(string key, string value, int expireSeconds = -1, bool isSliding = false); }
+        class MemoryCacheService : ICacheService
+        {
+            IMemoryCache _cache = null!;
+            public bool Add(string key, string value, int expireSeconds = -1, bool isSliding = false) => AddObject(key, value, expireSeconds, isSliding);
+            public bool AddObject(string key, object value, int expireSeconds = -1, bool isSliding = false)
+            {
+                if (expireSeconds != -1)
+                {
+                    if (isSliding)
+                        _cache.Set(key, value, new MemoryCacheEntryOptions().SetSlidingExpiration(new TimeSpan(0, 0, expireSeconds)));
+                    else
+                        _cache.Set(key, value, new MemoryCacheEntryOptions().SetAbsoluteExpiration(MARK));
+                }
+                else
+                {
+                    _cache.Set(key, value);
+                }
+                return _cache.TryGetValue(key, out _);
+            }
+        }
+        class TokenController
+        {
+            ICacheService _cache = null!;
+            public string Refresh(string user)
+            {
+                string token = JwtHelper.IssueJwt(user);
+                _cache.Add("token:" + user, token, 5);
+                return token;
+            }
+        }
+        """;
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task CacheService_WhoseOnlyFixedTtlCallerKeepsAnIssuedToken_IsNotFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + TokenCacheService.Replace("MARK", "new TimeSpan(0, 0, expireSeconds)"), version);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task CacheService_WithACallerCachingLoadedData_IsFlaggedInside(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + TokenCacheService.Replace("MARK", "{|CG0001:new TimeSpan(0, 0, expireSeconds)|}") + """
+            class MenuController
+            {
+                ICacheService _cache = null!;
+                IMenus _menus = null!;
+                public void Warm() => _cache.Add("menu", _menus.Load(), 600);
+            }
+            """, version);
 }

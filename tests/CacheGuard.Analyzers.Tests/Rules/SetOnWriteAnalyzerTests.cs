@@ -867,4 +867,26 @@ public class SetOnWriteAnalyzerTests
                 }
             }
             """ + Domain, version);
+
+    // Held-out review (Cliptok): a job stamps when it last ran (the clock's reading, through a unix-time helper) and then
+    // prunes rows: the stamp is a marker, not the new value of a row. The control, a row's JSON written after the save,
+    // is EfCore_SetAfterSaveChangesAsync_IsReplacedInPlace.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task LastRunStampFromTheClock_BeforeAPrune_IsNotAWriteThrough(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            static class TimeHelpers { public static long ToUnixTimestamp(DateTime at) => new DateTimeOffset(at).ToUnixTimeSeconds(); }
+            class Pruner
+            {
+                BlogDb _db = null!;
+                IDatabase _redis = null!;
+                public async Task PruneAsync()
+                {
+                    await _redis.StringSetAsync("lastPrune", TimeHelpers.ToUnixTimestamp(DateTime.UtcNow));
+                    await _redis.StringSetAsync("lastPruneTicks", DateTimeOffset.UtcNow.Ticks);
+                    _db.Posts.RemoveRange(_db.Posts);
+                    await _db.SaveChangesAsync();
+                }
+            }
+            """ + Domain, version);
 }
