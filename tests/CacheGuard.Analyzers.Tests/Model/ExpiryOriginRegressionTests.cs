@@ -47,12 +47,16 @@ public class ExpiryOriginRegressionTests
                     _db.StringSet(key, value, {|CG0001:expiration|}, When.Always);
                 }
 
+                // Derived from the parameter alone (the literal 2 only shapes it): passed through, so its callers decide,
+                // and this one passes a fixed TTL (without a caller the evidence would be missing, RULES.md).
                 public void Twice(string key, string value, TimeSpan ttl)
                 {
                     ttl = ttl + ttl;
                     ttl = ttl * 2;
                     _db.StringSet(key, value, {|CG0001:ttl|}, When.Always);
                 }
+
+                public void Caller(string key, string value) => Twice(key, value, TimeSpan.FromMinutes(1));
             }
             """);
 
