@@ -792,12 +792,8 @@ internal readonly struct ExpiryOrigin
             public bool Varies(ILocalSymbol local) => _varying.Contains(local);
         }
 
-        private static ISymbol? AssignedSymbol(IOperation target) => target switch
-        {
-            ILocalReferenceOperation l => l.Local,
-            IParameterReferenceOperation p => p.Parameter,
-            _ => null,
-        };
+        private static ISymbol? AssignedSymbol(IOperation target) =>
+            target is ILocalReferenceOperation or IParameterReferenceOperation ? OperationFacts.VariableOf(target) : null;
 
         /// <summary>How the current time is read, when <paramref name="operation"/> only reads it.</summary>
         private enum Clock

@@ -54,7 +54,7 @@ internal static class KeyPurpose
             return KeyPurposeKind.LockLease;
         // A lock class's own write of the key it was handed (RedisLockProvider.SetAsync(key, token, ttl):
         // the lease renewal next to LockTake/LockRelease): a lease, not a cache entry.
-        if (IsLockType(facts.Owner.ContainingType) && OperationFacts.Unwrap(write.Key ?? write.Invocation) is IParameterReferenceOperation)
+        if (IsLockType(facts.Owner.ContainingType) && WritesTheKeyItIsHanded(write))
             return KeyPurposeKind.LockLease;
         if (WritePathFacts.IsFreshKey(write.Key, facts))
             return KeyPurposeKind.Temporary;
@@ -63,14 +63,13 @@ internal static class KeyPurpose
         if (write.Value is { } value && (IsMarkerValue(value, api) || RepeatsTheKey(value, write.Key, facts) || RepeatsTheExpiry(value, write)))
             return KeyPurposeKind.Marker;
         // An idempotency store writing the request it is handed (IdempotencyRequestCache.TryAddKey(request, ...)).
-        if (IsIdempotencyType(facts.Owner.ContainingType) && OperationFacts.Unwrap(write.Key ?? write.Invocation) is IParameterReferenceOperation)
+        if (IsIdempotencyType(facts.Owner.ContainingType) && WritesTheKeyItIsHanded(write))
             return KeyPurposeKind.Marker;
         if (IsStateWrittenBack(write, facts))
             return KeyPurposeKind.CounterWindow;
         // A rate limiter's storage writing the key it was handed (Ocelot's DistributedCacheRateLimitStorage.Set(id,
         // counter, window)), or a counter object written under its window: the TTL is the window, not a copy's lifetime.
-        if ((IsRateLimitType(facts.Owner.ContainingType) && OperationFacts.Unwrap(write.Key ?? write.Invocation) is IParameterReferenceOperation)
-            || IsCounterType(write.Value))
+        if ((IsRateLimitType(facts.Owner.ContainingType) && WritesTheKeyItIsHanded(write)) || IsCounterType(write.Value))
             return KeyPurposeKind.CounterWindow;
         // A value minted here (an OTP, a verification code, a token from a random source) is a secret
         // kept for its validity, not data loaded from elsewhere.
@@ -127,13 +126,7 @@ internal static class KeyPurpose
     {
         if (key is null)
             return false;
-        ISymbol? repeated = OperationFacts.Unwrap(value) switch
-        {
-            ILocalReferenceOperation local => local.Local,
-            IParameterReferenceOperation parameter => parameter.Parameter,
-            _ => null,
-        };
-        if (repeated is null)
+        if (OperationFacts.VariableOf(value) is not { } repeated)
             return false;
         var pending = new Stack<IOperation>();
         pending.Push(key);
@@ -142,13 +135,7 @@ internal static class KeyPurpose
         {
             foreach (var node in pending.Pop().DescendantsAndSelf())
             {
-                ISymbol? used = node switch
-                {
-                    ILocalReferenceOperation local => local.Local,
-                    IParameterReferenceOperation parameter => parameter.Parameter,
-                    _ => null,
-                };
-                if (used is null)
+                if (node is not (ILocalReferenceOperation or IParameterReferenceOperation) || OperationFacts.VariableOf(node) is not { } used)
                     continue;
                 // The symbol itself is a part of the key, not a member of it ($"user:{user.Id}" caching user).
                 if (SymbolEqualityComparer.Default.Equals(used, repeated) && !IsReceiver(node))
@@ -177,14 +164,7 @@ internal static class KeyPurpose
         var inner = OperationFacts.Unwrap(value);
         if (OperationFacts.StripNullable(inner.Type!) is not { Name: "DateTimeOffset" or "DateTime", ContainingNamespace.Name: "System" })
             return false;
-        ISymbol? instant = inner switch
-        {
-            ILocalReferenceOperation local => local.Local,
-            IParameterReferenceOperation parameter => parameter.Parameter,
-            IFieldReferenceOperation field => field.Field,
-            _ => null,
-        };
-        if (instant is null)
+        if (VariableOrFieldOf(inner) is not { } instant)
             return false;
         foreach (var argument in write.Invocation.Arguments)
         {
@@ -192,33 +172,30 @@ internal static class KeyPurpose
                 continue;
             foreach (var node in argument.Value.DescendantsAndSelf())
             {
-                ISymbol? used = node switch
+                if (node is ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation
+                    && SymbolEqualityComparer.Default.Equals(VariableOrFieldOf(node), instant))
                 {
-                    ILocalReferenceOperation local => local.Local,
-                    IParameterReferenceOperation parameter => parameter.Parameter,
-                    IFieldReferenceOperation field => field.Field,
-                    _ => null,
-                };
-                if (used is not null && SymbolEqualityComparer.Default.Equals(used, instant))
                     return true;
+                }
             }
         }
         return false;
+
+        static ISymbol? VariableOrFieldOf(IOperation operation) =>
+            OperationFacts.VariableOf(operation) ?? (operation as IFieldReferenceOperation)?.Field;
     }
+
+    /// <summary>The write's key is a parameter of its method: a store writing the key it was handed (<c>Set(id, counter, window)</c>).</summary>
+    private static bool WritesTheKeyItIsHanded(CacheOperation write) =>
+        OperationFacts.Unwrap(write.Key ?? write.Invocation) is IParameterReferenceOperation;
 
     /// <summary>A type named for bookkeeping, not cached data: rate limiting (<see cref="IsRateLimitType"/>) or idempotency.</summary>
     public static bool IsBookkeepingType(INamedTypeSymbol? type) => IsRateLimitType(type) || IsIdempotencyType(type);
 
+    private static readonly string[] IdempotencyWords = { "Idempot" };
+
     /// <summary>A type named for idempotency (<c>IdempotencyRequestCache</c>), or nested in one.</summary>
-    private static bool IsIdempotencyType(INamedTypeSymbol? type)
-    {
-        for (; type is not null; type = type.ContainingType)
-        {
-            if (type.Name.IndexOf("Idempot", System.StringComparison.Ordinal) >= 0)
-                return true;
-        }
-        return false;
-    }
+    private static bool IsIdempotencyType(INamedTypeSymbol? type) => IsNamedFor(type, IdempotencyWords);
 
     /// <summary>
     /// State kept in the cache and carried forward: a write of the key (this one or another in the body) is computed from
@@ -338,11 +315,14 @@ internal static class KeyPurpose
     private static readonly string[] RateLimitWords = { "RateLimit", "Throttl", "Quota" };
 
     /// <summary>A type named for rate limiting (<c>MemoryCacheRateLimitStorage</c>, <c>RequestThrottler</c>, <c>QuotaStore</c>), or nested in one.</summary>
-    private static bool IsRateLimitType(INamedTypeSymbol? type)
+    private static bool IsRateLimitType(INamedTypeSymbol? type) => IsNamedFor(type, RateLimitWords);
+
+    /// <summary>The type's name, or an enclosing type's, holds one of <paramref name="words"/>.</summary>
+    private static bool IsNamedFor(INamedTypeSymbol? type, string[] words)
     {
         for (; type is not null; type = type.ContainingType)
         {
-            foreach (var word in RateLimitWords)
+            foreach (var word in words)
             {
                 if (type.Name.IndexOf(word, System.StringComparison.Ordinal) >= 0)
                     return true;
@@ -442,11 +422,7 @@ internal static class KeyPurpose
     private static bool IsConversionHelper(IMethodSymbol method) =>
         method.IsStatic && method.Name.Length > 2 && method.Name.StartsWith("To", System.StringComparison.Ordinal) && char.IsUpper(method.Name[2]);
 
-    private static bool IsSystemType(ITypeSymbol? type)
-    {
-        var ns = type?.ContainingNamespace?.ToDisplayString() ?? "";
-        return ns == "System";
-    }
+    private static bool IsSystemType(ITypeSymbol? type) => OperationFacts.IsNamespace(type?.ContainingNamespace, "System");
 
     private static bool IsRandomSource(IMethodSymbol method)
     {
@@ -454,7 +430,7 @@ internal static class KeyPurpose
         if (type is null)
             return false;
         // A project's own helper named for it: CoreHelpers.SecureRandomString(...), RandomCode(6), or one that issues a
-        // token or code (JwtHelper.IssueJwt(user), GenerateOtp(), CreateToken(claims)).
+        // token or code (JwtHelper.IssueJwt(user), GenerateOtp(), MintNonce()).
         if (!IsSystemMethod(method))
             return method.Name.IndexOf("Random", System.StringComparison.Ordinal) >= 0 || IssuesAToken(method.Name);
         return type.Name switch

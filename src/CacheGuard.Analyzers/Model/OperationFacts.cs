@@ -73,6 +73,14 @@ internal static class OperationFacts
         return null;
     }
 
+    /// <summary>The local or parameter <paramref name="operation"/> reads (after <see cref="Unwrap"/>), else null.</summary>
+    public static ISymbol? VariableOf(IOperation operation) => Unwrap(operation) switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        _ => null,
+    };
+
     /// <summary>The argument bound to the parameter with the given name, if any.</summary>
     public static IArgumentOperation? ArgumentNamed(IInvocationOperation invocation, string name)
     {

@@ -352,7 +352,7 @@ internal static class ValueFactories
     private static bool IsCompletedTask(IMethodSymbol method) =>
         method.Name == "FromResult"
         && method.ContainingType is { Name: "Task" or "ValueTask" } type
-        && type.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+        && OperationFacts.IsNamespace(type.ContainingNamespace, "System.Threading.Tasks");
 
     /// <summary>Every call in <paramref name="body"/> is a computation and nothing is awaited.</summary>
     public static bool BodyIsComputation(IOperation body, System.Func<IMethodSymbol, IOperation?> bodyOf, int depth = 0)
