@@ -12,7 +12,12 @@ MEZ=${MEZ:-$HOME/.nuget/packages/meziantou.analyzer/3.0.321/analyzers/dotnet/ros
 DIRS=${DIRS:-"Kavita/API CacheManager/src FusionCache/src run-aspnetcore-microservices/src MODiX/src eShop/src"}
 rounds=$1; shift
 for r in $(seq 1 "$rounds"); do for d in $DIRS; do for snap in "$@"; do
-  out=$(dotnet "$W/tool/cgeval.dll" tree --analyzers "$snap/CacheGuard.Analyzers.dll,$snap/CacheGuard.CodeFixes.dll" \
-    --refs "$W/runtime,$CORPUS/_refs" --with "$MEZ" "$CORPUS/$d" 2>&1 | tail -1)
-  echo "$r $d $snap $(echo "$out" | grep -o 'diagnostics [0-9]* \[[^]]*\]') $(echo "$out" | grep -o 'cacheguard-time [0-9]*ms') $(echo "$out" | grep -o 'other-time [0-9]*ms')"
+  # A failed run is printed and the loop goes on (set -e would end it with no word on which run failed).
+  if ! out=$(dotnet "$W/tool/cgeval.dll" tree --analyzers "$snap/CacheGuard.Analyzers.dll,$snap/CacheGuard.CodeFixes.dll" \
+      --refs "$W/runtime,$CORPUS/_refs" --with "$MEZ" "$CORPUS/$d" 2>&1); then
+    echo "$r $d $snap FAILED: $(echo "$out" | tail -3 | tr '\n' ' ')"
+    continue
+  fi
+  # cgeval's last line: diagnostics N [...] crashes N cacheguard-time Nms other-time Nms (N analyzers)
+  echo "$r $d $snap $(echo "$out" | tail -1 | grep -o 'diagnostics.*other-time [0-9]*ms')"
 done; done; done
