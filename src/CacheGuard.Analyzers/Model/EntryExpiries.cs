@@ -2,6 +2,8 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace CacheGuard.Analyzers.Model;
@@ -234,6 +236,10 @@ internal static class EntryExpiries
             foreach (var access in uses)
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
+                // Only a use written as an argument can be a write's options (MemberOf unwraps conversions and
+                // parentheses only): `options.Policy = policy` in a builder is not bound for it, nor is its method.
+                if (!IsArgumentValue(access))
+                    continue;
                 if (seen++ > 32 || !api.Compilation.ContainsSyntaxTree(access.SyntaxTree))
                     break;
 #pragma warning disable RS1030 // the driver's semantic models are cached per tree; only the few uses of one options member are bound
@@ -332,6 +338,20 @@ internal static class EntryExpiries
             }
         }
         return null;
+    }
+
+    /// <summary>Is <paramref name="access"/> an argument's value, through parentheses, casts, <c>as</c> and <c>!</c>?</summary>
+    private static bool IsArgumentValue(ExpressionSyntax access)
+    {
+        SyntaxNode node = access;
+        while (node.Parent is ParenthesizedExpressionSyntax
+               || (node.Parent is CastExpressionSyntax cast && cast.Expression == node)
+               || (node.Parent is BinaryExpressionSyntax binary && binary.IsKind(SyntaxKind.AsExpression) && binary.Left == node)
+               || (node.Parent is PostfixUnaryExpressionSyntax postfix && postfix.IsKind(SyntaxKind.SuppressNullableWarningExpression)))
+        {
+            node = node.Parent;
+        }
+        return node.Parent is ArgumentSyntax;
     }
 
     private static ISymbol? MemberOf(IOperation value) => OperationFacts.Unwrap(value) switch
