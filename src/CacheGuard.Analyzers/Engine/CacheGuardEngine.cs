@@ -665,10 +665,6 @@ internal sealed class CacheGuardEngine
         // The hashes (WordHash) of the names, for the text scan: a word whose hash is not here is no candidate.
         private readonly HashSet<int> _hashes = new();
 
-        // The same hashes as 64 Ki bits (the low 16 bits of a hash pick one): most words of a text that pass the
-        // first-character test are rejected by one bit read, not a set lookup.
-        private readonly ulong[] _hashBits = new ulong[1024];
-
         // The methods of the entry extension types (SetAbsoluteExpiration, ...): the calls that mark EntryExpiry.
         private readonly HashSet<string> _entryExtensionNames;
 
@@ -683,9 +679,7 @@ internal sealed class CacheGuardEngine
             {
                 if (name.Length > 0 && name[0] < 128)
                     _firstChars[name[0]] = true;
-                var hash = WordHash(name, 0, name.Length);
-                _hashes.Add(hash);
-                _hashBits[(hash & 0xFFFF) >> 6] |= 1UL << (hash & 63);
+                _hashes.Add(WordHash(name, 0, name.Length));
             }
             if (createPaths)
             {
@@ -737,33 +731,11 @@ internal sealed class CacheGuardEngine
             return _hashes.Contains(WordHash(word, start, length));
         }
 
-        /// <summary>
-        /// <see cref="MayBeCandidate(string, int, int)"/> for an ASCII word that does not start with a digit, whose
-        /// <see cref="WordHash"/> the scan computed as it read the word (<see cref="HashStart"/>, <see cref="HashStep"/>).
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public bool MayBeCandidate(string word, int start, int length, int hash)
-        {
-            var first = word[start];
-            if (!_firstChars[first])
-                return false;
-            if ((_hashBits[(hash & 0xFFFF) >> 6] & (1UL << (hash & 63))) != 0 && _hashes.Contains(hash))
-                return true;
-            return CreatePaths && length >= 5 && first is 'I' or 'E' or 'R' or 'D' or 'C'
-                && InvalidationPrefixAt(word, start, length) is not null;
-        }
-
-        // FNV-1a over the UTF-16 code units.
-        public const int HashStart = -2128831035;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int HashStep(int hash, char c) => (hash ^ c) * 16777619;
-
         private static int WordHash(string word, int start, int length)
         {
-            var hash = HashStart;
+            var hash = -2128831035;
             for (var i = start; i < start + length; i++)
-                hash = HashStep(hash, word[i]);
+                hash = (hash ^ word[i]) * 16777619;
             return hash;
         }
 
@@ -1304,12 +1276,10 @@ internal sealed class CacheGuardEngine
                 }
                 var start = i;
                 var nonAscii = false;
-                var hash = CandidateNames.HashStart;
                 do
                 {
                     if (c >= 128)
                         nonAscii = true;
-                    hash = CandidateNames.HashStep(hash, c);
                     if (++i == length)
                         break;
                     c = chars[i];
@@ -1336,7 +1306,7 @@ internal sealed class CacheGuardEngine
                         }
                     }
                 }
-                else if (names.MayBeCandidate(chars, start, wordLength, hash))
+                else if (names.MayBeCandidate(chars, start, wordLength))
                 {
                     Add(ref starts, ref count, start);
                 }
