@@ -14,7 +14,7 @@ snap=$1; dir=$2; out=${3:-/tmp/cgprofile}
 mkdir -p "$out"
 name=$(echo "$dir" | tr '/' '_')
 export PATH="$PATH:$HOME/.dotnet/tools"
-dotnet-trace collect --profile dotnet-sampled-thread-time -o "$out/$name.nettrace" --format Speedscope -- \
+dotnet-trace collect --show-child-io --profile dotnet-sampled-thread-time -o "$out/$name.nettrace" --format Speedscope -- \
   dotnet "$W/tool/cgeval.dll" tree --analyzers "$snap/CacheGuard.Analyzers.dll,$snap/CacheGuard.CodeFixes.dll" \
   --refs "$W/runtime,$CORPUS/_refs" "$CORPUS/$dir" > "$out/$name.out" 2>&1
 grep -o 'diagnostics.*cacheguard-time [0-9]*ms' "$out/$name.out" || tail -5 "$out/$name.out"
