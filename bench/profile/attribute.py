@@ -3,7 +3,8 @@
 Time counts only while a CacheGuard frame is on the stack (an analyzer callback of ours). It is split by
   - the deepest CacheGuard frame (our method doing the work, self + callees),
   - the first frame below it (the Roslyn / BCL API we called), and
-  - the leaf (UNMANAGED_CODE_TIME is mostly the JIT and the type loader on a cold path).
+  - the leaf (UNMANAGED_CODE_TIME: native code; whether a sample inside the JIT lands there was not checked, so this
+    is no JIT measurement: bench/cgstats's JitInfo figures are).
   attribute.py FILE.speedscope.json [TOP]"""
 import json, sys, collections
 d = json.load(open(sys.argv[1])); top = int(sys.argv[2]) if len(sys.argv) > 2 else 25
