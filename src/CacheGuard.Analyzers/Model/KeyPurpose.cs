@@ -62,6 +62,10 @@ internal static class KeyPurpose
             return KeyPurposeKind.Store;
         if (write.Value is { } value && (IsMarkerValue(value, api) || RepeatsTheKey(value, write.Key, facts) || RepeatsTheExpiry(value, write)))
             return KeyPurposeKind.Marker;
+        // Any other constant ("Test", "done", 42) is a marker by RULES.md, unless the body read the key first:
+        // a constant populated after a miss is a (tiny) cache entry of the value it stands for.
+        if (write.Value is { } constant && IsOtherConstant(constant, api) && !facts.IsReadBefore(write))
+            return KeyPurposeKind.Marker;
         // An idempotency store writing the request it is handed (IdempotencyRequestCache.TryAddKey(request, ...)).
         if (IsIdempotencyType(facts.Owner.ContainingType) && WritesTheKeyItIsHanded(write))
             return KeyPurposeKind.Marker;
@@ -364,6 +368,20 @@ internal static class KeyPurpose
     }
 
     /// <summary>
+    /// A constant value that is not one of <see cref="IsMarkerValue"/>'s flags: any non-null literal or constant
+    /// (<c>"Test"</c>, <c>"done"</c>, <c>42</c>) other than a "not found" sentinel (those are CG0005's negative
+    /// entries). RULES.md counts a constant as a marker: the entry's presence is what it says.
+    /// </summary>
+    public static bool IsOtherConstant(IOperation value, CacheApi api)
+    {
+        var inner = OperationFacts.Unwrap(value);
+        var constant = inner.ConstantValue.HasValue ? inner.ConstantValue : value.ConstantValue;
+        if (!constant.HasValue || constant.Value is null)
+            return false;
+        return !NegativeCacheWrites.IsNotFoundSentinel(inner, api) && !NegativeCacheWrites.IsNotFoundSentinel(value, api);
+    }
+
+    /// <summary>
     /// The value is drawn from a random source in this body: <c>RandomNumberGenerator.GetInt32(..).ToString("D6")</c>,
     /// <c>Guid.NewGuid().ToString("N")</c>, <c>Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))</c>, through locals.
     /// </summary>
@@ -409,8 +427,9 @@ internal static class KeyPurpose
         }
     }
 
-    /// <summary>A flag or marker value, or one minted where it is written (random, the clock, an issued token): no cache entry's data.</summary>
-    public static bool IsMarkerOrMinted(IOperation value, CacheApi api) => IsMarkerValue(value, api) || IsMintedValue(value, 0, null);
+    /// <summary>A flag, marker or other constant value, or one minted where it is written (random, the clock, an issued token): no cache entry's data.</summary>
+    public static bool IsMarkerOrMinted(IOperation value, CacheApi api) =>
+        IsMarkerValue(value, api) || IsOtherConstant(value, api) || IsMintedValue(value, 0, null);
 
     /// <summary>A clock's current reading: <c>TimeProvider.GetUtcNow()</c>, <c>Stopwatch.GetTimestamp()</c>.</summary>
     private static bool IsClockReading(IMethodSymbol method) =>

@@ -226,6 +226,9 @@ internal static class NegativeCacheWrites
             _ => false,
         };
 
+    /// <summary>A value that says "not found" wherever it is written: a sentinel constant, <c>"null"</c>, <c>RedisValue.EmptyString</c>.</summary>
+    public static bool IsNotFoundSentinel(IOperation value, CacheApi api) => SentinelKind(value, api) is not null;
+
     /// <summary>Markers that say "not found" wherever they are written, and empty values.</summary>
     private static NegativeValueKind? SentinelKind(IOperation value, CacheApi api)
     {

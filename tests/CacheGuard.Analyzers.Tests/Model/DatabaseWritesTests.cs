@@ -96,7 +96,7 @@ public class DatabaseWritesTests
                 async Task SaveAsync(Post post)
                 {
                     await _posts.UpdateAsync(post);
-                    await _db.StringSetAsync($"post:{post.Id}", "json", TimeSpan.FromMinutes(5));
+                    await _db.StringSetAsync($"post:{post.Id}", post.ToString(), TimeSpan.FromMinutes(5));
                 }
             }
             """);

@@ -172,7 +172,7 @@ public class FixedTtlAnalyzerTests
             class Caller
             {
                 RedisCache _cache = null!;
-                Task M() => _cache.SetAsync("k", "v", TimeSpan.FromMinutes(5));
+                Task M(string json) => _cache.SetAsync("k", json, TimeSpan.FromMinutes(5));
             }
             """, FixedUsings + """
             class RedisCache
@@ -183,7 +183,7 @@ public class FixedTtlAnalyzerTests
             class Caller
             {
                 RedisCache _cache = null!;
-                Task M() => _cache.SetAsync("k", "v", TimeSpan.FromMinutes(5));
+                Task M(string json) => _cache.SetAsync("k", json, TimeSpan.FromMinutes(5));
             }
             """);
 
@@ -194,14 +194,14 @@ public class FixedTtlAnalyzerTests
             {
                 IDatabase _db = null!;
                 bool M(string key, string value, TimeSpan? ttl = null) => _db.StringSet(key, value, {|CG0001:ttl|}, When.Always);
-                bool Caller() => M("k", "v", TimeSpan.FromMinutes(5));
+                bool Caller(string json) => M("k", json, TimeSpan.FromMinutes(5));
             }
             """, FixedUsings + """
             class C
             {
                 IDatabase _db = null!;
                 bool M(string key, string value, TimeSpan? ttl = null) => _db.StringSet(key, value, CacheTtl.Jitter(ttl), When.Always);
-                bool Caller() => M("k", "v", TimeSpan.FromMinutes(5));
+                bool Caller(string json) => M("k", json, TimeSpan.FromMinutes(5));
             }
             """);
 
@@ -211,13 +211,13 @@ public class FixedTtlAnalyzerTests
             class C
             {
                 IDatabase _db = null!;
-                void M(string key) => _db.StringSet(key, "v", {|CG0001:TimeSpan.FromMinutes(5)|});
+                void M(string key, string json) => _db.StringSet(key, json, {|CG0001:TimeSpan.FromMinutes(5)|});
             }
             """, FixedUsings + """
             class C
             {
                 IDatabase _db = null!;
-                void M(string key) => _db.StringSet(key, "v", CacheTtl.Jitter(TimeSpan.FromMinutes(5), 0.2));
+                void M(string key, string json) => _db.StringSet(key, json, CacheTtl.Jitter(TimeSpan.FromMinutes(5), 0.2));
             }
             """, editorConfig: "cacheguard.jitter_fraction = 0.2");
 
@@ -227,10 +227,10 @@ public class FixedTtlAnalyzerTests
             class C
             {
                 IDatabase _db = null!;
-                async Task M(string key)
+                async Task M(string key, string json)
                 {
-                    await _db.StringSetAsync(key + ":a", "v", /* five */ {|CG0001:TimeSpan.FromMinutes(5)|});
-                    await _db.StringSetAsync(key + ":b", "v",
+                    await _db.StringSetAsync(key + ":a", json, /* five */ {|CG0001:TimeSpan.FromMinutes(5)|});
+                    await _db.StringSetAsync(key + ":b", json,
                         {|CG0001:TimeSpan.FromMinutes(6)|} // six
                     );
                 }
@@ -239,10 +239,10 @@ public class FixedTtlAnalyzerTests
             class C
             {
                 IDatabase _db = null!;
-                async Task M(string key)
+                async Task M(string key, string json)
                 {
-                    await _db.StringSetAsync(key + ":a", "v", /* five */ CacheTtl.Jitter(TimeSpan.FromMinutes(5)));
-                    await _db.StringSetAsync(key + ":b", "v",
+                    await _db.StringSetAsync(key + ":a", json, /* five */ CacheTtl.Jitter(TimeSpan.FromMinutes(5)));
+                    await _db.StringSetAsync(key + ":b", json,
                         CacheTtl.Jitter(TimeSpan.FromMinutes(6)) // six
                     );
                 }
@@ -255,13 +255,13 @@ public class FixedTtlAnalyzerTests
             class C
             {
                 IDatabase _db = null!;
-                void M(string key) => _db.StringSet(key, "v", {|CG0001:TimeSpan.FromMinutes(5)|});
+                void M(string key, string json) => _db.StringSet(key, json, {|CG0001:TimeSpan.FromMinutes(5)|});
             }
             """, "using CacheGuard;\n" + Usings + """
             class C
             {
                 IDatabase _db = null!;
-                void M(string key) => _db.StringSet(key, "v", CacheTtl.Jitter(TimeSpan.FromMinutes(5)));
+                void M(string key, string json) => _db.StringSet(key, json, CacheTtl.Jitter(TimeSpan.FromMinutes(5)));
             }
             """);
 
@@ -373,13 +373,13 @@ public class FixedTtlAnalyzerTests
                 class SessionStore
                 {
                     IDatabase _db = null!;
-                    void Save(string key) => _db.StringSet(key, "v", TimeSpan.FromMinutes(20));
+                    void Save(string key, string json) => _db.StringSet(key, json, TimeSpan.FromMinutes(20));
                 }
                 class Other
                 {
                     IDatabase _db = null!;
-                    void Save(string key) => _db.StringSet(key, "v", {|CG0001:TimeSpan.FromMinutes(20)|});
-                    void Skip(string key) => _db.StringSet(key, "v", TimeSpan.FromMinutes(20));
+                    void Save(string key, string json) => _db.StringSet(key, json, {|CG0001:TimeSpan.FromMinutes(20)|});
+                    void Skip(string key, string json) => _db.StringSet(key, json, TimeSpan.FromMinutes(20));
                 }
             }
             """, editorConfig: "dotnet_diagnostic.CG0001.excluded_symbols = App.Sessions.SessionStore | Skip");

@@ -102,7 +102,7 @@ public class FixedTtlFamiliesTests
                     {|CG0001:options.AbsoluteExpirationRelativeToNow = ttl|};
                     _cache.SetString(key, json, options);
                 }
-                void Caller() => M("k", "{}", TimeSpan.FromMinutes(5));
+                void Caller(string body) => M("k", body, TimeSpan.FromMinutes(5));
             }
             """, FixedUsings + """
             class C
@@ -114,7 +114,7 @@ public class FixedTtlFamiliesTests
                     options.AbsoluteExpirationRelativeToNow = CacheTtl.Jitter(ttl);
                     _cache.SetString(key, json, options);
                 }
-                void Caller() => M("k", "{}", TimeSpan.FromMinutes(5));
+                void Caller(string body) => M("k", body, TimeSpan.FromMinutes(5));
             }
             """);
 
@@ -581,7 +581,7 @@ public class FixedTtlFamiliesTests
             class Caller
             {
                 CacheService _cache = null!;
-                Task M(string key) => _cache.SetAsync(key, "v", TimeSpan.FromMinutes(5));
+                Task M(string key, string json) => _cache.SetAsync(key, json, TimeSpan.FromMinutes(5));
             }
             """);
 

@@ -463,7 +463,7 @@ public class SetOnWriteAnalyzerTests
                     public void Save(Post post)
                     {
                         _ef.SaveChanges();
-                        {|#0:_db.StringSet($"post:{post.Id}", "v")|};
+                        {|#0:_db.StringSet($"post:{post.Id}", post.Title)|};
                     }
                 }
                 """ + Domain,
