@@ -231,6 +231,8 @@ internal static class EntryExpiries
             // An options class's property (OtpTokenProviderOptions.DistributedCacheEntryOptions): the
             // writes elsewhere in the compilation that pass options.ThatProperty.
             var seen = 0;
+            var unresolvedCalls = 0;
+            var otherCalls = 0;
             var uses = member.DeclaredAccessibility == Accessibility.Private ? (IReadOnlyList<Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax>)System.Array.Empty<Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax>()
                 : NameUses.MemberAccesses(api.Compilation, member.Name);
             foreach (var access in uses)
@@ -238,7 +240,7 @@ internal static class EntryExpiries
                 context.CancellationToken.ThrowIfCancellationRequested();
                 // Only a use written as an argument can be a write's options (MemberOf unwraps conversions and
                 // parentheses only): `options.Policy = policy` in a builder is not bound for it, nor is its method.
-                if (!IsArgumentValue(access))
+                if (ArgumentOf(access) is not { } argument)
                     continue;
                 if (seen++ > 32 || !api.Compilation.ContainsSyntaxTree(access.SyntaxTree))
                     break;
@@ -251,6 +253,14 @@ internal static class EntryExpiries
                 {
                     continue;
                 }
+                // The call the policy is handed to: one the compilation cannot resolve (a lenient build missing a
+                // library, an argument of an unresolved type) is no cache write this model can judge.
+                if (argument.Parent?.Parent is InvocationExpressionSyntax call && model.GetSymbolInfo(call, context.CancellationToken).Symbol is null)
+                {
+                    unresolvedCalls++;
+                    continue;
+                }
+                otherCalls++;
                 var other = context.Engine.FactsFor(user, body);
                 foreach (var operation in other.CacheOperations)
                 {
@@ -266,6 +276,10 @@ internal static class EntryExpiries
             }
             if (consumers > 0)
                 return entries > 0;
+            // Every call the policy is passed to is unresolved: nothing shows it is a cached value's lifetime
+            // (openiddict's request-caching policies in a build without the host's assemblies). Unsure: not reported.
+            if (unresolvedCalls > 0 && otherCalls == 0)
+                return false;
         }
         return true;
     }
@@ -341,7 +355,10 @@ internal static class EntryExpiries
     }
 
     /// <summary>Is <paramref name="access"/> an argument's value, through parentheses, casts, <c>as</c> and <c>!</c>?</summary>
-    private static bool IsArgumentValue(ExpressionSyntax access)
+    private static bool IsArgumentValue(ExpressionSyntax access) => ArgumentOf(access) is not null;
+
+    /// <summary>The argument <paramref name="access"/> is written as, through parentheses, casts, <c>as</c> and <c>!</c>; null otherwise.</summary>
+    private static ArgumentSyntax? ArgumentOf(ExpressionSyntax access)
     {
         SyntaxNode node = access;
         while (node.Parent is ParenthesizedExpressionSyntax
@@ -351,7 +368,7 @@ internal static class EntryExpiries
         {
             node = node.Parent;
         }
-        return node.Parent is ArgumentSyntax;
+        return node.Parent as ArgumentSyntax;
     }
 
     private static ISymbol? MemberOf(IOperation value) => OperationFacts.Unwrap(value) switch

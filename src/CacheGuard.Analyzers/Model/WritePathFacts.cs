@@ -203,8 +203,7 @@ internal sealed class WritePathFacts
     /// <summary>Values assigned in the same body to the same member of the same receiver (a local, a parameter or this).</summary>
     private static IEnumerable<IOperation> MemberAssignments(IMemberReferenceOperation reference, MethodCacheFacts? facts)
     {
-        var receiver = ReceiverSymbol(reference.Instance);
-        if (reference.Instance is not null && receiver is null)
+        if (reference.Instance is not null && !IsReceiverPath(reference.Instance, 0))
             yield break;
         if (facts is not null)
         {
@@ -212,7 +211,7 @@ internal sealed class WritePathFacts
             {
                 var target = (IMemberReferenceOperation)assignment.Target;
                 if (SymbolEqualityComparer.Default.Equals(target.Member, reference.Member)
-                    && SymbolEqualityComparer.Default.Equals(ReceiverSymbol(target.Instance), receiver))
+                    && SameReceiver(target.Instance, reference.Instance, 0))
                 {
                     yield return assignment.Value;
                 }
@@ -223,10 +222,45 @@ internal sealed class WritePathFacts
         {
             if (node is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment
                 && SymbolEqualityComparer.Default.Equals(target.Member, reference.Member)
-                && SymbolEqualityComparer.Default.Equals(ReceiverSymbol(target.Instance), receiver))
+                && SameReceiver(target.Instance, reference.Instance, 0))
             {
                 yield return assignment.Value;
             }
+        }
+    }
+
+    /// <summary>
+    /// A receiver this model can name: a local, a parameter, <c>this</c>, or a chain of fields and properties
+    /// from one of them (<c>context.Request</c> in <c>context.Request.RequestId = ...</c>). Not a call or an indexer.
+    /// </summary>
+    private static bool IsReceiverPath(IOperation instance, int depth)
+    {
+        if (depth > 6)
+            return false;
+        return OperationFacts.Unwrap(instance) switch
+        {
+            ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation => true,
+            IFieldReferenceOperation field => field.Instance is null || IsReceiverPath(field.Instance, depth + 1),
+            IPropertyReferenceOperation { Arguments.Length: 0 } property => property.Instance is null || IsReceiverPath(property.Instance, depth + 1),
+            _ => false,
+        };
+    }
+
+    /// <summary>Two receivers that are the same path: the same variable or <c>this</c>, then the same members in the same order.</summary>
+    private static bool SameReceiver(IOperation? a, IOperation? b, int depth)
+    {
+        if (a is null || b is null)
+            return a is null && b is null;
+        if (depth > 6)
+            return false;
+        a = OperationFacts.Unwrap(a);
+        b = OperationFacts.Unwrap(b);
+        switch (a)
+        {
+            case IMemberReferenceOperation first when b is IMemberReferenceOperation second && a is IFieldReferenceOperation or IPropertyReferenceOperation { Arguments.Length: 0 }:
+                return SymbolEqualityComparer.Default.Equals(first.Member, second.Member) && SameReceiver(first.Instance, second.Instance, depth + 1);
+            default:
+                return ReceiverSymbol(a) is { } symbol && SymbolEqualityComparer.Default.Equals(symbol, ReceiverSymbol(b));
         }
     }
 

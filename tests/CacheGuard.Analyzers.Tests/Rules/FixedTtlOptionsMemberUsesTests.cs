@@ -87,5 +87,72 @@ public class FixedTtlOptionsMemberUsesTests
             }
             """, version);
 
+    // openiddict-core in a lenient build: the only call the policy is handed to is one the compilation cannot
+    // resolve (its store's type is in a library the build lacks). Nothing shows the policy is a cached value's
+    // lifetime, so nothing is reported; the compiler's own errors are not this test's subject.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task OnlyUnresolvedCalls_ReceiveThePolicy_NothingIsFlagged(LanguageVersion version)
+    {
+        var test = new Verify.Test(version)
+        {
+            TestCode = Shared(flagged: false) + """
+                public sealed class RequestStore
+                {
+                    private readonly ITokenStore _store = null!;
+                    private readonly ServerOptions _options = new();
+
+                    public Task SaveAsync(Request request) =>
+                        _store.SaveAsync("request:" + request.Id, JsonSerializer.Serialize(request), _options.RequestCachingPolicy);
+                }
+                """,
+            CompilerDiagnostics = Microsoft.CodeAnalysis.Testing.CompilerDiagnostics.None,
+        };
+        return test.RunAsync();
+    }
+
+    // The same unresolved call beside a resolved entry write that passes the policy: the write decides.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task AnUnresolvedCall_BesideAnEntryWrite_TheWriteDecides(LanguageVersion version)
+    {
+        var test = new Verify.Test(version)
+        {
+            TestCode = Shared(flagged: true) + """
+                public sealed class RequestStore
+                {
+                    private readonly ITokenStore _store = null!;
+                    private readonly IDistributedCache _cache = null!;
+                    private readonly ServerOptions _options = new();
+
+                    public Task SaveAsync(Request request) =>
+                        _store.SaveAsync("request:" + request.Id, JsonSerializer.Serialize(request), _options.RequestCachingPolicy);
+
+                    public Task CacheAsync(Request request) =>
+                        _cache.SetStringAsync("request:" + request.Id, JsonSerializer.Serialize(request), _options.RequestCachingPolicy);
+                }
+                """,
+            CompilerDiagnostics = Microsoft.CodeAnalysis.Testing.CompilerDiagnostics.None,
+        };
+        return test.RunAsync();
+    }
+
+    // A resolved call of the project's that is no cache write itself (a wrapper taking the options): as before,
+    // reported; which of the wrapper's callers write entries is not followed from here.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task AResolvedWrapper_ReceivingThePolicy_IsFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Shared(flagged: true) + """
+            public sealed class RequestStore
+            {
+                private readonly IDistributedCache _cache = null!;
+                private readonly ServerOptions _options = new();
+
+                public Task SaveAsync(Request request) => Put("request:" + request.Id, JsonSerializer.Serialize(request), _options.RequestCachingPolicy);
+
+                private Task Put(string key, string json, DistributedCacheEntryOptions options) => _cache.SetStringAsync(key, json, options);
+            }
+            """, version);
+
     public static TheoryData<LanguageVersion> Versions => new() { LanguageVersion.Latest, LanguageVersion.CSharp9 };
 }
