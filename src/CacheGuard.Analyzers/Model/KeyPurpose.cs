@@ -223,10 +223,63 @@ internal static class KeyPurpose
             return false;
         foreach (var other in facts.OnKey(write.Key, CacheOperationKind.Write))
         {
-            if (other.Value is { } value && DerivesFrom(value, read, facts, 0))
+            if (other.Value is { } value && (DerivesFrom(value, read, facts, 0) || IsDeserializedStateWrittenBack(value, read, facts)))
                 return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// The value written is the serialized form of an object deserialized from the value read, changed in between,
+    /// in a body that writes no database: a session's state carried from step to step (Mewdeko's ticket wizard,
+    /// <c>state = Deserialize&lt;WizardState&gt;(read); state.Data[...] = ...; StringSet(key, Serialize(state), ttl)</c>).
+    /// The key holds the state itself, not a copy of data kept elsewhere. With a database write in the body the same
+    /// shape may be a cached entity updated beside its row, and is left to the other checks.
+    /// </summary>
+    private static bool IsDeserializedStateWrittenBack(IOperation value, List<ISymbol> read, MethodCacheFacts facts)
+    {
+        if (!facts.DatabaseWrites.IsEmpty || SerializerArgument(value) is not ILocalReferenceOperation { Local: var state })
+            return false;
+        var fromRead = false;
+        foreach (var assigned in AssignedValues(state, facts))
+        {
+            if (SerializerArgument(assigned) is ILocalReferenceOperation source && read.Exists(symbol => SymbolEqualityComparer.Default.Equals(symbol, source.Local)))
+                fromRead = true;
+        }
+        if (!fromRead)
+            return false;
+        // state.Step = ...; state.Data["k"] = ...: a member assignment whose receiver path starts at the state.
+        foreach (var assignment in facts.MemberAssignments)
+        {
+            for (var receiver = ((IMemberReferenceOperation)assignment.Target).Instance; receiver is not null;)
+            {
+                var inner = OperationFacts.Unwrap(receiver);
+                if (inner is ILocalReferenceOperation local)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(local.Local, state))
+                        return true;
+                    break;
+                }
+                receiver = inner is IMemberReferenceOperation member ? member.Instance : null;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The operand of a JSON serializer call (<c>JsonSerializer.Serialize(x)</c>, <c>Deserialize&lt;T&gt;((string)x)</c>,
+    /// <c>JsonConvert.SerializeObject(x)</c>, <c>DeserializeObject&lt;T&gt;(x)</c>), conversions unwrapped; null for anything else.
+    /// </summary>
+    private static IOperation? SerializerArgument(IOperation value)
+    {
+        if (OperationFacts.Unwrap(value) is not IInvocationOperation { Arguments.Length: > 0 } call
+            || call.TargetMethod.ContainingType is not { Name: "JsonSerializer" or "JsonConvert" } serializer
+            || !(OperationFacts.IsNamespace(serializer.ContainingNamespace, "System.Text.Json") || OperationFacts.IsNamespace(serializer.ContainingNamespace, "Newtonsoft.Json"))
+            || call.TargetMethod.Name is not ("Serialize" or "SerializeObject" or "SerializeToUtf8Bytes" or "Deserialize" or "DeserializeObject"))
+        {
+            return null;
+        }
+        return OperationFacts.Unwrap(call.Arguments[0].Value);
     }
 
     /// <summary>The local a read stores its value in: <c>TryGetValue(key, out var v)</c>'s out local, or <c>var v = cache.Get(key)</c>.</summary>
@@ -558,6 +611,19 @@ internal static class KeyPurpose
                     return true;
             }
         }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the key holds any constant text (a prefix, a separator, a format), through locals: false for a key that
+    /// is a value alone (<c>code.ToString()</c>, <c>token</c>), which names no kind of entry.
+    /// </summary>
+    public static bool HasConstantText(IOperation? key)
+    {
+        if (key is null)
+            return true;
+        foreach (var _ in ConstantText(key))
+            return true;
         return false;
     }
 

@@ -49,7 +49,7 @@ internal sealed class FixedTtlRule : Rule
         foreach (var operation in facts.CacheOperations)
         {
             // The cheap checks first: most writes pass no expiry argument (options, or none at all).
-            if (operation.Expiry is not { } expiry || !operation.HasExpiry || !IsCacheEntryTtl(operation, facts))
+            if (operation.Expiry is not { } expiry || !operation.HasExpiry || !IsCacheEntryTtl(operation, facts, api))
                 continue;
             if (operation.Kind == CacheOperationKind.Write && KeyPurpose.Of(operation, facts, api) != KeyPurposeKind.CacheEntry)
                 continue; // a lock or lease, a marker or cooldown, a counter's window, a temporary store
@@ -148,7 +148,7 @@ internal sealed class FixedTtlRule : Rule
     /// Writes of cached values and expiries set on entries this method populated count; lock
     /// acquisitions, flags and cooldowns, and counter windows do not.
     /// </summary>
-    private static bool IsCacheEntryTtl(CacheOperation operation, MethodCacheFacts facts)
+    private static bool IsCacheEntryTtl(CacheOperation operation, MethodCacheFacts facts, CacheApi api)
     {
         switch (operation.Kind)
         {
@@ -172,6 +172,10 @@ internal sealed class FixedTtlRule : Rule
                     // tran.AddCondition(Condition.HashEqual(key, ...))) does not populate it: a KeyExpire after
                     // it renews that entry's own expiry when it is updated, like a read's sliding renewal.
                     if (IsConditionalTransactionWrite(write))
+                        continue;
+                    // The expiry of a key that is no cache entry (a sorted set kept only in Redis, a marker, a temporary
+                    // store): Mewdeko's snipe log, SortedSetAdd then KeyExpire(key, SnipeExpiry) in one batch.
+                    if (KeyPurpose.Of(write, facts, api) != KeyPurposeKind.CacheEntry)
                         continue;
                     populated = true;
                 }

@@ -46,6 +46,10 @@ internal sealed class InvalidateBeforeWriteRule : Rule
             // A lock's release, a counter's or a flag's reset is no cache invalidation.
             if (writePath.IsLockCounterOrFlagKey(invalidation.Key))
                 continue;
+            // A one-time record taken: the body reads the key, then deletes it, and the key is the code itself
+            // (no constant text, SimpleIdServer's `key = enteredOtpCode.ToString()`): consumed, not invalidated.
+            if (!KeyPurpose.HasConstantText(invalidation.Key) && facts.IsReadBefore(invalidation))
+                continue;
             // A call into the project's own code counts only when all it does is clear keys: a method that
             // writes the database and then clears its own keys is a write path of its own, analyzed in its body.
             if (invalidation.Family == CacheFamily.Wrapper && ShapeOf(invalidation.Method, context, 0) != CalleeShape.Invalidation)

@@ -43,6 +43,44 @@ public class InvalidateBeforeWriteAnalyzerTests
     private static Task VerifyNotFlagged(string source) =>
         Verify.VerifyAnalyzerAsync(Usings + source + Domain);
 
+    // SimpleIdServer's OTP registration: the payload kept under the code the user typed is read, the code removed,
+    // then the user is written. A one-time record consumed (the key is the code itself), not a cache invalidation.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task AOneTimeCodeReadThenRemoved_BeforeTheWrite_IsNotFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class Register
+            {
+                Microsoft.Extensions.Caching.Distributed.IDistributedCache _cache = null!;
+                DbConnection _db = null!;
+                public async Task ConfirmAsync(int enteredOtpCode, string name)
+                {
+                    var key = enteredOtpCode.ToString();
+                    var email = await Microsoft.Extensions.Caching.Distributed.DistributedCacheExtensions.GetStringAsync(_cache, key);
+                    await _cache.RemoveAsync(key);
+                    await _db.ExecuteAsync("insert into users (name, email) values (@name, @email)", new { name, email });
+                }
+            }
+            """ + Domain, version);
+
+    // The same read-then-remove on a key with a prefix (a cached row) before its update is still CG0006.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public Task ACachedRowReadThenRemoved_BeforeItsUpdate_IsFlagged(LanguageVersion version) =>
+        Verify.VerifyAnalyzerAsync(Usings + """
+            class Publisher
+            {
+                IDatabase _cache = null!;
+                DbConnection _db = null!;
+                public async Task RetitleAsync(int id, string body)
+                {
+                    var cached = await _cache.StringGetAsync($"post:{id}");
+                    await {|CG0006:_cache.KeyDeleteAsync($"post:{id}")|};
+                    await _db.ExecuteAsync("update posts set body = @body where id = @id", new { body, id, old = (string?)cached });
+                }
+            }
+            """ + Domain, version);
+
     [Theory]
     [MemberData(nameof(Versions))]
     public Task EfCore_SyncDeleteInAsyncMethod_MovesAfterSaveChangesAsync(LanguageVersion version) =>
