@@ -354,9 +354,6 @@ internal static class EntryExpiries
         return null;
     }
 
-    /// <summary>Is <paramref name="access"/> an argument's value, through parentheses, casts, <c>as</c> and <c>!</c>?</summary>
-    private static bool IsArgumentValue(ExpressionSyntax access) => ArgumentOf(access) is not null;
-
     /// <summary>The argument <paramref name="access"/> is written as, through parentheses, casts, <c>as</c> and <c>!</c>; null otherwise.</summary>
     private static ArgumentSyntax? ArgumentOf(ExpressionSyntax access)
     {

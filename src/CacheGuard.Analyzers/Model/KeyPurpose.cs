@@ -409,8 +409,8 @@ internal static class KeyPurpose
         var inner = OperationFacts.Unwrap(value);
         if (inner.Type?.SpecialType == SpecialType.System_Boolean || value.Type?.SpecialType == SpecialType.System_Boolean)
             return true;
-        // "", "1", "0", "true", 0, 1: a flag. Other constants may be real (if odd) data and are left to the other checks.
-        var constant = inner.ConstantValue.HasValue ? inner.ConstantValue.Value : value.ConstantValue.HasValue ? value.ConstantValue.Value : NoConstant;
+        // "", "1", "0", "true", 0, 1: a flag. Other constants are IsOtherConstant's (a marker unless read first).
+        var constant = ConstantOf(value, inner);
         if (constant is "" or "1" or "0" or "true" or "false" or 0 or 1 or 0L or 1L)
             return true;
         if (inner is IFieldReferenceOperation { Field: { Name: "EmptyString" or "Empty" or "Null", IsStatic: true } })
@@ -428,11 +428,13 @@ internal static class KeyPurpose
     public static bool IsOtherConstant(IOperation value, CacheApi api)
     {
         var inner = OperationFacts.Unwrap(value);
-        var constant = inner.ConstantValue.HasValue ? inner.ConstantValue : value.ConstantValue;
-        if (!constant.HasValue || constant.Value is null)
-            return false;
-        return !NegativeCacheWrites.IsNotFoundSentinel(inner, api) && !NegativeCacheWrites.IsNotFoundSentinel(value, api);
+        var constant = ConstantOf(value, inner);
+        return constant != NoConstant && constant is not null && !NegativeCacheWrites.IsNotFoundSentinel(inner, api);
     }
+
+    /// <summary>The constant the value is, seen through conversions (<paramref name="inner"/> first); <see cref="NoConstant"/> when none.</summary>
+    private static object? ConstantOf(IOperation value, IOperation inner) =>
+        inner.ConstantValue.HasValue ? inner.ConstantValue.Value : value.ConstantValue.HasValue ? value.ConstantValue.Value : NoConstant;
 
     /// <summary>
     /// The value is drawn from a random source in this body: <c>RandomNumberGenerator.GetInt32(..).ToString("D6")</c>,
