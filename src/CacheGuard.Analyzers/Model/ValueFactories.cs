@@ -177,7 +177,7 @@ internal static class ValueFactories
                 Best = factory;
         }
 
-        /// <summary>Where a local's value comes from: its initializer, assignments, and calls that fill it (<c>list.Add(x)</c>).</summary>
+        /// <summary>Where a local's value comes from: its initializer, assignments, and calls and indexer sets that fill it (<c>list.Add(x)</c>, <c>map[k] = v</c>).</summary>
         private IReadOnlyList<IOperation> LocalSources(ILocalSymbol local)
         {
             _localSources ??= LocalSourceIndex.GetValue(_body, BuildLocalSources);
@@ -199,6 +199,12 @@ internal static class ValueFactories
                         break;
                     case IAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
                         Add(target.Local, assignment.Value);
+                        break;
+                    // result[key] = value fills the local as result.Add(key, value) does.
+                    case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.IsIndexer: true, Instance: ILocalReferenceOperation filled } indexer } indexed:
+                        foreach (var argument in indexer.Arguments)
+                            Add(filled.Local, argument.Value);
+                        Add(filled.Local, indexed.Value);
                         break;
                     case IInvocationOperation { Instance: ILocalReferenceOperation receiver } fill when !fill.TargetMethod.ReturnsVoid || fill.Arguments.Length > 0:
                         foreach (var argument in fill.Arguments)
