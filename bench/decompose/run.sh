@@ -16,25 +16,21 @@ variants=${*:-"start symstart wrappers names gate marks full"}
 snaps=$(mktemp -d)
 python3 "$here/variants.py" "$root" "$snaps" $variants || exit 1
 log=$(mktemp)
-for r in $(seq 1 "$rounds"); do for d in $DIRS; do for v in $variants; do
-  if ! out=$(dotnet "$W/tool/cgeval.dll" tree --analyzers "$snaps/$v/CacheGuard.Analyzers.dll,$snaps/$v/CacheGuard.CodeFixes.dll" \
-      --refs "$W/runtime,$CORPUS/_refs" "$CORPUS/$d" 2>&1); then
-    echo "$r $d $v FAILED: $(echo "$out" | tail -3 | tr '\n' ' ')"; continue
-  fi
-  ms=$(echo "$out" | tail -1 | grep -o 'cacheguard-time [0-9]*' | grep -o '[0-9]*$')
-  echo "$r $d $v $ms" | tee -a "$log"
-done; done; done
+# The interleaved loop is bench/cgtime.sh's (one fresh cgeval process per round, code base and variant).
+snapdirs=""; for v in $variants; do snapdirs="$snapdirs $snaps/$v"; done
+DIRS="$DIRS" CGEVAL_WORK="$W" CACHEGUARD_CORPUS="$CORPUS" "$here/../cgtime.sh" "$rounds" $snapdirs | tee "$log"
 python3 - "$log" $variants <<'PY'
-import sys, collections
+import sys, collections, os, re
 log, variants = sys.argv[1], sys.argv[2:]
 per = collections.defaultdict(lambda: collections.defaultdict(int))
 for line in open(log):
-    r, d, v, ms = line.split()
-    per[v][r] += int(ms)
+    m = re.match(r"(\d+) \S+ (\S+) .*cacheguard-time (\d+)ms", line)
+    if m:
+        per[os.path.basename(m.group(2))][m.group(1)] += int(m.group(3))
 rounds = sorted({r for v in per for r in per[v]}, key=int)
 print("variant  " + "  ".join(f"round {r:>3}" for r in rounds) + "   mean")
 for v in variants:
     sums = [per[v][r] for r in rounds]
-    print(f"{v:<8} " + "  ".join(f"{s:>9}" for s in sums) + f"  {sum(sums) / len(sums):>6.0f} ms")
+    print(f"{v:<8} " + "  ".join(f"{s:>9}" for s in sums) + f"  {sum(sums) / max(len(sums), 1):>6.0f} ms")
 PY
 rm -rf "$snaps" "$log"
